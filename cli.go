@@ -1,0 +1,333 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/contacthub/contacthub/handlers"
+	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/ratelimit"
+	"github.com/contacthub/contacthub/store"
+)
+
+// run builds the command tree and executes it; with no arguments it serves.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := configFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	root := &cobra.Command{
+		Use:           "contacthub",
+		Short:         "Self-hosted contact API server speaking the Quentn contact API",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), cfg, stdout, stderr)
+		},
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cfg.bindFlags(root.PersistentFlags())
+	root.PersistentFlags().StringVar(&cfg.BootstrapAPIKey, "bootstrap-api-key", cfg.BootstrapAPIKey, "value of the first API key on an empty database (CONTACTHUB_BOOTSTRAP_API_KEY)")
+
+	root.AddCommand(&cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server (the default)",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), cfg, stdout, stderr) },
+	})
+	root.AddCommand(&cobra.Command{
+		Use:   "migrate",
+		Short: "Apply database migrations and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withStore(cmd.Context(), cfg, stderr, func(*store.Store) error { return nil })
+		},
+	})
+	root.AddCommand(tenantsCommand(&cfg, stdout, stderr), keysCommand(&cfg, stdout, stderr))
+	return root.ExecuteContext(ctx)
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.LogLevel)) // validated
+	opts := &slog.HandlerOptions{Level: lvl}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// withStore opens and migrates the database, runs fn and closes it.
+func withStore(ctx context.Context, cfg Config, stderr io.Writer, fn func(*store.Store) error) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	st, err := store.Open(ctx, cfg.storeConfig(log))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	return fn(st)
+}
+
+// serve wires config → database → migrations → store → handlers → HTTP and shuts down
+// gracefully when ctx ends: stop accepting, finish requests in flight, close the DB.
+func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	log.Info("starting contacthub", "config", cfg)
+	st, err := store.Open(ctx, cfg.storeConfig(log))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	key, err := bootstrap(ctx, st, cfg.BootstrapAPIKey, log)
+	if err != nil {
+		return err
+	}
+
+	api := &handlers.API{
+		Auth: st, Contacts: st, CustomFields: st, Log: log,
+		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes},
+		Ready: func(ctx context.Context) map[string]error {
+			return map[string]error{"database": st.Ping(ctx)}
+		},
+	}
+	e := handlers.New(api)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	printWelcome(stdout, ln.Addr().String(), key)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// bootstrap creates tenant 1 and its first key on an empty database and returns the key
+// (shown once). With a bootstrap key configured it makes sure that key exists.
+func bootstrap(ctx context.Context, st *store.Store, bootstrapKey string, log *slog.Logger) (string, error) {
+	n, err := st.CountTenants(ctx)
+	if err != nil {
+		return "", err
+	}
+	if n == 0 {
+		t, err := st.CreateTenant(ctx, "default")
+		if err != nil {
+			return "", err
+		}
+		_, secret, err := st.CreateKey(ctx, t.ID, "bootstrap", bootstrapKey, "")
+		if err != nil {
+			return "", err
+		}
+		log.Info("created tenant and API key on empty database", "tenant_id", t.ID)
+		return secret, nil
+	}
+	if bootstrapKey == "" {
+		return "", nil
+	}
+	if _, err := st.Authenticate(ctx, bootstrapKey); err == nil {
+		return bootstrapKey, nil
+	} else if models.ErrorCode(err) != models.EUNAUTH {
+		return "", err
+	}
+	if _, _, err := st.CreateKey(ctx, 1, "bootstrap", bootstrapKey, ""); err != nil {
+		return "", fmt.Errorf("bootstrap key for tenant 1: %w", err)
+	}
+	return bootstrapKey, nil
+}
+
+func printWelcome(w io.Writer, addr, key string) {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	base := "http://" + net.JoinHostPort(host, port)
+	shown := key
+	if shown == "" {
+		shown = "<your API key>"
+	}
+	fmt.Fprintf(w, "contacthub is listening on %s\n", base)
+	if key != "" {
+		fmt.Fprintf(w, "API key for tenant 1 (shown once, keep it): %s\n", key)
+	}
+	fmt.Fprintf(w, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/public/api/V1/check-credentials\n", shown, base)
+	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"contact\":{\"mail\":\"jane@example.com\",\"first_name\":\"Jane\"}}' %s/public/api/V1/contact\n", shown, base)
+}
+
+func tenantsCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{Use: "tenants", Short: "Manage tenants"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a tenant and print its id",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
+				t, err := st.CreateTenant(c.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(stdout, t.ID)
+				return nil
+			})
+		},
+	})
+	return cmd
+}
+
+func keysCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{Use: "keys", Short: "Manage API keys"}
+	var tenant int64
+	var name, rate string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API key and print it (shown once)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := validRate(rate); err != nil {
+				return err
+			}
+			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
+				_, secret, err := st.CreateKey(c.Context(), tenant, name, "", rate)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(stdout, secret)
+				return nil
+			})
+		},
+	}
+	create.Flags().Int64Var(&tenant, "tenant", 0, "tenant id (required)")
+	create.Flags().StringVar(&name, "name", "", "a name to tell keys apart")
+	create.Flags().StringVar(&rate, "rate", "", "request quota override, e.g. 600/m (default: the server's per-key default)")
+	_ = create.MarkFlagRequired("tenant")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List a tenant's keys",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
+				keys, err := st.ListKeys(c.Context(), tenant)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tRATE\tCREATED\tREVOKED")
+				for _, k := range keys {
+					revoked := "-"
+					if k.RevokedAt != nil {
+						revoked = k.RevokedAt.Format(time.RFC3339)
+					}
+					r := k.RateLimit
+					if r == "" {
+						r = "default"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\n", k.ID, k.Name, k.Prefix, r, k.CreatedAt.Format(time.RFC3339), revoked)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	list.Flags().Int64Var(&tenant, "tenant", 0, "tenant id (required)")
+	_ = list.MarkFlagRequired("tenant")
+
+	revoke := &cobra.Command{
+		Use:   "revoke KEY_ID",
+		Short: "Revoke a key",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("key id %q: %w", args[0], err)
+			}
+			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
+				if err := st.RevokeKey(c.Context(), tenant, id); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "revoked key %d\n", id)
+				return nil
+			})
+		},
+	}
+	revoke.Flags().Int64Var(&tenant, "tenant", 0, "tenant id (required)")
+	_ = revoke.MarkFlagRequired("tenant")
+
+	update := &cobra.Command{
+		Use:   "update KEY_ID",
+		Short: "Change a key's request quota (--rate 600/m; --rate default restores the default)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("key id %q: %w", args[0], err)
+			}
+			if rate == "default" {
+				rate = ""
+			}
+			if err := validRate(rate); err != nil {
+				return err
+			}
+			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
+				if err := st.UpdateKeyRate(c.Context(), tenant, id, rate); err != nil {
+					return err
+				}
+				fmt.Fprintf(stdout, "updated key %d\n", id)
+				return nil
+			})
+		},
+	}
+	update.Flags().Int64Var(&tenant, "tenant", 0, "tenant id (required)")
+	update.Flags().StringVar(&rate, "rate", "", "request quota, e.g. 600/m, or default")
+	_ = update.MarkFlagRequired("tenant")
+	_ = update.MarkFlagRequired("rate")
+
+	cmd.AddCommand(create, list, revoke, update)
+	return cmd
+}
+
+// validRate checks a quota override such as 600/m ("" keeps the default).
+func validRate(rate string) error {
+	if rate == "" {
+		return nil
+	}
+	_, err := ratelimit.ParseLimit(rate)
+	return err
+}

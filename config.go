@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/contacthub/contacthub/store"
+)
+
+// Config is the server's typed configuration: flags override environment variables,
+// which override defaults.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	RedisURL        string
+	BootstrapAPIKey string
+	LogFormat       string
+	LogLevel        string
+	MaxBodyBytes    int64
+	DefaultRegion   string
+	ShutdownTimeout time.Duration
+}
+
+// configFromEnv reads CONTACTHUB_* variables into a Config with defaults.
+func configFromEnv(getenv func(string) string) (Config, error) {
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv("CONTACTHUB_" + name)); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := Config{
+		Addr:            env("ADDR", ":8080"),
+		DatabaseURL:     env("DATABASE_URL", ""),
+		RedisURL:        env("REDIS_URL", ""),
+		BootstrapAPIKey: env("BOOTSTRAP_API_KEY", ""),
+		LogFormat:       env("LOG_FORMAT", "text"),
+		LogLevel:        env("LOG_LEVEL", "info"),
+		DefaultRegion:   env("DEFAULT_REGION", "DE"),
+	}
+	var err error
+	if cfg.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", "10485760"), 10, 64); err != nil {
+		return cfg, fmt.Errorf("config: CONTACTHUB_MAX_BODY_BYTES: %w", err)
+	}
+	if cfg.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil {
+		return cfg, fmt.Errorf("config: CONTACTHUB_SHUTDOWN_TIMEOUT: %w", err)
+	}
+	return cfg, nil
+}
+
+// bindFlags lets flags override the environment for every setting.
+func (c *Config) bindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (CONTACTHUB_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… or an SQLite path; empty = ./data/contacthub.db (CONTACTHUB_DATABASE_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis://… for limits shared by replicas; empty = in-process (CONTACTHUB_REDIS_URL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CONTACTHUB_LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONTACTHUB_LOG_LEVEL)")
+}
+
+// Validate reports the first invalid setting.
+func (c *Config) Validate() error {
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("config: log format %q: want text or json", c.LogFormat)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return fmt.Errorf("config: log level %q: %w", c.LogLevel, err)
+	}
+	if c.MaxBodyBytes < 1024 {
+		return fmt.Errorf("config: max body bytes %d: want at least 1024", c.MaxBodyBytes)
+	}
+	if c.BootstrapAPIKey != "" && len(c.BootstrapAPIKey) < 16 {
+		return fmt.Errorf("config: CONTACTHUB_BOOTSTRAP_API_KEY must be at least 16 characters")
+	}
+	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
+		return fmt.Errorf("config: redis url must start with redis:// or rediss://")
+	}
+	return nil
+}
+
+// LogValue masks secrets when the config is logged.
+func (c Config) LogValue() slog.Value {
+	db := "sqlite (./data/contacthub.db)"
+	if c.DatabaseURL != "" {
+		db = maskURL(c.DatabaseURL)
+	}
+	return slog.GroupValue(
+		slog.String("addr", c.Addr), slog.String("database", db), slog.String("redis", maskURL(c.RedisURL)),
+		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
+	)
+}
+
+// maskURL hides a password in a connection URL.
+func maskURL(u string) string {
+	if !strings.Contains(u, "://") {
+		return u
+	}
+	scheme, rest, _ := strings.Cut(u, "://")
+	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
+		if user, _, ok := strings.Cut(rest[:at], ":"); ok {
+			rest = user + ":***" + rest[at:]
+		}
+	}
+	return scheme + "://" + rest
+}
+
+func (c *Config) storeConfig(log *slog.Logger) store.Config {
+	cfg := store.Config{DatabaseURL: c.DatabaseURL, Logger: log}
+	cfg.Dedupe.DefaultRegion = c.DefaultRegion
+	return cfg
+}

@@ -1,0 +1,326 @@
+package dedupe
+
+import (
+	"encoding/csv"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The accuracy tests replay the product's write path in memory on public
+// data with known duplicates (see ../../shared/data/README.md): records are
+// ingested one by one in file order; each is looked up by its blocking keys,
+// the best candidate above DefaultThreshold is merged with update_add
+// semantics (non-empty submitted values overwrite) and the submission's keys
+// join the contact's key set; otherwise a new contact is created. Records
+// that end in the same contact are predicted duplicates, scored pairwise.
+//
+// Set DEDUPE_ACCURACY_DEBUG=1 to log every false merge and missed duplicate.
+
+const dataDir = "../../shared/data"
+
+// labeled is one input record with its true entity.
+type labeled struct {
+	id     string // the record's id in the file
+	entity string // records with the same entity are the same person
+	rec    Record
+}
+
+// accuracy is the outcome of one replay.
+type accuracy struct {
+	records, contacts                  int
+	truePairs, predictedPairs, correct int
+	precision, recall, f1              float64
+	maxBlock, medianBlock, p99Block    int
+	medianIngest, p99Ingest            time.Duration
+}
+
+func TestAccuracyFEBRL1(t *testing.T) {
+	t.Parallel()
+	recs := loadFEBRL(t, filepath.Join(dataDir, "febrl", "dataset1.csv"))
+	a := replay(t, New(Config{}), recs)
+	if a.f1 < 0.985 {
+		t.Errorf("FEBRL dataset1 F1 = %.4f, want >= 0.985 (regression floor)", a.f1)
+	}
+}
+
+func TestAccuracyFEBRL2(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("5,000-record replay skipped in -short mode")
+	}
+	recs := loadFEBRL(t, filepath.Join(dataDir, "febrl", "dataset2.csv"))
+	a := replay(t, New(Config{}), recs)
+	if a.f1 < 0.97 {
+		t.Errorf("FEBRL dataset2 F1 = %.4f, want >= 0.97 (regression floor)", a.f1)
+	}
+}
+
+func TestAccuracySplinkFake1000(t *testing.T) {
+	t.Parallel()
+	recs := loadSplink(t, filepath.Join(dataDir, "splink", "fake_1000.csv"))
+	a := replay(t, New(Config{}), recs)
+	if a.precision < 0.90 {
+		t.Errorf("splink fake_1000 precision = %.4f, want >= 0.90 (regression floor)", a.precision)
+	}
+}
+
+func replay(t *testing.T, e *Engine, recs []labeled) accuracy {
+	t.Helper()
+	debug := os.Getenv("DEDUPE_ACCURACY_DEBUG") != ""
+	type contact struct {
+		rec     Record
+		keys    map[string]bool
+		members []int
+	}
+	var contacts []*contact
+	index := make(map[string][]int) // key -> contact ids (index into contacts)
+	blocks := make([]int, 0, len(recs))
+	times := make([]time.Duration, 0, len(recs))
+	for i, lr := range recs {
+		start := time.Now()
+		keys := e.BlockingKeys(lr.rec)
+		var cands []Candidate
+		seen := make(map[int]bool)
+		for _, k := range keys {
+			for _, id := range index[k] {
+				if !seen[id] {
+					seen[id] = true
+					cands = append(cands, Candidate{ID: int64(id), Record: contacts[id].rec})
+				}
+			}
+		}
+		best, ranked := e.Best(lr.rec, cands)
+		var c *contact
+		var id int
+		if best != nil {
+			id = int(best.ID)
+			c = contacts[id]
+			c.rec = mergeUpdateAdd(c.rec, lr.rec)
+		} else {
+			id = len(contacts)
+			c = &contact{rec: lr.rec, keys: make(map[string]bool)}
+			contacts = append(contacts, c)
+		}
+		for _, k := range keys {
+			if !c.keys[k] {
+				c.keys[k] = true
+				index[k] = append(index[k], id)
+			}
+		}
+		times = append(times, time.Since(start))
+		blocks = append(blocks, len(cands))
+		if debug {
+			logDecision(t, recs, i, best, ranked, func(id int) []int { return contacts[id].members })
+		}
+		c.members = append(c.members, i)
+	}
+
+	a := accuracy{records: len(recs), contacts: len(contacts)}
+	perEntity := make(map[string]int)
+	for _, lr := range recs {
+		perEntity[lr.entity]++
+	}
+	for _, n := range perEntity {
+		a.truePairs += n * (n - 1) / 2
+	}
+	for _, c := range contacts {
+		n := len(c.members)
+		a.predictedPairs += n * (n - 1) / 2
+		in := make(map[string]int)
+		for _, m := range c.members {
+			in[recs[m].entity]++
+		}
+		for _, k := range in {
+			a.correct += k * (k - 1) / 2
+		}
+	}
+	if a.predictedPairs > 0 {
+		a.precision = float64(a.correct) / float64(a.predictedPairs)
+	}
+	if a.truePairs > 0 {
+		a.recall = float64(a.correct) / float64(a.truePairs)
+	}
+	if a.precision+a.recall > 0 {
+		a.f1 = 2 * a.precision * a.recall / (a.precision + a.recall)
+	}
+	slices.Sort(blocks)
+	slices.Sort(times)
+	a.maxBlock = blocks[len(blocks)-1]
+	a.medianBlock = blocks[len(blocks)/2]
+	a.p99Block = blocks[len(blocks)*99/100]
+	a.medianIngest = times[len(times)/2]
+	a.p99Ingest = times[len(times)*99/100]
+	t.Logf("threshold %.1f: %d records -> %d contacts; pairs true %d, predicted %d, correct %d",
+		e.Threshold(), a.records, a.contacts, a.truePairs, a.predictedPairs, a.correct)
+	t.Logf("precision %.4f  recall %.4f  F1 %.4f", a.precision, a.recall, a.f1)
+	t.Logf("candidates per ingest: median %d, p99 %d, max %d; time per ingest (engine only): median %v, p99 %v",
+		a.medianBlock, a.p99Block, a.maxBlock, a.medianIngest, a.p99Ingest)
+	return a
+}
+
+// logDecision logs a wrong decision for record i before it joins its contact.
+func logDecision(t *testing.T, recs []labeled, i int, best *Scored, ranked []Scored, members func(int) []int) {
+	t.Helper()
+	lr := recs[i]
+	if best != nil {
+		ms := members(int(best.ID))
+		wrong := true
+		for _, m := range ms {
+			if recs[m].entity == lr.entity {
+				wrong = false
+			}
+		}
+		if wrong {
+			t.Logf("FALSE MERGE %s %+v\n  into %s (%s) %s", lr.id, lr.rec, recs[ms[0]].id, recs[ms[0]].entity, explain(best.Explanation))
+		}
+		return
+	}
+	// Missed: an earlier record of the same entity exists.
+	for j := 0; j < i; j++ {
+		if recs[j].entity != lr.entity {
+			continue
+		}
+		found := "NOT IN CANDIDATES"
+		for _, s := range ranked {
+			for _, m := range members(int(s.ID)) {
+				if recs[m].entity == lr.entity {
+					found = explain(s.Explanation)
+				}
+			}
+		}
+		t.Logf("MISSED %s %+v\n  earlier %s %+v\n  %s", lr.id, lr.rec, recs[j].id, recs[j].rec, found)
+		return
+	}
+}
+
+func explain(x Explanation) string {
+	var b strings.Builder
+	for _, f := range x.Fields {
+		if f.Comparison != "missing" {
+			b.WriteString(f.Field + "=" + f.Comparison + "(" + trimFloat(f.Weight) + ") ")
+		}
+	}
+	return "score " + trimFloat(x.Score) + ": " + b.String()
+}
+
+func trimFloat(f float64) string {
+	return strconv.FormatFloat(f, 'f', 1, 64)
+}
+
+// mergeUpdateAdd applies the update_add merge: every non-empty submitted
+// value overwrites, empty submitted fields keep the contact's value.
+func mergeUpdateAdd(c, s Record) Record {
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&c.FirstName, s.FirstName)
+	set(&c.FamilyName, s.FamilyName)
+	set(&c.Company, s.Company)
+	set(&c.Mail, s.Mail)
+	set(&c.Mail2, s.Mail2)
+	set(&c.Phone, s.Phone)
+	set(&c.Phone2, s.Phone2)
+	set(&c.Street, s.Street)
+	set(&c.Street2, s.Street2)
+	set(&c.City, s.City)
+	set(&c.PostalCode, s.PostalCode)
+	set(&c.State, s.State)
+	set(&c.Country, s.Country)
+	set(&c.DateOfBirth, s.DateOfBirth)
+	return c
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("accuracy data %s not found: the data sets live outside the repository in ../shared/data (see DESIGN.md)", path)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.TrimLeadingSpace = true
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return rows[1:]
+}
+
+var febrlID = regexp.MustCompile(`^rec-(\d+)-`)
+
+// loadFEBRL maps FEBRL columns onto a contact as data/README.md says;
+// soc_sec_id is left out and an impossible date of birth is not sent.
+func loadFEBRL(t *testing.T, path string) []labeled {
+	rows := readCSV(t, path)
+	out := make([]labeled, 0, len(rows))
+	for _, r := range rows {
+		m := febrlID.FindStringSubmatch(r[0])
+		if m == nil {
+			t.Fatalf("%s: bad rec_id %q", path, r[0])
+		}
+		dob := ""
+		if d := r[9]; len(d) == 8 && parseDate(d).ok {
+			dob = d[:4] + "-" + d[4:6] + "-" + d[6:]
+		}
+		out = append(out, labeled{id: r[0], entity: m[1], rec: Record{
+			FirstName:   r[1],
+			FamilyName:  r[2],
+			Street:      strings.TrimSpace(r[3] + " " + r[4]),
+			Street2:     r[5],
+			City:        r[6],
+			PostalCode:  r[7],
+			State:       r[8],
+			DateOfBirth: dob,
+		}})
+	}
+	return out
+}
+
+// loadSplink maps splink's fake_1000; a malformed e-mail address is not sent.
+func loadSplink(t *testing.T, path string) []labeled {
+	rows := readCSV(t, path)
+	out := make([]labeled, 0, len(rows))
+	for _, r := range rows {
+		mail := r[5]
+		if !plausibleMail(mail) {
+			mail = ""
+		}
+		dob := r[3]
+		if !parseDate(dob).ok {
+			dob = ""
+		}
+		out = append(out, labeled{id: r[0], entity: r[6], rec: Record{
+			FirstName:   r[1],
+			FamilyName:  r[2],
+			DateOfBirth: dob,
+			City:        r[4],
+			Mail:        mail,
+		}})
+	}
+	return out
+}
+
+// plausibleMail is the form-level check a web form applies: one @, a
+// non-empty local part, a dotted domain.
+func plausibleMail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || strings.Count(s, "@") != 1 || strings.ContainsAny(s, " ,") {
+		return false
+	}
+	d := s[at+1:]
+	dot := strings.LastIndexByte(d, '.')
+	return dot > 0 && dot < len(d)-2 && !strings.Contains(d, "..")
+}

@@ -1,0 +1,2 @@
+// Package dedupe is the duplicate engine.
+package dedupe

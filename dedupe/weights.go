@@ -1,0 +1,131 @@
+package dedupe
+
+import "math"
+
+// level is one agreement level of a field comparison with its Fellegi-Sunter
+// probabilities: m = P(level | same person), u = P(level | different people).
+type level struct {
+	name string
+	m, u float64
+}
+
+// fieldModel holds the agreement levels of one field, best first. The
+// disagreement level is implied: m = 1-Σm, u = 1-Σu.
+type fieldModel struct {
+	field  string
+	levels []level
+	// weights[i] = log2(m_i/u_i); weights[len(levels)] is the disagreement weight.
+	weights []float64
+}
+
+func newFieldModel(field string, levels ...level) *fieldModel {
+	f := &fieldModel{field: field, levels: levels}
+	var sm, su float64
+	for _, l := range levels {
+		f.weights = append(f.weights, math.Log2(l.m/l.u))
+		sm += l.m
+		su += l.u
+	}
+	f.weights = append(f.weights, math.Log2((1-sm)/(1-su)))
+	return f
+}
+
+// disagree is the index of the disagreement level.
+func (f *fieldModel) disagree() int { return len(f.levels) }
+
+// score returns the FieldScore of level i (i == disagree() for disagreement).
+func (f *fieldModel) score(i int, sim float64) FieldScore {
+	name := "disagree"
+	if i < len(f.levels) {
+		name = f.levels[i].name
+	}
+	return FieldScore{Field: f.field, Comparison: name, Similarity: round3(sim), Weight: round3(f.weights[i])}
+}
+
+func (f *fieldModel) missing() FieldScore {
+	return FieldScore{Field: f.field, Comparison: "missing"}
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// The models below are documented, with the reasons for each number, in the
+// table in doc.go. Keep both in step.
+var (
+	firstNameModel = newFieldModel("first_name",
+		level{"exact", 0.80, 0.010},
+		level{"nickname", 0.03, 0.002},
+		level{"jaro_winkler>=0.92", 0.08, 0.004},
+		level{"jaro_winkler>=0.80", 0.04, 0.020},
+		level{"initial", 0.01, 0.002},
+	)
+	familyNameModel = newFieldModel("family_name",
+		level{"exact", 0.85, 0.001},
+		level{"jaro_winkler>=0.92", 0.07, 0.001},
+		level{"jaro_winkler>=0.80", 0.03, 0.010},
+	)
+	dobModel = newFieldModel("date_of_birth",
+		level{"exact", 0.78, 0.00004},
+		level{"dob_day_month_swapped", 0.01, 0.00002},
+		level{"dob_one_digit", 0.06, 0.0015},
+		level{"dob_within_31_days", 0.02, 0.002},
+		level{"dob_within_365_days", 0.03, 0.025},
+	)
+	mailModel = newFieldModel("mail",
+		level{"exact", 0.80, 1e-8},
+		level{"edit_distance<=2", 0.08, 1e-6},
+		level{"same_local_part", 0.03, 1e-5},
+	)
+	phoneModel = newFieldModel("phone",
+		level{"exact", 0.75, 5e-7},
+	)
+	companyModel = newFieldModel("company",
+		level{"exact", 0.60, 0.001},
+		level{"jaro_winkler>=0.92", 0.10, 0.002},
+	)
+	streetModel = newFieldModel("street",
+		level{"exact", 0.75, 1e-5},
+		level{"street_and_number_similar", 0.12, 2e-5},
+		level{"street_only", 0.06, 6e-4},
+	)
+	street2Model = newFieldModel("street2",
+		level{"exact", 0.80, 0.005},
+		level{"jaro_winkler>=0.90", 0.10, 0.005},
+	)
+	postalModel = newFieldModel("postal_code",
+		level{"exact", 0.85, 0.002},
+		level{"one_digit", 0.08, 0.005},
+	)
+	cityModel = newFieldModel("city",
+		level{"exact", 0.85, 0.02},
+		level{"jaro_winkler>=0.90", 0.08, 0.003},
+	)
+	stateModel = newFieldModel("state",
+		level{"exact", 0.93, 0.25},
+	)
+	countryModel = newFieldModel("country",
+		level{"exact", 0.97, 0.60},
+	)
+)
+
+const (
+	// swapPenalty is log2(P(names in order)/P(first and family name
+	// exchanged)) among true matches: about 1 form in 16 swaps the fields.
+	swapPenalty = 4.0
+	// sharedCap bounds the summed positive weight of the fields several
+	// people can share (family name, mail, phone, company, address). Their
+	// agreements are not independent: a family shares name, address, landline
+	// and sometimes mail, so summing them as if independent would merge
+	// relatives. The cap is DefaultThreshold plus log2 of the odds that two
+	// contacts agreeing on these fields are one person rather than two people
+	// of one household: about 4:1 for a shared address or family name, so a
+	// shared address alone can match but a relative with another first name
+	// (-4.6) or another date of birth (-3.3) does not.
+	sharedCap = DefaultThreshold + 2
+	// sharedCapMail applies when an e-mail address agrees exactly: families
+	// rarely share one (odds about 20:1), so it survives a disagreeing date of
+	// birth but not a disagreeing first name.
+	sharedCapMail = DefaultThreshold + 4.3
+	// sharedCapPhone applies when a phone number agrees exactly: landlines
+	// and switchboards are shared more often than mail (odds about 8:1).
+	sharedCapPhone = DefaultThreshold + 3
+)

@@ -1,0 +1,378 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// ContactStore is what the contact handlers need from the store.
+type ContactStore interface {
+	// GetContact returns ENOTFOUND for another tenant's or an unknown id.
+	GetContact(ctx context.Context, tenantID, id int64) (*models.Contact, error)
+	FindContactsByMail(ctx context.Context, tenantID int64, mail string) ([]*models.Contact, error)
+	UpdateContact(ctx context.Context, tenantID, id int64, sub *models.Submission) (*models.Contact, error)
+	DeleteContact(ctx context.Context, tenantID, id int64) error
+	// Ingest is the one write path; see store.Ingest.
+	Ingest(ctx context.Context, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, error)
+	CustomFields(ctx context.Context, tenantID int64) (map[string]*models.CustomField, error)
+}
+
+// createOptions are the options shared by POST contact and POST contacts.
+type createOptions struct {
+	DuplicateCheckMethod string   `json:"duplicate_check_method"`
+	DuplicateMergeMethod string   `json:"duplicate_merge_method"`
+	ReturnFields         []string `json:"return_fields"`
+	FloodLimit           *int     `json:"flood_limit"`
+	SpamProtection       *bool    `json:"spam_protection"`
+}
+
+// qntnOptions is sent by the official WordPress plugin beside the contact. contacthub
+// stores nothing of it: it answers the redirection URL the plugin should follow.
+type qntnOptions struct {
+	RedirectionURL          string `json:"redirection_url"`
+	RedirectionURLConfirmed string `json:"redirection_url_confirmed"`
+	AppendContactInfo       bool   `json:"append_contact_info"`
+}
+
+type createContactRequest struct {
+	Contact map[string]json.RawMessage `json:"contact"`
+	createOptions
+	Qntn *qntnOptions `json:"qntn"`
+}
+
+// parsedOptions are createOptions after validation.
+type parsedOptions struct {
+	ingest         models.IngestOptions
+	returnFields   []string
+	floodLimit     int
+	spamProtection bool
+}
+
+func (o *createOptions) parse() (*parsedOptions, error) {
+	var v models.ValidationError
+	check, ok := models.ParseCheckMethod(o.DuplicateCheckMethod)
+	if !ok {
+		v.Add("duplicate_check_method", "must be auto, email or none")
+	}
+	merge, ok := models.ParseMergeMethod(o.DuplicateMergeMethod)
+	if !ok {
+		v.Add("duplicate_merge_method", "must be update_add, update or add")
+	}
+	p := &parsedOptions{ingest: models.IngestOptions{Check: check, Merge: merge, Source: "api"}}
+	for i, f := range o.ReturnFields {
+		if !models.IsReadableField(strings.TrimSpace(f)) {
+			v.Addf(fmt.Sprintf("return_fields[%d]", i), "%q is not a contact field", f)
+			continue
+		}
+		p.returnFields = append(p.returnFields, strings.TrimSpace(f))
+	}
+	if o.FloodLimit != nil {
+		if *o.FloodLimit < 0 {
+			v.Add("flood_limit", "must be 0 (disabled) or a positive number of contacts per hour")
+		}
+		p.floodLimit = *o.FloodLimit
+	}
+	if o.SpamProtection != nil {
+		p.spamProtection = *o.SpamProtection
+	}
+	return p, v.Err()
+}
+
+// decodeContact validates one submitted contact against the tenant's custom fields and
+// the Quentn identity rule (a mail, or a full postal address with both names).
+func decodeContact(raw map[string]json.RawMessage, defs map[string]*models.CustomField, prefix string) (*models.Submission, error) {
+	if raw == nil {
+		return nil, invalid(strings.TrimSuffix(prefix, "."), "is required: a JSON object of contact fields")
+	}
+	sub, err := models.DecodeSubmission(raw, defs, models.ForCreate)
+	if err != nil {
+		return nil, prefixFields(err, prefix)
+	}
+	if !sub.NewContact(0).HasIdentity() {
+		return nil, invalid(prefix+"mail", "a contact needs a valid mail, or first_name, family_name, ba_street, ba_city and ba_postal_code")
+	}
+	return sub, nil
+}
+
+// prefixFields qualifies the field names of a validation error, e.g. "contact.mail".
+func prefixFields(err error, prefix string) error {
+	de, ok := err.(*models.Error)
+	if !ok || prefix == "" {
+		return err
+	}
+	out := *de
+	out.Fields = make([]models.FieldError, len(de.Fields))
+	for i, f := range de.Fields {
+		out.Fields[i] = models.FieldError{Field: prefix + f.Field, Error: f.Error}
+	}
+	return &out
+}
+
+func requiredCustom(defs map[string]*models.CustomField) []string {
+	var out []string
+	for name, d := range defs {
+		if d.Required {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// createContact handles POST /public/api/V1/contact.
+func (a *API) createContact(c echo.Context) error {
+	var req createContactRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	opts, err := req.createOptions.parse()
+	if err != nil {
+		return err
+	}
+	if err := req.Qntn.validate(); err != nil {
+		return err
+	}
+	ctx, tenant := c.Request().Context(), tenantID(c)
+	defs, err := a.Contacts.CustomFields(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	sub, err := decodeContact(req.Contact, defs, "contact.")
+	if err != nil {
+		return err
+	}
+	opts.ingest.RequiredCustom = requiredCustom(defs)
+	results, err := a.ingest(ctx, tenant, []*models.Submission{sub}, opts)
+	if err != nil {
+		return err
+	}
+	if results[0].Err != nil {
+		return results[0].Err
+	}
+	out := map[string]any{"id": results[0].ID}
+	if len(opts.returnFields) > 0 || req.Qntn != nil {
+		contact, err := a.Contacts.GetContact(ctx, tenant, results[0].ID)
+		if err != nil {
+			return err
+		}
+		for k, v := range renderFields(contact, opts.returnFields) {
+			out[k] = v
+		}
+		if u := req.Qntn.redirect(contact); u != "" {
+			out["redirection_url"] = u
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (q *qntnOptions) validate() error {
+	if q == nil {
+		return nil
+	}
+	var v models.ValidationError
+	for field, s := range map[string]string{"qntn.redirection_url": q.RedirectionURL, "qntn.redirection_url_confirmed": q.RedirectionURLConfirmed} {
+		if s == "" {
+			continue
+		}
+		if u, err := url.Parse(s); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.Add(field, "must be an http or https URL")
+		}
+	}
+	return v.Err()
+}
+
+// redirect answers the URL the WordPress plugin should send the visitor to: the
+// confirmed URL when the contact's mail is already confirmed, else the plain one, with
+// first_name, family_name and mail appended when append_contact_info is set.
+func (q *qntnOptions) redirect(c *models.Contact) string {
+	if q == nil {
+		return ""
+	}
+	target := q.RedirectionURL
+	confirmed := c.MailStatus == models.MailStatusDoubleOptIn || c.MailStatus == models.MailStatusConfirmedManual || c.MailStatus == models.MailStatusConfirmedImport
+	if confirmed && q.RedirectionURLConfirmed != "" {
+		target = q.RedirectionURLConfirmed
+	}
+	if target == "" || !q.AppendContactInfo {
+		return target
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return target // validated on the way in
+	}
+	query := u.Query()
+	query.Set("first_name", c.FirstName)
+	query.Set("family_name", c.FamilyName)
+	query.Set("mail", c.Mail)
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
+// getContact handles GET /public/api/V1/contact/{id} and GET /public/api/V1/contact/{mail}.
+// A mail answers an array, because several contacts may share an address.
+func (a *API) getContact(c echo.Context) error {
+	ctx, tenant := c.Request().Context(), tenantID(c)
+	fields, err := a.fieldList(ctx, tenant, c.QueryParam("fields"))
+	if err != nil {
+		return err
+	}
+	ref, err := url.PathUnescape(c.Param("ref"))
+	if err != nil {
+		return models.Errorf(models.ENOTFOUND, "contact not found")
+	}
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		contact, err := a.Contacts.GetContact(ctx, tenant, id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, renderFields(contact, fields))
+	}
+	if !strings.Contains(ref, "@") {
+		return models.Errorf(models.ENOTFOUND, "contact %q not found: give a numeric id or a mail address", ref)
+	}
+	contacts, err := a.Contacts.FindContactsByMail(ctx, tenant, ref)
+	if err != nil {
+		return err
+	}
+	if len(contacts) == 0 {
+		return models.Errorf(models.ENOTFOUND, "no contact with mail %s", ref)
+	}
+	out := make([]map[string]any, len(contacts))
+	for i, contact := range contacts {
+		out[i] = renderFields(contact, fields)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// fieldList parses `fields` (a comma list); without it the Quentn defaults apply.
+func (a *API) fieldList(ctx context.Context, tenant int64, param string) ([]string, error) {
+	if strings.TrimSpace(param) == "" {
+		return models.DefaultReadFields, nil
+	}
+	var out []string
+	var custom bool
+	for f := range strings.SplitSeq(param, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !models.IsReadableField(f) {
+			return nil, invalid("fields", fmt.Sprintf("%q is not a contact field", f))
+		}
+		custom = custom || strings.HasPrefix(f, models.CustomFieldPrefix)
+		out = append(out, f)
+	}
+	if custom {
+		defs, err := a.Contacts.CustomFields(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range out {
+			if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok && defs[name] == nil {
+				return nil, invalid("fields", fmt.Sprintf("%q is not a defined custom field", f))
+			}
+		}
+	}
+	return out, nil
+}
+
+// renderFields shows the named fields of a contact; id is always included.
+func renderFields(c *models.Contact, fields []string) map[string]any {
+	out := map[string]any{"id": c.ID}
+	for _, f := range fields {
+		if v, ok := c.Field(f); ok {
+			out[f] = v
+		}
+	}
+	return out
+}
+
+// updateContact handles PUT /public/api/V1/contact/{id}: a flat body of fields; every
+// submitted field overwrites (send "" or null to clear one).
+func (a *API) updateContact(c echo.Context) error {
+	id, err := pathID(c, "ref", "contact")
+	if err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := decodeJSON(c, &raw); err != nil {
+		return err
+	}
+	var returnFields []string
+	if rf, ok := raw["return_fields"]; ok {
+		delete(raw, "return_fields")
+		opts := createOptions{}
+		if err := json.Unmarshal(rf, &opts.ReturnFields); err != nil {
+			return invalid("return_fields", "must be an array of field names")
+		}
+		parsed, err := opts.parse()
+		if err != nil {
+			return err
+		}
+		returnFields = parsed.returnFields
+	}
+	if len(raw) == 0 {
+		return invalid("body", "send at least one field to change")
+	}
+	ctx, tenant := c.Request().Context(), tenantID(c)
+	defs, err := a.Contacts.CustomFields(ctx, tenant)
+	if err != nil {
+		return err
+	}
+	sub, err := models.DecodeSubmission(raw, defs, models.ForUpdate)
+	if err != nil {
+		return err
+	}
+	contact, err := a.Contacts.UpdateContact(ctx, tenant, id, sub)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"success": true}
+	if len(returnFields) > 0 {
+		for k, v := range renderFields(contact, returnFields) {
+			out[k] = v
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// deleteContact handles DELETE /public/api/V1/contact/{id}.
+func (a *API) deleteContact(c echo.Context) error {
+	id, err := pathID(c, "ref", "contact")
+	if err != nil {
+		return err
+	}
+	if err := a.Contacts.DeleteContact(c.Request().Context(), tenantID(c), id); err != nil {
+		return err
+	}
+	return success(c)
+}
+
+// checkCredentials handles GET /public/api/V1/check-credentials.
+func (a *API) checkCredentials(c echo.Context) error { return success(c) }
+
+func success(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]bool{"success": true})
+}
+
+// pathID parses a numeric id path parameter naming a thing; anything else is not found.
+func pathID(c echo.Context, param, thing string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(param), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Errorf(models.ENOTFOUND, "%s %q not found", thing, c.Param(param))
+	}
+	return id, nil
+}
+
+// ingest runs the write path with the request's flood and spam options.
+func (a *API) ingest(ctx context.Context, tenant int64, subs []*models.Submission, opts *parsedOptions) ([]models.IngestResult, error) {
+	return a.Contacts.Ingest(ctx, tenant, subs, opts.ingest)
+}

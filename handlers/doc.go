@@ -1,0 +1,6 @@
+// Package handlers is contacthub's HTTP layer on Echo v4: the Quentn-compatible API under
+// /public/api/V1/, the native API under /api/v1/ and the operations endpoints. Handlers
+// decode wire types, call the small store interfaces declared here (main wires the real
+// store) and return errors; HTTPErrorHandler maps every error to a status and the one
+// JSON error shape in a single place.
+package handlers

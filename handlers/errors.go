@@ -1,0 +1,95 @@
+package handlers
+
+import (
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// errorBody is the one JSON shape of every error. Quentn clients read error and message.
+type errorBody struct {
+	Error   bool                `json:"error"`
+	Message string              `json:"message"`
+	Errors  []models.FieldError `json:"errors,omitempty"`
+}
+
+var codeStatus = map[string]int{
+	models.EBADREQUEST: http.StatusBadRequest,
+	models.EUNAUTH:     http.StatusUnauthorized,
+	models.EFORBIDDEN:  http.StatusForbidden,
+	models.ENOTFOUND:   http.StatusNotFound,
+	models.ECONFLICT:   http.StatusConflict,
+	models.ETOOLARGE:   http.StatusRequestEntityTooLarge,
+	models.EINVALID:    http.StatusUnprocessableEntity,
+	models.ELIMITED:    http.StatusTooManyRequests,
+	models.EINTERNAL:   http.StatusInternalServerError,
+}
+
+// StatusOf returns the HTTP status for an error's code.
+func StatusOf(err error) int {
+	if s, ok := codeStatus[models.ErrorCode(err)]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// HTTPErrorHandler writes every error in the one JSON shape. Domain errors keep their
+// message; Echo's own (unknown route, body too large) are translated; anything else is
+// a 500 whose detail goes to the log only.
+func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, body := http.StatusInternalServerError, errorBody{Error: true, Message: "internal server error"}
+		var de *models.Error
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &de):
+			status = StatusOf(de)
+			body.Message, body.Errors = de.Message, de.Fields
+			if de.Code == models.ELIMITED && de.RetryAfter > 0 {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
+			}
+		case errors.As(err, &he):
+			status = he.Code
+			switch status {
+			case http.StatusNotFound:
+				body.Message = "no such endpoint"
+			case http.StatusMethodNotAllowed:
+				body.Message = "method not allowed on this endpoint"
+			case http.StatusRequestEntityTooLarge:
+				body.Message = "request body too large"
+			default:
+				if m, ok := he.Message.(string); ok {
+					body.Message = m
+				} else {
+					body.Message = http.StatusText(status)
+				}
+			}
+		}
+		if status >= 500 {
+			body.Message = "internal server error"
+			log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		}
+		if c.Request().Method == http.MethodHead {
+			err = c.NoContent(status)
+		} else {
+			err = c.JSON(status, body)
+		}
+		if err != nil {
+			log.Warn("write error response", "err", err)
+		}
+	}
+}
+
+// invalid returns an EINVALID error for one field.
+func invalid(field, reason string) error {
+	return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{{Field: field, Error: reason}}}
+}

@@ -1,0 +1,48 @@
+package models
+
+import "context"
+
+// IngestOptions are the per-call choices of the one contact write path.
+type IngestOptions struct {
+	Check CheckMethod
+	Merge MergeMethod
+	// RequiredCustom names custom fields a newly created contact must have.
+	RequiredCustom []string
+	// BeforeCreate, when set, is asked before item i creates a new contact (not when it
+	// merges into an existing one); an error fails that item only. Flood limits hook in
+	// here, so that only contacts actually created count.
+	BeforeCreate func(ctx context.Context, i int, sub *Submission) error
+	// Source labels merge records: "api", "import", "inquiry".
+	Source string
+}
+
+// IngestResult is the outcome of the write path for one submitted contact.
+type IngestResult struct {
+	ID      int64
+	Created bool
+	// MergeID names the merge record when the submission was merged into an existing
+	// contact (an undo handle); "" when created or unchanged.
+	MergeID string
+	// Explanation is the duplicate engine's reasoning for the best candidate (auto
+	// check only; nil when there was no candidate).
+	Explanation *Explanation
+	// Err is set when this item was not written; the other items were.
+	Err error
+}
+
+// Explanation is why the duplicate engine did or did not match: the total score, the
+// threshold it was held against, and each field's contribution.
+type Explanation struct {
+	Score     float64      `json:"score"`
+	Threshold float64      `json:"threshold"`
+	Match     bool         `json:"match"`
+	Fields    []FieldScore `json:"fields"`
+}
+
+// FieldScore is one field's contribution to a match score.
+type FieldScore struct {
+	Field      string  `json:"field"`
+	Comparison string  `json:"comparison"`
+	Similarity float64 `json:"similarity"`
+	Weight     float64 `json:"weight"`
+}

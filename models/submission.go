@@ -1,0 +1,252 @@
+package models
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Limits on what one contact may carry.
+const (
+	MaxCommentLength   = 10000
+	MaxTermsPerContact = 1000
+)
+
+// Submission is what a client sent for one contact: only the fields it named, already
+// validated and normalised. A field present with an empty value is kept as "" (or nil
+// for custom fields), because the merge methods treat "sent empty" and "not sent"
+// differently.
+type Submission struct {
+	Text       map[string]string
+	MailStatus *int
+	UID        *int64
+	// Terms are term ids; HasTerms tells an empty list apart from no list.
+	Terms    []int64
+	HasTerms bool
+	// Custom holds custom field values by name; a nil value clears the field.
+	Custom    map[string]any
+	Comment   string
+	RequestIP string
+}
+
+// SubmissionMode tells DecodeSubmission which fields are writable.
+type SubmissionMode int
+
+const (
+	// ForCreate decodes the contact object of POST contact/contacts.
+	ForCreate SubmissionMode = iota
+	// ForUpdate decodes the flat body of PUT contact/{id}.
+	ForUpdate
+)
+
+// DecodeSubmission validates a contact's fields as they arrived in JSON. Every key must
+// be a known field, a defined custom field (field_<name>) or, on create, comment and
+// request_ip: nothing submitted is silently dropped. All problems are returned at once
+// as an EINVALID *Error.
+func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomField, mode SubmissionMode) (*Submission, error) {
+	sub := &Submission{Text: map[string]string{}}
+	var v ValidationError
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // deterministic error order
+	for _, key := range keys {
+		val := bytes.TrimSpace(raw[key])
+		isNull := string(val) == "null"
+		if f, ok := textFieldByName[key]; ok {
+			s := ""
+			if !isNull {
+				var ok bool
+				if s, ok = jsonString(val); !ok {
+					v.Add(key, "must be a string")
+					continue
+				}
+			}
+			s, reason := cleanText(s, f.max, false)
+			if reason == "" && s != "" {
+				s, reason = normalizeText(key, s)
+			}
+			if reason != "" {
+				v.Add(key, reason)
+				continue
+			}
+			sub.Text[key] = s
+			continue
+		}
+		switch key {
+		case "mail_status":
+			n, err := strconv.Atoi(strings.Trim(string(val), `"`))
+			if isNull {
+				n, err = 0, nil
+			}
+			if _, known := MailStatusNames[n]; err != nil || !known {
+				v.Add(key, "must be an integer 0-8 (see README: mail status codes)")
+				continue
+			}
+			sub.MailStatus = &n
+		case "uid", "owner":
+			n, err := strconv.ParseInt(strings.Trim(string(val), `"`), 10, 64)
+			if isNull {
+				n, err = 0, nil
+			}
+			if err != nil || n < 0 {
+				v.Add(key, "must be a user id (non-negative integer); owners by mail are not supported")
+				continue
+			}
+			sub.UID = &n
+		case "terms":
+			var ids []int64
+			if !isNull {
+				if err := json.Unmarshal(val, &ids); err != nil {
+					v.Add(key, "must be an array of term ids")
+					continue
+				}
+			}
+			ids, reason := NormalizeIDs(ids, MaxTermsPerContact)
+			if reason != "" {
+				v.Add(key, reason)
+				continue
+			}
+			sub.Terms, sub.HasTerms = ids, true
+		case "comment":
+			var s string
+			if !isNull {
+				if err := json.Unmarshal(val, &s); err != nil {
+					v.Add(key, "must be a string")
+					continue
+				}
+			}
+			s, reason := cleanText(s, MaxCommentLength, true)
+			if reason != "" {
+				v.Add(key, reason)
+				continue
+			}
+			sub.Comment = s
+		case "request_ip":
+			if mode != ForCreate {
+				v.Add(key, "is only accepted when creating a contact")
+				continue
+			}
+			var s string
+			if !isNull {
+				if err := json.Unmarshal(val, &s); err != nil {
+					v.Add(key, "must be a string")
+					continue
+				}
+			}
+			s = strings.TrimSpace(s)
+			if s != "" && !ValidIP(s) {
+				v.Add(key, "must be an IPv4 or IPv6 address")
+				continue
+			}
+			sub.RequestIP = s
+		case "id", "created", "changed":
+			v.Add(key, "is read-only")
+		default:
+			name, ok := strings.CutPrefix(key, CustomFieldPrefix)
+			def := defs[name]
+			if !ok || def == nil {
+				v.Add(key, "is not a contact field (custom fields are written as field_<name> and must be defined first)")
+				continue
+			}
+			value, reason := def.Coerce(val)
+			if reason != "" {
+				v.Add(key, reason)
+				continue
+			}
+			if sub.Custom == nil {
+				sub.Custom = map[string]any{}
+			}
+			sub.Custom[name] = value
+		}
+	}
+	return sub, v.Err()
+}
+
+// normalizeText applies per-field rules to a non-empty, cleaned value.
+func normalizeText(field, s string) (string, string) {
+	switch field {
+	case "title":
+		s = strings.ToLower(s)
+		if s != "m" && s != "f" {
+			return "", `must be "m" (Mr.) or "f" (Mrs.)`
+		}
+	case "title2":
+		for _, r := range s {
+			if !(r == '.' || r == ' ' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')) {
+				return "", "must be an academic title abbreviation such as dr or prof"
+			}
+		}
+		s = strings.ToLower(s)
+	case "mail", "mail2":
+		if !ValidMail(s) {
+			return "", "is not a valid e-mail address"
+		}
+	case "phone_type", "phone2_type":
+		s = strings.ToLower(s)
+		if !slices.Contains([]string{"work", "home", "mobile", "other"}, s) {
+			return "", "must be one of work, home, mobile, other"
+		}
+	case "phone", "phone2", "fax":
+		if !ValidPhone(s) {
+			return "", "is not a phone number (digits with + ( ) - / . and spaces)"
+		}
+	case "ba_country":
+		s = strings.ToUpper(s)
+		if !ValidCountry(s) {
+			return "", "must be an ISO 3166-1 alpha-2 country code such as DE"
+		}
+	case "date_of_birth":
+		d, ok := ParseDate(s)
+		if !ok {
+			return "", "must be an ISO 8601 date such as 1980-04-23 or 2004-02-12T15:19:21+00:00"
+		}
+		if d[:4] < "1800" {
+			return "", "is before 1800"
+		}
+		s = d
+	}
+	return s, ""
+}
+
+// NormalizeIDs sorts and deduplicates ids and checks they are positive and at most max.
+func NormalizeIDs(ids []int64, max int) ([]int64, string) {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] <= 0 {
+		return nil, "ids must be positive integers"
+	}
+	if len(out) > max {
+		return nil, "at most " + strconv.Itoa(max) + " ids"
+	}
+	if out == nil {
+		out = []int64{}
+	}
+	return out, ""
+}
+
+// NewContact builds the contact a submission creates.
+func (s *Submission) NewContact(tenantID int64) *Contact {
+	c := &Contact{TenantID: tenantID, Custom: CustomValues{}, Version: 1}
+	for k, v := range s.Text {
+		c.SetText(k, v)
+	}
+	if s.MailStatus != nil {
+		c.MailStatus = *s.MailStatus
+	}
+	if s.UID != nil {
+		c.UID = *s.UID
+	}
+	c.Terms = slices.Clone(s.Terms)
+	for k, v := range s.Custom {
+		if v != nil {
+			c.Custom[k] = v
+		}
+	}
+	return c
+}

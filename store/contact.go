@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// MaxMailMatches caps how many contacts a lookup by mail returns.
+const MaxMailMatches = 500
+
+// GetContact returns a contact with its terms. It returns ENOTFOUND when the tenant has
+// no such contact.
+func (s *Store) GetContact(ctx context.Context, tenantID, id int64) (*models.Contact, error) {
+	return getContact(ctx, s.db, tenantID, id)
+}
+
+func getContact(ctx context.Context, db *gorm.DB, tenantID, id int64) (*models.Contact, error) {
+	var c models.Contact
+	err := db.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&c).Error
+	if err != nil {
+		if translated := translate("", err); models.ErrorCode(translated) == models.ENOTFOUND {
+			return nil, models.Errorf(models.ENOTFOUND, "contact %d not found", id)
+		}
+		return nil, translate(fmt.Sprintf("get contact %d", id), err)
+	}
+	contacts := []*models.Contact{&c}
+	if err := loadTerms(ctx, db, tenantID, contacts); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// FindContactsByMail returns the contacts whose mail equals mail ignoring case and
+// surrounding space, oldest first (an empty slice when there are none).
+func (s *Store) FindContactsByMail(ctx context.Context, tenantID int64, mail string) ([]*models.Contact, error) {
+	var out []*models.Contact
+	err := s.db.WithContext(ctx).Where("tenant_id = ? AND mail_key = ?", tenantID, models.NormalizeMail(mail)).
+		Order("id").Limit(MaxMailMatches).Find(&out).Error
+	if err != nil {
+		return nil, translate("find contacts by mail", err)
+	}
+	if err := loadTerms(ctx, s.db, tenantID, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteContact deletes a contact with its terms, comments and keys. It returns
+// ENOTFOUND when the tenant has no such contact.
+func (s *Store) DeleteContact(ctx context.Context, tenantID, id int64) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		// Children are deleted explicitly (not only by ON DELETE CASCADE) so the
+		// behaviour does not depend on SQLite's foreign_keys pragma.
+		for _, table := range []string{"contact_terms", "comments", "contact_keys"} {
+			if err := tx.Exec("DELETE FROM "+table+" WHERE tenant_id = ? AND contact_id = ?", tenantID, id).Error; err != nil {
+				return translate("delete contact children", err)
+			}
+		}
+		res := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&models.Contact{})
+		if res.Error != nil {
+			return translate(fmt.Sprintf("delete contact %d", id), res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return models.Errorf(models.ENOTFOUND, "contact %d not found", id)
+		}
+		return nil
+	})
+}
+
+// UpdateContact applies a PUT: every submitted field overwrites (merge method update,
+// consent not protected: this is an explicit edit), a comment is added. It returns
+// ENOTFOUND, or EINVALID when the result would have neither mail nor full address or
+// names unknown terms.
+func (s *Store) UpdateContact(ctx context.Context, tenantID, id int64, sub *models.Submission) (*models.Contact, error) {
+	var out *models.Contact
+	err := s.retry(ctx, func(tx *gorm.DB) error {
+		c, err := getContact(ctx, tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		if err := checkTerms(ctx, tx, tenantID, sub.Terms); err != nil {
+			return err
+		}
+		w := &working{c: c, version: c.Version, keys: map[string]bool{}}
+		changed := c.Apply(sub, models.MergeUpdate, false)
+		if !c.HasIdentity() {
+			return models.Errorf(models.EINVALID, "a contact needs a mail, or first_name, family_name, ba_street, ba_city and ba_postal_code")
+		}
+		keys := s.storeKeys(c)
+		if err := s.lockKeys(ctx, tx, tenantID, keys); err != nil {
+			return err
+		}
+		w.addKeys(keys)
+		if len(changed) > 0 {
+			c.Version++
+			w.dirty = true
+			w.termsDirty = slices.Contains(changed, "terms")
+		}
+		b := &batch{tenantID: tenantID, touched: []*working{w}}
+		if sub.Comment != "" {
+			b.comments = append(b.comments, pendingComment{w: w, text: sub.Comment})
+		}
+		if err := s.write(ctx, tx, b); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	return out, err
+}
+
+// checkTerms returns EINVALID naming the ids that are not terms of the tenant.
+func checkTerms(ctx context.Context, db *gorm.DB, tenantID int64, ids []int64) error {
+	missing, err := missingTerms(ctx, db, tenantID, ids)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return &models.Error{Code: models.EINVALID, Message: "invalid fields",
+			Fields: []models.FieldError{{Field: "terms", Error: fmt.Sprintf("unknown term ids %v", missing)}}}
+	}
+	return nil
+}
+
+// missingTerms returns the ids in ids that are not terms of the tenant.
+func missingTerms(ctx context.Context, db *gorm.DB, tenantID int64, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var found []int64
+	for chunk := range slices.Chunk(ids, 1000) {
+		var part []int64
+		if err := db.WithContext(ctx).Model(&models.Term{}).Where("tenant_id = ? AND id IN ?", tenantID, chunk).Pluck("id", &part).Error; err != nil {
+			return nil, translate("check terms", err)
+		}
+		found = append(found, part...)
+	}
+	var missing []int64
+	for _, id := range ids {
+		if !slices.Contains(found, id) {
+			missing = append(missing, id)
+		}
+	}
+	return missing, nil
+}
+
+// loadTerms fills Terms of the given contacts with one query.
+func loadTerms(ctx context.Context, db *gorm.DB, tenantID int64, contacts []*models.Contact) error {
+	if len(contacts) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*models.Contact, len(contacts))
+	ids := make([]int64, 0, len(contacts))
+	for _, c := range contacts {
+		c.Terms = []int64{}
+		byID[c.ID] = c
+		ids = append(ids, c.ID)
+	}
+	for chunk := range slices.Chunk(ids, 1000) {
+		var rows []struct{ ContactID, TermID int64 }
+		err := db.WithContext(ctx).Table("contact_terms").Select("contact_id, term_id").
+			Where("tenant_id = ? AND contact_id IN ?", tenantID, chunk).Order("contact_id, term_id").Scan(&rows).Error
+		if err != nil {
+			return translate("load contact terms", err)
+		}
+		for _, r := range rows {
+			c := byID[r.ContactID]
+			c.Terms = append(c.Terms, r.TermID)
+		}
+	}
+	return nil
+}
+
+// contactColumns lists every column an update writes; id, tenant_id and created_at never change.
+func contactColumns(c *models.Contact) map[string]any {
+	m := map[string]any{
+		"mail_status":   c.MailStatus,
+		"uid":           c.UID,
+		"custom_fields": customJSON(c.Custom),
+		"mail_key":      c.MailKey,
+		"version":       c.Version,
+		"updated_at":    c.UpdatedAt,
+	}
+	for _, name := range models.TextFieldNames() {
+		m[name], _ = c.Text(name)
+	}
+	return m
+}
+
+// customJSON encodes custom values for the custom_fields column; updates by column map
+// bypass GORM's serializer, so they encode here the same way.
+func customJSON(v models.CustomValues) string {
+	if len(v) == 0 {
+		return "{}"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("store: custom values are not JSON: %v", err)) // values come from Coerce
+	}
+	return string(b)
+}

@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// CustomFields returns a tenant's custom field definitions by name.
+func (s *Store) CustomFields(ctx context.Context, tenantID int64) (map[string]*models.CustomField, error) {
+	var list []*models.CustomField
+	if err := s.db.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("id").Find(&list).Error; err != nil {
+		return nil, translate("list custom fields", err)
+	}
+	m := make(map[string]*models.CustomField, len(list))
+	for _, f := range list {
+		m[f.Name] = f
+	}
+	return m, nil
+}
+
+// ListCustomFields returns a tenant's custom fields in creation order.
+func (s *Store) ListCustomFields(ctx context.Context, tenantID int64) ([]*models.CustomField, error) {
+	var list []*models.CustomField
+	err := s.db.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("id").Find(&list).Error
+	return list, translate("list custom fields", err)
+}
+
+// GetCustomField finds a field by id or by name (with or without the field_ prefix).
+// It returns ENOTFOUND when the tenant has none.
+func (s *Store) GetCustomField(ctx context.Context, tenantID int64, ref string) (*models.CustomField, error) {
+	return getCustomField(ctx, s.db, tenantID, ref)
+}
+
+func getCustomField(ctx context.Context, db *gorm.DB, tenantID int64, ref string) (*models.CustomField, error) {
+	var f models.CustomField
+	q := db.WithContext(ctx).Where("tenant_id = ?", tenantID)
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		q = q.Where("id = ?", id)
+	} else {
+		name := ref
+		if len(name) > len(models.CustomFieldPrefix) && name[:len(models.CustomFieldPrefix)] == models.CustomFieldPrefix {
+			name = name[len(models.CustomFieldPrefix):]
+		}
+		q = q.Where("name = ?", name)
+	}
+	if err := q.Take(&f).Error; err != nil {
+		if models.ErrorCode(translate("", err)) == models.ENOTFOUND {
+			return nil, models.Errorf(models.ENOTFOUND, "custom field %s not found", ref)
+		}
+		return nil, translate("get custom field", err)
+	}
+	return &f, nil
+}
+
+// CreateCustomField validates and stores a definition. It returns EINVALID, or ECONFLICT
+// when the tenant already has a field of that name.
+func (s *Store) CreateCustomField(ctx context.Context, f *models.CustomField) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.CustomField{}).Where("tenant_id = ?", f.TenantID).Count(&n).Error; err != nil {
+		return translate("count custom fields", err)
+	}
+	if n >= models.MaxCustomFieldsCount {
+		return models.Errorf(models.ECONFLICT, "a tenant has at most %d custom fields", models.MaxCustomFieldsCount)
+	}
+	if err := s.db.WithContext(ctx).Create(f).Error; err != nil {
+		if models.ErrorCode(translate("", err)) == models.ECONFLICT {
+			return models.Errorf(models.ECONFLICT, "custom field %s%s already exists", models.CustomFieldPrefix, f.Name)
+		}
+		return translate("create custom field", err)
+	}
+	return nil
+}
+
+// UpdateCustomField stores a changed definition; its name and type cannot change,
+// because stored values depend on them. It returns ENOTFOUND or EINVALID.
+func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	res := s.db.WithContext(ctx).Model(&models.CustomField{}).Where("tenant_id = ? AND id = ?", f.TenantID, f.ID).
+		Updates(map[string]any{"label": f.Label, "description": f.Description, "max_length": f.MaxLength,
+			"options": jsonList(f.Options), "required": f.Required, "multiple": f.Multiple})
+	if res.Error != nil {
+		return translate("update custom field", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return models.Errorf(models.ENOTFOUND, "custom field %d not found", f.ID)
+	}
+	return nil
+}
+
+// DeleteCustomField deletes a definition and removes its values from every contact.
+// It returns ENOTFOUND.
+func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref string) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		f, err := getCustomField(ctx, tx, tenantID, ref)
+		if err != nil {
+			return err
+		}
+		strip := "custom_fields = json_remove(custom_fields, ?)"
+		arg := "$." + f.Name
+		if s.dialect == Postgres {
+			strip, arg = "custom_fields = (custom_fields::jsonb - ?::text)::text", f.Name
+		}
+		err = tx.Exec("UPDATE contacts SET "+strip+", version = version + 1 WHERE tenant_id = ? AND custom_fields LIKE ?",
+			arg, tenantID, "%"+strconv.Quote(f.Name)+"%").Error
+		if err != nil {
+			return translate("strip custom field values", err)
+		}
+		if err := tx.Delete(&models.CustomField{}, f.ID).Error; err != nil {
+			return translate(fmt.Sprintf("delete custom field %d", f.ID), err)
+		}
+		return nil
+	})
+}
+
+func jsonList(l []string) string {
+	b, err := json.Marshal(l)
+	if err != nil {
+		panic(err) // a []string always encodes
+	}
+	return string(b)
+}

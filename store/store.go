@@ -1,0 +1,198 @@
+// Package store is contacthub's data access: GORM over PostgreSQL or SQLite, one file per
+// aggregate. It returns domain errors only (models.ErrNotFound, models.ErrConflict,
+// *models.Error) and scopes every query by tenant. The one write path for contacts,
+// Ingest, lives in ingest.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/contacthub/contacthub/dedupe"
+	"github.com/contacthub/contacthub/models"
+)
+
+// Dialects the store runs on.
+const (
+	Postgres = "postgres"
+	SQLite   = "sqlite"
+)
+
+// Config says where the database is and how the store behaves.
+type Config struct {
+	// DatabaseURL is postgres://… for PostgreSQL; anything else is an SQLite path,
+	// optionally prefixed with sqlite:// (default ./data/contacthub.db).
+	DatabaseURL string
+	// MaxOpenConns caps the connection pool (default 20 on Postgres, 8 on SQLite).
+	MaxOpenConns int
+	// Dedupe configures the duplicate engine used by the auto check.
+	Dedupe dedupe.Config
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is the database. Its methods are safe for concurrent use.
+type Store struct {
+	db      *gorm.DB
+	sqlDB   *sql.DB
+	dialect string
+	log     *slog.Logger
+	now     func() time.Time
+	engine  *dedupe.Engine
+	// writeMu serialises contact writes on SQLite, which has one writer anyway; it keeps
+	// concurrent writers from spinning on SQLITE_BUSY. Postgres uses advisory locks.
+	writeMu sync.Mutex
+	keys    *keyCache
+}
+
+// Open connects, configures the pool and returns the store. It does not migrate.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	now := func() time.Time { return cfg.Now().UTC() }
+	gcfg := &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		NowFunc:                now,
+		Logger:                 logger.Discard,
+	}
+	s := &Store{log: cfg.Logger, now: now, engine: dedupe.New(cfg.Dedupe), keys: newKeyCache(30 * time.Second)}
+	var err error
+	if IsPostgresURL(cfg.DatabaseURL) {
+		s.dialect = Postgres
+		s.db, err = gorm.Open(postgres.Open(cfg.DatabaseURL), gcfg)
+	} else {
+		s.dialect = SQLite
+		var dsn string
+		dsn, err = sqliteDSN(cfg.DatabaseURL)
+		if err == nil {
+			s.db, err = gorm.Open(sqlite.Open(dsn), gcfg)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", s.dialect, err)
+	}
+	if s.sqlDB, err = s.db.DB(); err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	maxOpen := cfg.MaxOpenConns
+	if maxOpen == 0 {
+		maxOpen = 20
+		if s.dialect == SQLite {
+			maxOpen = 8
+		}
+	}
+	s.sqlDB.SetMaxOpenConns(maxOpen)
+	s.sqlDB.SetMaxIdleConns(maxOpen)
+	s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		s.sqlDB.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", s.dialect, err)
+	}
+	return s, nil
+}
+
+// IsPostgresURL reports whether url names a PostgreSQL database.
+func IsPostgresURL(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+func sqliteDSN(url string) (string, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "file:")
+	if path == "" {
+		path = filepath.Join("data", "contacthub.db")
+	}
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return "", fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	// WAL lets readers run beside the writer; immediate transactions take the write lock
+	// at BEGIN, so a check-then-insert cannot interleave with another process's.
+	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite", nil
+}
+
+// Dialect is Postgres or SQLite.
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB exposes the pool for wiring (e.g. job queues) and tests.
+func (s *Store) DB() *sql.DB { return s.sqlDB }
+
+// Engine is the duplicate engine the store matches with.
+func (s *Store) Engine() *dedupe.Engine { return s.engine }
+
+// Migrate applies every embedded migration not yet applied.
+func (s *Store) Migrate(ctx context.Context) error {
+	gooseDialect := goose.DialectPostgres
+	if s.dialect == SQLite {
+		gooseDialect = goose.DialectSQLite3
+	}
+	provider, err := goose.NewProvider(gooseDialect, s.sqlDB, subFS(s.dialect))
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	results, err := provider.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, r := range results {
+		s.log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
+	}
+	return nil
+}
+
+// Ping checks the database for /readyz.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// translate turns driver errors into domain errors and wraps them with the operation.
+func translate(op string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return fmt.Errorf("store: %s: %w", op, models.Errorf(models.ENOTFOUND, "not found"))
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return fmt.Errorf("store: %s: %w", op, models.Errorf(models.ECONFLICT, "already exists"))
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+// tx runs fn in a transaction. Contact writes take writeMu on SQLite (see Store).
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.dialect == SQLite {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	return s.db.WithContext(ctx).Transaction(fn)
+}

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// KeyPrefix starts every generated API key, so a leaked key is easy to recognise.
+const KeyPrefix = "chk_"
+
+// CreateTenant stores a new tenant and returns it. It returns EINVALID for a bad name.
+func (s *Store) CreateTenant(ctx context.Context, name string) (*models.Tenant, error) {
+	t := &models.Tenant{Name: name}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.db.WithContext(ctx).Create(t).Error; err != nil {
+		return nil, translate("create tenant", err)
+	}
+	return t, nil
+}
+
+// GetTenant returns one tenant or ENOTFOUND.
+func (s *Store) GetTenant(ctx context.Context, id int64) (*models.Tenant, error) {
+	var t models.Tenant
+	if err := s.db.WithContext(ctx).First(&t, id).Error; err != nil {
+		return nil, translate(fmt.Sprintf("get tenant %d", id), err)
+	}
+	return &t, nil
+}
+
+// CountTenants returns how many tenants exist (0 on a fresh database).
+func (s *Store) CountTenants(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&models.Tenant{}).Count(&n).Error; err != nil {
+		return 0, translate("count tenants", err)
+	}
+	return n, nil
+}
+
+// NewKeySecret returns a fresh random API key.
+func NewKeySecret() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return KeyPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashKey(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateKey stores a key for tenantID. When secret is "" a random one is generated. The
+// secret is returned once; only its hash is stored. rate is an optional quota override
+// (validated by the caller). It returns ENOTFOUND for an unknown tenant and ECONFLICT
+// when the secret is already in use.
+func (s *Store) CreateKey(ctx context.Context, tenantID int64, name, secret, rate string) (*models.APIKey, string, error) {
+	if _, err := s.GetTenant(ctx, tenantID); err != nil {
+		return nil, "", err
+	}
+	if secret == "" {
+		secret = NewKeySecret()
+	}
+	if len(secret) < 16 {
+		return nil, "", models.Errorf(models.EINVALID, "an API key must be at least 16 characters")
+	}
+	name, reason := models.CleanText(name, 255)
+	if reason != "" {
+		return nil, "", &models.Error{Code: models.EINVALID, Message: "invalid key", Fields: []models.FieldError{{Field: "name", Error: reason}}}
+	}
+	k := &models.APIKey{TenantID: tenantID, Name: name, Prefix: secret[:min(len(secret), 8)], Hash: hashKey(secret), RateLimit: rate}
+	if err := s.db.WithContext(ctx).Create(k).Error; err != nil {
+		return nil, "", translate("create key", err)
+	}
+	return k, secret, nil
+}
+
+// ListKeys returns a tenant's keys (without secrets), oldest first.
+func (s *Store) ListKeys(ctx context.Context, tenantID int64) ([]models.APIKey, error) {
+	var keys []models.APIKey
+	err := s.db.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("id").Find(&keys).Error
+	return keys, translate("list keys", err)
+}
+
+// RevokeKey revokes a key of a tenant. It returns ENOTFOUND when the tenant has no such
+// key. Other replicas stop accepting it within the key cache's lifetime (30 s).
+func (s *Store) RevokeKey(ctx context.Context, tenantID, keyID int64) error {
+	res := s.db.WithContext(ctx).Model(&models.APIKey{}).
+		Where("tenant_id = ? AND id = ? AND revoked_at IS NULL", tenantID, keyID).
+		Update("revoked_at", s.now())
+	if res.Error != nil {
+		return translate("revoke key", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return models.Errorf(models.ENOTFOUND, "tenant %d has no active key %d", tenantID, keyID)
+	}
+	s.keys.clear()
+	return nil
+}
+
+// UpdateKeyRate sets a key's quota override ("" restores the default).
+func (s *Store) UpdateKeyRate(ctx context.Context, tenantID, keyID int64, rate string) error {
+	res := s.db.WithContext(ctx).Model(&models.APIKey{}).
+		Where("tenant_id = ? AND id = ?", tenantID, keyID).Update("rate_limit", rate)
+	if res.Error != nil {
+		return translate("update key", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return models.Errorf(models.ENOTFOUND, "tenant %d has no key %d", tenantID, keyID)
+	}
+	s.keys.clear()
+	return nil
+}
+
+// Authenticate resolves an API key to its principal. It returns EUNAUTH for an unknown
+// or revoked key. Results are cached briefly because every request authenticates.
+func (s *Store) Authenticate(ctx context.Context, secret string) (*models.Principal, error) {
+	h := hashKey(secret)
+	if p, ok := s.keys.get(h, s.now()); ok {
+		return p, nil
+	}
+	var k models.APIKey
+	err := s.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", h).Take(&k).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, models.Errorf(models.EUNAUTH, "invalid API key")
+	}
+	if err != nil {
+		return nil, translate("authenticate", err)
+	}
+	p := &models.Principal{TenantID: k.TenantID, KeyID: k.ID, RateLimit: k.RateLimit}
+	s.keys.put(h, p, s.now())
+	return p, nil
+}
+
+// keyCache remembers verified keys for a short time to spare a query per request.
+type keyCache struct {
+	ttl     time.Duration
+	mu      sync.RWMutex
+	entries map[string]keyEntry
+}
+
+type keyEntry struct {
+	p       *models.Principal
+	expires time.Time
+}
+
+func newKeyCache(ttl time.Duration) *keyCache {
+	return &keyCache{ttl: ttl, entries: map[string]keyEntry{}}
+}
+
+func (c *keyCache) get(h string, now time.Time) (*models.Principal, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[h]
+	c.mu.RUnlock()
+	return e.p, ok && now.Before(e.expires)
+}
+
+func (c *keyCache) put(h string, p *models.Principal, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) > 10000 {
+		clear(c.entries)
+	}
+	c.entries[h] = keyEntry{p: p, expires: now.Add(c.ttl)}
+}
+
+func (c *keyCache) clear() {
+	c.mu.Lock()
+	clear(c.entries)
+	c.mu.Unlock()
+}
