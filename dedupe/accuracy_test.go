@@ -3,6 +3,7 @@ package dedupe
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -118,7 +119,8 @@ func replay(t *testing.T, e *Engine, recs []labeled) accuracy {
 		times = append(times, time.Since(start))
 		blocks = append(blocks, len(cands))
 		if debug {
-			logDecision(t, recs, i, best, ranked, func(id int) []int { return contacts[id].members })
+			logDecision(t, recs, i, best, ranked, func(id int) []int { return contacts[id].members },
+				func(id int) Record { return contacts[id].rec })
 		}
 		c.members = append(c.members, i)
 	}
@@ -167,7 +169,7 @@ func replay(t *testing.T, e *Engine, recs []labeled) accuracy {
 }
 
 // logDecision logs a wrong decision for record i before it joins its contact.
-func logDecision(t *testing.T, recs []labeled, i int, best *Scored, ranked []Scored, members func(int) []int) {
+func logDecision(t *testing.T, recs []labeled, i int, best *Scored, ranked []Scored, members func(int) []int, rec func(int) Record) {
 	t.Helper()
 	lr := recs[i]
 	if best != nil {
@@ -192,7 +194,7 @@ func logDecision(t *testing.T, recs []labeled, i int, best *Scored, ranked []Sco
 		for _, s := range ranked {
 			for _, m := range members(int(s.ID)) {
 				if recs[m].entity == lr.entity {
-					found = explain(s.Explanation)
+					found = fmt.Sprintf("contact %+v\n  %s", rec(int(s.ID)), explain(s.Explanation))
 				}
 			}
 		}
@@ -322,5 +324,5 @@ func plausibleMail(s string) bool {
 	}
 	d := s[at+1:]
 	dot := strings.LastIndexByte(d, '.')
-	return dot > 0 && dot < len(d)-2 && !strings.Contains(d, "..")
+	return dot > 0 && dot < len(d)-2 && !strings.Contains(s, "..") && s[0] != '.' && s[at-1] != '.'
 }

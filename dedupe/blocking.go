@@ -8,15 +8,19 @@ import (
 
 // BlockingKeys returns the keys under which r is indexed and by which its
 // candidates are looked up, deduplicated, in a stable order. A key is a kind
-// prefix and a value:
+// prefix and a value; "sound" is the Kölner Phonetik code of a name (the
+// name itself, marked "=", when the code has fewer than two digits):
 //
-//	e:<mail>                              each EmailKey
-//	p:<e164>                              each valid phone number
-//	n:<koelner family>|<postal>           family name sound + postal code
-//	a:<postal>|<street>|<number>          the household's address
-//	b:<koelner name>|<koelner name>|<yyyy> both name sounds, sorted, + birth year
-//	c:<koelner name>|<koelner name>|<city> both name sounds, sorted, + city
-//	d:<yyyy><mm/dd sorted>|<initial>      date of birth + one name's initial
+//	e:<mail>                        each EmailKey
+//	p:<e164>                        each valid phone number
+//	l:<mail local part>|<sound>     local part + each name's sound (domain typos)
+//	n:<family sound>|<postal>       family name + postal code
+//	a:<postal>|<street>|<number>    the household's address
+//	s:<street>|<number>|<family sound> the address without its postal code
+//	b:<sound>|<sound>|<yyyy>        both names, sorted, + birth year
+//	c:<sound>|<sound>|<city>        both names, sorted, + city
+//	d:<yyyy><mm/dd sorted>|<letter> date of birth + the initial of a name or of the mail
+//	z:<yyyy><mm/dd sorted>|<postal> date of birth + postal code
 //
 // Every key combines values so that, on a tenant with a million contacts, it
 // selects a household or a handful of namesakes, never a whole surname, city
@@ -29,9 +33,22 @@ func (e *Engine) BlockingKeys(r Record) []string {
 	return blockingKeys(&p)
 }
 
+// nameKey is the blocking form of a name: its Kölner Phonetik code, or the
+// name itself when the code is too short to select anything (Ho, Li).
+func nameKey(n name) string {
+	if len(n.koelner) >= 2 {
+		return n.koelner
+	}
+	if n.compact == "" {
+		return ""
+	}
+	return "=" + n.compact
+}
+
 func blockingKeys(p *prepared) []string {
-	keys := make([]string, 0, 10)
-	add := func(k string) {
+	keys := make([]string, 0, 16)
+	add := func(parts ...string) {
+		k := strings.Join(parts, "")
 		for _, x := range keys {
 			if x == k {
 				return
@@ -39,30 +56,42 @@ func blockingKeys(p *prepared) []string {
 		}
 		keys = append(keys, k)
 	}
+	fk, gk := nameKey(p.family), nameKey(p.first)
 	for _, m := range p.mails {
-		add("e:" + m)
+		add("e:", m)
 	}
 	for _, ph := range p.phones {
-		add("p:" + ph)
+		add("p:", ph)
 	}
-	fk, gk := p.family.koelner, p.first.koelner
+	for _, m := range p.mails {
+		local := m[:strings.LastIndexByte(m, '@')]
+		for _, k := range [...]string{gk, fk} {
+			if k != "" {
+				add("l:", local, "|", k)
+			}
+		}
+	}
 	if fk != "" && p.postal != "" {
-		add("n:" + fk + "|" + p.postal)
+		add("n:", fk, "|", p.postal)
 	}
-	if p.postal != "" && p.streetName != "" && p.streetNumber != "" {
-		add("a:" + p.postal + "|" + p.streetName + "|" + p.streetNumber)
+	if st := p.street; st.name != "" && st.number != "" {
+		if p.postal != "" {
+			add("a:", p.postal, "|", st.name, "|", st.number)
+		}
+		if fk != "" {
+			add("s:", st.name, "|", st.number, "|", fk)
+		}
 	}
 	if fk != "" && gk != "" {
 		lo, hi := gk, fk
 		if lo > hi {
 			lo, hi = hi, lo
 		}
-		pair := lo + "|" + hi
 		if p.dob.ok {
-			add("b:" + pair + "|" + strconv.Itoa(p.dob.y))
+			add("b:", lo, "|", hi, "|", strconv.Itoa(p.dob.y))
 		}
 		if p.city != "" {
-			add("c:" + pair + "|" + p.city)
+			add("c:", lo, "|", hi, "|", p.city)
 		}
 	}
 	if p.dob.ok {
@@ -70,18 +99,20 @@ func blockingKeys(p *prepared) []string {
 		if lo > hi {
 			lo, hi = hi, lo
 		}
-		var b strings.Builder
-		b.WriteString("d:")
-		b.WriteString(strconv.Itoa(p.dob.y))
-		b.WriteString(twoDigits(lo))
-		b.WriteString(twoDigits(hi))
-		b.WriteByte('|')
-		day := b.String()
+		day := strconv.Itoa(p.dob.y) + twoDigits(lo) + twoDigits(hi)
 		for _, n := range [...]string{p.first.compact, p.family.compact} {
 			if n != "" {
 				_, size := utf8.DecodeRuneInString(n)
-				add(day + n[:size])
+				add("d:", day, "|", n[:size])
 			}
+		}
+		for _, m := range p.mails {
+			if c := m[0]; c >= 'a' && c <= 'z' {
+				add("d:", day, "|", m[:1])
+			}
+		}
+		if p.postal != "" {
+			add("z:", day, "|", p.postal)
 		}
 	}
 	return keys

@@ -13,7 +13,7 @@ type Record struct {
 	Mail, Mail2                    string
 	// Phone and Phone2 may be in any format; numbers without a country prefix
 	// are read in Config.DefaultRegion.
-	Phone, Phone2 string
+	Phone, Phone2                            string
 	Street, Street2, City, PostalCode, State string
 	// Country is an ISO 3166-1 alpha-2 code or "".
 	Country string
@@ -161,9 +161,8 @@ type prepared struct {
 	company       string
 	mails         []string
 	phones        []string
-	streetName    string // compact (no spaces)
-	streetNumber  string
-	street2       string
+	street        addressLine
+	street2       addressLine
 	city          string
 	postal        string
 	state         string
@@ -176,7 +175,8 @@ func (e *Engine) prepare(r Record) prepared {
 		first:   newName(r.FirstName),
 		family:  newName(r.FamilyName),
 		company: normalizeText(r.Company),
-		street2: strings.ReplaceAll(normalizeText(r.Street2), " ", ""),
+		street:  newAddressLine(r.Street),
+		street2: newAddressLine(r.Street2),
 		city:    normalizeText(r.City),
 		postal:  NormalizePostalCode(r.PostalCode),
 		state:   normalizeText(r.State),
@@ -193,9 +193,6 @@ func (e *Engine) prepare(r Record) prepared {
 			p.phones = append(p.phones, k)
 		}
 	}
-	sn, num := SplitStreet(r.Street)
-	p.streetName = strings.ReplaceAll(sn, " ", "")
-	p.streetNumber = num
 	return p
 }
 
@@ -220,8 +217,12 @@ func (e *Engine) compare(a, b *prepared) Explanation {
 	add(compareMails(a.mails, b.mails), true)
 	add(comparePhones(a.phones, b.phones), true)
 	add(compareText(companyModel, a.company, b.company, 0.92), true)
-	add(compareStreet(a, b), true)
-	add(compareText(street2Model, a.street2, b.street2, 0.90), true)
+	line1, line2, linesSwapped := compareAddressLines(a, b)
+	add(line1, true)
+	add(line2, true)
+	if linesSwapped {
+		add(FieldScore{Field: "address_line_order", Comparison: "swapped", Weight: -lineSwapPenalty}, false)
+	}
 	add(comparePostal(a.postal, b.postal), true)
 	add(compareText(cityModel, a.city, b.city, 0.90), true)
 	add(compareExact(stateModel, a.state, b.state), true)
@@ -464,21 +465,67 @@ func comparePostal(a, b string) FieldScore {
 	return m.score(m.disagree(), sim)
 }
 
+// addressLine is a street line split into the compact street name and the
+// house number, plus the whole line compacted for free-text comparison.
+type addressLine struct {
+	name, number, text string
+}
+
+func newAddressLine(s string) addressLine {
+	n, num := SplitStreet(s)
+	return addressLine{
+		name:   strings.ReplaceAll(n, " ", ""),
+		number: num,
+		text:   strings.ReplaceAll(normalizeText(s), " ", ""),
+	}
+}
+
+// compareAddressLines compares street with street and street2 with street2,
+// and also the two lines exchanged (a street typed into the second line),
+// keeping the exchanged reading when it is better by more than its penalty.
+func compareAddressLines(a, b *prepared) (street, street2 FieldScore, swapped bool) {
+	street = compareStreet(a.street, b.street)
+	street2 = compareText(street2Model, a.street2.text, b.street2.text, 0.90)
+	if a.street2.text == "" && b.street2.text == "" {
+		return street, street2, false
+	}
+	xStreet := compareStreet(a.street, b.street2)
+	if xStreet.Weight <= 0 {
+		xStreet = compareStreet(a.street2, b.street)
+		if xStreet.Weight <= 0 {
+			return street, street2, false
+		}
+		xStreet2 := compareText(street2Model, a.street.name, b.street2.name, 0.90)
+		return pickLines(street, street2, xStreet, xStreet2)
+	}
+	xStreet2 := compareText(street2Model, a.street2.name, b.street.name, 0.90)
+	return pickLines(street, street2, xStreet, xStreet2)
+}
+
+func pickLines(street, street2, xStreet, xStreet2 FieldScore) (FieldScore, FieldScore, bool) {
+	if xStreet.Weight+xStreet2.Weight-lineSwapPenalty > street.Weight+street2.Weight {
+		xStreet.Comparison = "swapped_" + xStreet.Comparison
+		xStreet2.Comparison = "swapped_" + xStreet2.Comparison
+		return xStreet, xStreet2, true
+	}
+	return street, street2, false
+}
+
 // compareStreet compares street name and house number together: the number
 // only means something on the same street.
-func compareStreet(a, b *prepared) FieldScore {
+func compareStreet(a, b addressLine) FieldScore {
 	m := streetModel
-	if a.streetName == "" || b.streetName == "" {
+	if a.name == "" || b.name == "" {
 		return m.missing()
 	}
 	nameSim := 1.0
-	if a.streetName != b.streetName {
-		nameSim = JaroWinkler(a.streetName, b.streetName)
+	if a.name != b.name {
+		nameSim = JaroWinkler(a.name, b.name)
 	}
 	if nameSim < 0.90 {
 		return m.score(m.disagree(), nameSim)
 	}
-	num, _ := CompareNumbers(a.streetNumber, b.streetNumber)
+	num, _ := CompareNumbers(a.number, b.number)
 	switch {
 	case nameSim == 1 && num == "exact":
 		return m.score(0, 1)

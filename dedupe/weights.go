@@ -111,6 +111,10 @@ const (
 	// swapPenalty is log2(P(names in order)/P(first and family name
 	// exchanged)) among true matches: about 1 form in 16 swaps the fields.
 	swapPenalty = 4.0
+	// lineSwapPenalty is the same for street and street2 exchanged, which
+	// forms invite more often (about 1 in 2 when street2 is filled at all is
+	// the wrong line; the penalty only has to break ties with the ordered reading).
+	lineSwapPenalty = 1.0
 	// sharedCap bounds the summed positive weight of the fields several
 	// people can share (family name, mail, phone, company, address). Their
 	// agreements are not independent: a family shares name, address, landline
@@ -120,7 +124,7 @@ const (
 	// of one household: about 4:1 for a shared address or family name, so a
 	// shared address alone can match but a relative with another first name
 	// (-4.6) or another date of birth (-3.3) does not.
-	sharedCap = DefaultThreshold + 2
+	sharedCap = DefaultThreshold + 4.3
 	// sharedCapMail applies when an e-mail address agrees exactly: families
 	// rarely share one (odds about 20:1), so it survives a disagreeing date of
 	// birth but not a disagreeing first name.

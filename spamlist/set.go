@@ -3,6 +3,7 @@ package spamlist
 import (
 	"cmp"
 	"encoding/binary"
+	"io"
 	"iter"
 	"net/netip"
 	"slices"
@@ -192,4 +193,18 @@ func (s *Set) All() iter.Seq[Range] {
 			}
 		}
 	}
+}
+
+// ReadSet parses a blocklist (see Parse) into a Set. It returns the parse
+// statistics, and an error only when r fails.
+func ReadSet(r io.Reader) (*Set, ParseStats, error) {
+	var b Builder
+	st, err := Parse(r, func(rg Range) error {
+		b.Add(rg)
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	return b.Set(), st, nil
 }
