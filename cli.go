@@ -108,7 +108,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Log: log,
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Log: log,
 		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes},
 		Ready: func(ctx context.Context) map[string]error {
 			return map[string]error{"database": st.Ping(ctx)}

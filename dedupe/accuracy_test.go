@@ -88,6 +88,9 @@ func replay(t *testing.T, e *Engine, recs []labeled) accuracy {
 	for i, lr := range recs {
 		start := time.Now()
 		keys := e.BlockingKeys(lr.rec)
+		if drop := os.Getenv("DEDUPE_DROP_KEYS"); drop != "" {
+			keys = slices.DeleteFunc(keys, func(k string) bool { return strings.Contains(drop, k[:2]) })
+		}
 		var cands []Candidate
 		seen := make(map[int]bool)
 		for _, k := range keys {
@@ -96,6 +99,12 @@ func replay(t *testing.T, e *Engine, recs []labeled) accuracy {
 					seen[id] = true
 					cands = append(cands, Candidate{ID: int64(id), Record: contacts[id].rec})
 				}
+			}
+		}
+		if os.Getenv("DEDUPE_ALL_CANDIDATES") != "" {
+			cands = cands[:0]
+			for id, c := range contacts {
+				cands = append(cands, Candidate{ID: int64(id), Record: c.rec})
 			}
 		}
 		best, ranked := e.Best(lr.rec, cands)

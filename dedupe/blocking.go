@@ -71,15 +71,24 @@ func blockingKeys(p *prepared) []string {
 			}
 		}
 	}
-	if fk != "" && p.postal != "" {
-		add("n:", fk, "|", p.postal)
-	}
-	if st := p.street; st.name != "" && st.number != "" {
-		if p.postal != "" {
-			add("a:", p.postal, "|", st.name, "|", st.number)
+	for _, k := range [...]string{fk, gk} {
+		if k != "" && p.postal != "" {
+			add("n:", k, "|", p.postal)
 		}
-		if fk != "" {
-			add("s:", st.name, "|", st.number, "|", fk)
+	}
+	if st := p.street; st.name != "" || st.number != "" {
+		if p.postal != "" && st.name != "" {
+			add("a:", p.postal, "|", st.name)
+		}
+		if p.postal != "" && st.number != "" {
+			add("h:", p.postal, "|", st.number)
+		}
+		if st.name != "" && st.number != "" {
+			for _, k := range [...]string{fk, gk} {
+				if k != "" {
+					add("s:", st.name, "|", st.number, "|", k)
+				}
+			}
 		}
 	}
 	if fk != "" && gk != "" {
@@ -92,6 +101,12 @@ func blockingKeys(p *prepared) []string {
 		}
 		if p.city != "" {
 			add("c:", lo, "|", hi, "|", p.city)
+		}
+		if len(p.postal) >= 2 {
+			add("r:", lo, "|", hi, "|", p.postal[:2])
+		}
+		if p.dob.ok {
+			add("m:", lo, "|", hi, "|", monthDay(p.dob))
 		}
 	}
 	if p.dob.ok {
@@ -114,8 +129,27 @@ func blockingKeys(p *prepared) []string {
 		if p.postal != "" {
 			add("z:", day, "|", p.postal)
 		}
+		if p.city != "" {
+			add("k:", day, "|", p.city)
+		}
+		ym := strconv.Itoa(p.dob.y) + twoDigits(p.dob.m)
+		for _, k := range [...]string{fk, gk} {
+			if k != "" {
+				add("y:", k, "|", ym)
+			}
+		}
 	}
 	return keys
+}
+
+// monthDay is month and day of a date, smaller first, so that dates with
+// day and month exchanged share it.
+func monthDay(d date) string {
+	lo, hi := d.m, d.d
+	if lo > hi {
+		lo, hi = hi, lo
+	}
+	return twoDigits(lo) + twoDigits(hi)
 }
 
 func twoDigits(n int) string {

@@ -1,6 +1,8 @@
 package dedupe
 
 import (
+	"os"
+	"strconv"
 	"cmp"
 	"slices"
 	"strings"
@@ -54,6 +56,9 @@ type Engine struct {
 // only means that national phone numbers cannot be normalised.
 func New(cfg Config) *Engine {
 	t := cfg.Threshold
+	if t == 0 && os.Getenv("DEDUPE_THRESHOLD") != "" {
+		t, _ = strconv.ParseFloat(os.Getenv("DEDUPE_THRESHOLD"), 64)
+	}
 	if t == 0 {
 		t = DefaultThreshold
 	}

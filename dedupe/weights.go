@@ -110,7 +110,7 @@ var (
 const (
 	// swapPenalty is log2(P(names in order)/P(first and family name
 	// exchanged)) among true matches: about 1 form in 16 swaps the fields.
-	swapPenalty = 4.0
+	swapPenalty = 2.0
 	// lineSwapPenalty is the same for street and street2 exchanged, which
 	// forms invite more often (about 1 in 2 when street2 is filled at all is
 	// the wrong line; the penalty only has to break ties with the ordered reading).

@@ -87,9 +87,19 @@ func (o *createOptions) parse() (*parsedOptions, error) {
 	return p, v.Err()
 }
 
+// identityRule says what a new contact must at least carry.
+type identityRule int
+
+const (
+	// quentnIdentity: a mail, or a full postal address with both names (Quentn's rule).
+	quentnIdentity identityRule = iota
+	// nativeIdentity: a name, a mail or a phone (real data often lacks a mail).
+	nativeIdentity
+)
+
 // decodeContact validates one submitted contact against the tenant's custom fields and
-// the Quentn identity rule (a mail, or a full postal address with both names).
-func decodeContact(raw map[string]json.RawMessage, defs map[string]*models.CustomField, prefix string) (*models.Submission, error) {
+// the identity rule.
+func decodeContact(raw map[string]json.RawMessage, defs map[string]*models.CustomField, prefix string, rule identityRule) (*models.Submission, error) {
 	if raw == nil {
 		return nil, invalid(strings.TrimSuffix(prefix, "."), "is required: a JSON object of contact fields")
 	}
@@ -97,8 +107,12 @@ func decodeContact(raw map[string]json.RawMessage, defs map[string]*models.Custo
 	if err != nil {
 		return nil, prefixFields(err, prefix)
 	}
-	if !sub.NewContact(0).HasIdentity() {
+	c := sub.NewContact(0)
+	switch {
+	case rule == quentnIdentity && !c.HasIdentity():
 		return nil, invalid(prefix+"mail", "a contact needs a valid mail, or first_name, family_name, ba_street, ba_city and ba_postal_code")
+	case rule == nativeIdentity && c.FirstName == "" && c.FamilyName == "" && c.Mail == "" && c.Phone == "":
+		return nil, invalid(prefix+"mail", "a contact needs at least one of first_name, family_name, mail or phone")
 	}
 	return sub, nil
 }
@@ -145,7 +159,7 @@ func (a *API) createContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sub, err := decodeContact(req.Contact, defs, "contact.")
+	sub, err := decodeContact(req.Contact, defs, "contact.", quentnIdentity)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ type API struct {
 	Auth         Authenticator
 	Contacts     ContactStore
 	CustomFields CustomFieldStore
+	Merges       MergeStore
 	// Ready reports the health of each dependency for /readyz (nil error = ready).
 	Ready  func(ctx context.Context) map[string]error
 	Log    *slog.Logger
@@ -63,6 +64,15 @@ func (a *API) Register(e *echo.Echo) {
 	q.GET("/custom-fields/:ref", a.getCustomField)
 	q.PUT("/custom-fields/:ref", a.updateCustomField)
 	q.DELETE("/custom-fields/:ref", a.deleteCustomField)
+
+	// Native API: what Quentn does not have.
+	n := e.Group("/api/v1", requireKey(a.Auth))
+	n.POST("/contacts", a.createContactNative)
+	n.POST("/contacts/duplicates", a.findDuplicates)
+	n.POST("/contacts/merge", a.mergeContacts)
+	n.GET("/merges", a.listMerges)
+	n.GET("/merges/:id", a.getMerge)
+	n.POST("/merges/:id/undo", a.undoMerge)
 }
 
 // normalizePath accepts the spellings Quentn clients use: "v1" as well as "V1", and a

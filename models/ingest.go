@@ -46,3 +46,9 @@ type FieldScore struct {
 	Similarity float64 `json:"similarity"`
 	Weight     float64 `json:"weight"`
 }
+
+// DuplicateCandidate is an existing contact ranked against a probe, with the reasons.
+type DuplicateCandidate struct {
+	Contact     *Contact
+	Explanation Explanation
+}

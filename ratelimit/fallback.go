@@ -7,6 +7,17 @@ import (
 	"time"
 )
 
+var (
+	_ Limiter      = (*Fallback)(nil)
+	_ Limiter      = (*memoryLimiter)(nil)
+	_ Limiter      = (*redisLimiter)(nil)
+	_ FloodCounter = (*FloodFallback)(nil)
+	_ FloodCounter = (*memoryFlood)(nil)
+	_ FloodCounter = (*redisFlood)(nil)
+	_ pinger       = (*redisLimiter)(nil)
+	_ pinger       = (*redisFlood)(nil)
+)
+
 // Fallback is a Limiter that survives the loss of its primary (Redis); see
 // the package documentation for the policy.
 type Fallback struct {

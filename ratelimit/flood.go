@@ -134,8 +134,10 @@ func (l *floodLog) prune(now, window int64) {
 }
 
 // NewMemoryFloodCounter returns a FloodCounter that keeps its log in this
-// process, with the same semantics as NewRedisFloodCounter. clock is the time
-// source (nil means time.Now).
+// process, with the same semantics as NewRedisFloodCounter (but nanosecond
+// rather than millisecond timestamps). clock is the time source (nil means
+// time.Now). A key is forgotten once its newest reservation has left the
+// window; WithMaxKeys caps memory under a flood of distinct keys.
 func NewMemoryFloodCounter(clock func() time.Time, opts ...MemoryOption) FloodCounter {
 	if clock == nil {
 		clock = time.Now

@@ -45,6 +45,28 @@ func TestAllowBurstThenRefuse(t *testing.T) {
 	}
 }
 
+// TestAllowRemaining checks the X-Rate-Limit-Remaining numbers for limits
+// whose emission interval is not a round number of seconds.
+func TestAllowRemaining(t *testing.T) {
+	t.Parallel()
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			for _, limit := range []Limit{PerMinute(100), PerMinute(7), PerSecond(3), PerHour(600), {Rate: 1, Period: time.Hour}} {
+				for i := range min(limit.Rate, 3) {
+					res, err := b.limiter.Allow(context.Background(), limit.String(), limit)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !res.Allowed || res.Remaining != limit.Rate-1-i {
+						t.Errorf("%v request %d: %+v, want remaining %d", limit, i+1, res, limit.Rate-1-i)
+					}
+				}
+			}
+		})
+	}
+}
+
 func TestAllowInvalidLimit(t *testing.T) {
 	t.Parallel()
 	for _, b := range backends(t) {

@@ -15,8 +15,9 @@ type memoryLimiter struct {
 
 // NewMemory returns a Limiter that keeps its state in this process, with
 // the same GCRA semantics as NewRedis. clock is the time source (nil means
-// time.Now); tests pass a fake to move time. Limits are per process: with
-// several replicas use NewRedis.
+// time.Now); tests pass a fake to move time. Keys are forgotten once they
+// are back at full burst; WithMaxKeys caps memory under a flood of distinct
+// keys. Limits are per process: with several replicas use NewRedis.
 func NewMemory(clock func() time.Time, opts ...MemoryOption) Limiter {
 	if clock == nil {
 		clock = time.Now

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
@@ -47,7 +48,16 @@ func (r *redisLimiter) Allow(ctx context.Context, key string, limit Limit) (Resu
 	}
 	if !out.Allowed {
 		out.RetryAfter = max(res.RetryAfter, 0)
+		return out, nil
 	}
+	// The script computes Remaining in float seconds since 2017 and Redis
+	// truncates it to an integer, so an exact 99 can arrive as 98.99… → 98.
+	// In GCRA Remaining = Rate - ceil(ResetAfter/emission); recompute it with
+	// a microsecond of tolerance and keep the larger (truncation only errs
+	// low).
+	emission := limit.emission()
+	used := (out.ResetAfter - time.Microsecond + emission - 1) / emission
+	out.Remaining = min(max(out.Remaining, limit.Rate-int(used)), limit.Rate-1)
 	return out, nil
 }
 

@@ -11,7 +11,7 @@ import (
 // rarely contend. Memory stays bounded in two ways: entries that no longer
 // affect any decision are swept (every sweepEvery of clock time, or when a
 // shard has doubled since its last sweep, so the cost is amortised), and a
-// hard cap on keys per shard evicts an arbitrary entry when a sweep did not
+// hard cap on keys per shard evicts arbitrary entries when a sweep did not
 // free room. Evicting a live entry forgets that key's history (it gets a
 // fresh allowance); that only happens under a key-flooding attack larger than
 // the cap, and is preferable to running out of memory.
@@ -92,11 +92,16 @@ func (s *shardMap[V]) lock(key string, now int64) *shard[V] {
 func (s *shardMap[V]) put(sh *shard[V], key string, v V, now int64) {
 	if _, ok := sh.m[key]; !ok && len(sh.m) >= s.maxPerShard {
 		s.sweep(sh, now)
-		for k := range sh.m {
-			if len(sh.m) < s.maxPerShard {
-				break
+		// Still full: evict an eighth at once, so that a flood of new keys
+		// costs one sweep per maxPerShard/8 keys, not one per key.
+		if len(sh.m) >= s.maxPerShard {
+			keep := s.maxPerShard - max(s.maxPerShard/8, 1)
+			for k := range sh.m {
+				if len(sh.m) <= keep {
+					break
+				}
+				delete(sh.m, k)
 			}
-			delete(sh.m, k)
 		}
 	}
 	sh.m[key] = v

@@ -50,7 +50,7 @@ func ParseRange(s string) (Range, error) {
 	if strings.IndexByte(s, '/') >= 0 {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return Range{}, fmt.Errorf("%w: %q: %v", ErrInvalidRange, s, errors.Unwrap(err))
+			return Range{}, fmt.Errorf("%w: %v", ErrInvalidRange, err)
 		}
 		return normalize(RangeFromPrefix(p), s)
 	}
@@ -73,8 +73,9 @@ func ParseRange(s string) (Range, error) {
 }
 
 // RangeFromPrefix returns the addresses of p (which need not be masked). An
-// IPv4-mapped prefix of /96 or longer becomes the IPv4 range. The result
-// is invalid (From not valid) when p is.
+// IPv4-mapped prefix of /96 or longer becomes the IPv4 range. The result is
+// not IsValid when p is not, or when p straddles the edge of the mapped
+// block (e.g. ::ffff:0:0/95).
 func RangeFromPrefix(p netip.Prefix) Range {
 	if !p.IsValid() {
 		return Range{}

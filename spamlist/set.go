@@ -26,12 +26,13 @@ type Set struct {
 // Builder collects ranges for a Set with less memory than a []Range (8
 // bytes per IPv4 range instead of 48). The zero value is ready to use.
 type Builder struct {
-	v4 []r4
+	v4 []uint64 // from<<32 | to: sorting these sorts by start
 	v6 []r6
 }
 
-type r4 struct{ from, to uint32 }
 type r6 struct{ from, to u128 }
+
+func r4(from, to uint32) uint64 { return uint64(from)<<32 | uint64(to) }
 
 // The IPv4-mapped block ::ffff:0:0/96 and its neighbours.
 var (
@@ -48,7 +49,7 @@ func (b *Builder) Add(r Range) {
 	}
 	if r.From.Is4() {
 		f, t := r.From.As4(), r.To.As4()
-		b.v4 = append(b.v4, r4{binary.BigEndian.Uint32(f[:]), binary.BigEndian.Uint32(t[:])})
+		b.v4 = append(b.v4, r4(binary.BigEndian.Uint32(f[:]), binary.BigEndian.Uint32(t[:])))
 		return
 	}
 	from, to := toU128(r.From), toU128(r.To)
@@ -67,7 +68,7 @@ func (b *Builder) Add(r Range) {
 	if to.less(hi) {
 		hi = to
 	}
-	b.v4 = append(b.v4, r4{uint32(lo.lo), uint32(hi.lo)})
+	b.v4 = append(b.v4, r4(uint32(lo.lo), uint32(hi.lo)))
 	if mapped4To.less(to) {
 		b.v6 = append(b.v6, r6{afterMapped4, to})
 	}
@@ -76,51 +77,63 @@ func (b *Builder) Add(r Range) {
 // Len reports how many ranges have been added (before merging).
 func (b *Builder) Len() int { return len(b.v4) + len(b.v6) }
 
-// Set sorts and merges the ranges added so far into a Set. The Builder can
-// be reused afterwards; the Set does not share its memory.
+// Set sorts and merges the ranges added so far into a Set that does not
+// share the Builder's memory. The Builder can be reused afterwards.
 func (b *Builder) Set() *Set {
 	s := &Set{}
-	v4 := slices.Clone(b.v4)
-	slices.SortFunc(v4, func(a, b r4) int { return cmp.Compare(a.from, b.from) })
-	for _, r := range v4 {
-		if n := len(s.to4); n > 0 && uint64(r.from) <= uint64(s.to4[n-1])+1 {
-			s.to4[n-1] = max(s.to4[n-1], r.to)
-			continue
-		}
-		s.from4 = append(s.from4, r.from)
-		s.to4 = append(s.to4, r.to)
-	}
 
-	v6 := slices.Clone(b.v6)
-	slices.SortFunc(v6, func(a, b r6) int {
-		if c := cmp.Compare(a.from.hi, b.from.hi); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.from.lo, b.from.lo)
-	})
-	for _, r := range v6 {
-		if n := len(s.to6); n > 0 {
-			last := s.to6[n-1]
-			next, ok := last.next()
-			if !ok || !next.less(r.from) { // overlapping or adjacent
-				if last.less(r.to) {
-					s.to6[n-1] = r.to
+	// Sort and merge in place, then copy into exactly sized arrays.
+	slices.Sort(b.v4)
+	v4 := b.v4[:0]
+	for _, r := range b.v4 {
+		if n := len(v4); n > 0 {
+			last := v4[n-1]
+			if r>>32 <= last&0xffff_ffff+1 { // overlapping or adjacent
+				if r&0xffff_ffff > last&0xffff_ffff {
+					v4[n-1] = last&^0xffff_ffff | r&0xffff_ffff
 				}
 				continue
 			}
 		}
-		s.from6 = append(s.from6, r.from)
-		s.to6 = append(s.to6, r.to)
+		v4 = append(v4, r)
 	}
-	s.from4, s.to4 = slices.Clip(s.from4), slices.Clip(s.to4)
-	s.from6, s.to6 = slices.Clip(s.from6), slices.Clip(s.to6)
+	b.v4 = v4
+	s.from4, s.to4 = make([]uint32, len(v4)), make([]uint32, len(v4))
+	for i, r := range v4 {
+		s.from4[i], s.to4[i] = uint32(r>>32), uint32(r)
+	}
+
+	slices.SortFunc(b.v6, func(x, y r6) int {
+		if c := cmp.Compare(x.from.hi, y.from.hi); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.from.lo, y.from.lo)
+	})
+	v6 := b.v6[:0]
+	for _, r := range b.v6 {
+		if n := len(v6); n > 0 {
+			last := &v6[n-1]
+			if next, ok := last.to.next(); !ok || !next.less(r.from) { // overlapping or adjacent
+				if last.to.less(r.to) {
+					last.to = r.to
+				}
+				continue
+			}
+		}
+		v6 = append(v6, r)
+	}
+	b.v6 = v6
+	s.from6, s.to6 = make([]u128, len(v6)), make([]u128, len(v6))
+	for i, r := range v6 {
+		s.from6[i], s.to6[i] = r.from, r.to
+	}
 	return s
 }
 
 // NewSet returns the Set of the valid ranges in ranges (invalid ones are
 // ignored), merged. ranges is not modified.
 func NewSet(ranges []Range) *Set {
-	var b Builder
+	b := Builder{v4: make([]uint64, 0, len(ranges))}
 	for _, r := range ranges {
 		b.Add(r)
 	}

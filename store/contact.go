@@ -90,7 +90,8 @@ func (s *Store) UpdateContact(ctx context.Context, tenantID, id int64, sub *mode
 		w := &working{c: c, version: c.Version, keys: map[string]bool{}}
 		changed := c.Apply(sub, models.MergeUpdate, false)
 		if !c.HasIdentity() {
-			return models.Errorf(models.EINVALID, "a contact needs a mail, or first_name, family_name, ba_street, ba_city and ba_postal_code")
+			return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{
+				{Field: "mail", Error: "a contact needs a mail, or first_name, family_name, ba_street, ba_city and ba_postal_code"}}}
 		}
 		keys := s.storeKeys(c)
 		if err := s.lockKeys(ctx, tx, tenantID, keys); err != nil {

@@ -70,9 +70,21 @@ func (w *working) addKeys(keys []string) {
 	}
 }
 
+// missingKeys returns the keys of keys that w is not indexed under yet.
+func (w *working) missingKeys(keys []string) []string {
+	var out []string
+	for _, k := range keys {
+		if !w.keys[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 type pendingComment struct {
-	w    *working
-	text string
+	w     *working
+	text  string
+	merge *pendingMerge // the ingest merge that added it, if any
 }
 
 // batch collects what one transaction writes.
@@ -80,6 +92,7 @@ type batch struct {
 	tenantID int64
 	touched  []*working // new and changed contacts in first-touch order
 	comments []pendingComment
+	merges   []*pendingMerge
 }
 
 func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, error) {
@@ -122,6 +135,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 		}
 		target, explanation := s.match(probes[i], pool.candidates(lookup[i]), opts.Check)
 		results[i].Explanation = explanation
+		var merge *pendingMerge
 		if target == nil {
 			if err := checkRequired(probes[i], opts.RequiredCustom); err != nil {
 				results[i].Err = err
@@ -137,10 +151,20 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 			target.c.CreatedAt, target.c.UpdatedAt = s.now(), s.now()
 			target.dirty = true
 			results[i].Created = true
-		} else if changed := target.c.Apply(sub, opts.Merge, true); len(changed) > 0 {
-			target.c.Version++
-			target.dirty = true
-			target.termsDirty = target.termsDirty || slices.Contains(changed, "terms")
+		} else {
+			before := target.c.Clone()
+			if changed := target.c.Apply(sub, opts.Merge, true); len(changed) > 0 {
+				target.c.Version++
+				target.dirty = true
+				target.termsDirty = target.termsDirty || slices.Contains(changed, "terms")
+			}
+			merge = &pendingMerge{w: target, m: &models.Merge{
+				ID: newMergeID(), TenantID: tenantID, Kind: models.MergeKindIngest, Source: opts.Source,
+				Before: before, After: target.c.Clone(), Submission: sub, AddedKeys: target.missingKeys(store[i]),
+				Explanation: explanation, VersionAfter: target.c.Version, CreatedAt: s.now(),
+			}}
+			b.merges = append(b.merges, merge)
+			results[i].MergeID = merge.m.ID
 		}
 		target.addKeys(store[i])
 		pool.add(target, store[i])
@@ -149,7 +173,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 			b.touched = append(b.touched, target)
 		}
 		if sub.Comment != "" {
-			b.comments = append(b.comments, pendingComment{w: target, text: sub.Comment})
+			b.comments = append(b.comments, pendingComment{w: target, text: sub.Comment, merge: merge})
 		}
 		targets[i] = target
 	}
@@ -453,6 +477,22 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 		}
 		if err := tx.CreateInBatches(rows, 500).Error; err != nil {
 			return translate("insert comments", err)
+		}
+		for i, pc := range b.comments {
+			if pc.merge != nil {
+				pc.merge.m.AddedComments = append(pc.merge.m.AddedComments, rows[i].ID)
+			}
+		}
+	}
+	if len(b.merges) > 0 {
+		rows := make([]*mergeRow, len(b.merges))
+		for i, pm := range b.merges {
+			// Contacts created earlier in the batch have their ids only now.
+			pm.m.ContactID, pm.m.Before.ID, pm.m.After.ID = pm.w.c.ID, pm.w.c.ID, pm.w.c.ID
+			rows[i] = toMergeRow(pm.m)
+		}
+		if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+			return translate("record merges", err)
 		}
 	}
 	return nil

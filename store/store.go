@@ -131,8 +131,11 @@ func sqliteDSN(url string) (string, error) {
 	}
 	// WAL lets readers run beside the writer; immediate transactions take the write lock
 	// at BEGIN, so a check-then-insert cannot interleave with another process's.
+	// No _time_format: go-sqlite v1.23 stops reading the DSN after it and silently
+	// ignores _txlock (deferred transactions then fail with SQLITE_BUSY_SNAPSHOT, 517);
+	// its default write format is the "sqlite" one anyway.
 	return "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite", nil
+		"&_pragma=synchronous(NORMAL)&_txlock=immediate", nil
 }
 
 // Dialect is Postgres or SQLite.

@@ -1,0 +1,124 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// MaxCommentsPage is the most comments one ListComments call returns (Quentn's limit).
+const MaxCommentsPage = 50
+
+// ListComments returns one page of a contact's comments ordered by id (descending when
+// desc), skipping offset, and how many comments the contact has in total. limit is
+// capped at MaxCommentsPage. It returns ENOTFOUND when the tenant has no such contact.
+func (s *Store) ListComments(ctx context.Context, tenantID, contactID int64, offset, limit int, desc bool) ([]*models.Comment, int64, error) {
+	if err := contactExists(ctx, s.db, tenantID, contactID); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 || limit > MaxCommentsPage {
+		limit = MaxCommentsPage
+	}
+	db := s.db.WithContext(ctx)
+	var total int64
+	if err := db.Model(&models.Comment{}).Where("tenant_id = ? AND contact_id = ?", tenantID, contactID).Count(&total).Error; err != nil {
+		return nil, 0, translate("count comments", err)
+	}
+	out := []*models.Comment{}
+	if int64(offset) >= total {
+		return out, total, nil
+	}
+	order := "id"
+	if desc {
+		order = "id DESC"
+	}
+	err := db.Where("tenant_id = ? AND contact_id = ?", tenantID, contactID).Order(order).Offset(max(offset, 0)).Limit(limit).Find(&out).Error
+	if err != nil {
+		return nil, 0, translate("list comments", err)
+	}
+	return out, total, nil
+}
+
+// AddComment validates and stores a comment on c.ContactID and sets c.ID. It returns
+// EINVALID, or ENOTFOUND when the tenant has no such contact.
+func (s *Store) AddComment(ctx context.Context, c *models.Comment) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := contactExists(ctx, s.db, c.TenantID, c.ContactID); err != nil {
+		return err
+	}
+	c.ID = 0
+	if err := s.db.WithContext(ctx).Create(c).Error; err != nil {
+		if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			// The contact was deleted between the check and the insert.
+			return models.Errorf(models.ENOTFOUND, "contact %d not found", c.ContactID)
+		}
+		return translate("add comment", err)
+	}
+	return nil
+}
+
+// UpdateComment replaces the text of comment c.ID on contact c.ContactID. It returns
+// EINVALID, or ENOTFOUND when the tenant has no such contact or the contact no such
+// comment.
+func (s *Store) UpdateComment(ctx context.Context, c *models.Comment) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if err := contactExists(ctx, s.db, c.TenantID, c.ContactID); err != nil {
+		return err
+	}
+	res := s.db.WithContext(ctx).Model(&models.Comment{}).
+		Where("tenant_id = ? AND contact_id = ? AND id = ?", c.TenantID, c.ContactID, c.ID).
+		Updates(map[string]any{"comment": c.Comment, "updated_at": s.now()})
+	if res.Error != nil {
+		return translate(fmt.Sprintf("update comment %d", c.ID), res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return models.Errorf(models.ENOTFOUND, "comment %d not found on contact %d", c.ID, c.ContactID)
+	}
+	return nil
+}
+
+// DeleteComments deletes comments of one contact, all or nothing. ids must be
+// normalised (models.NormalizeIDs). It returns ENOTFOUND when the tenant has no such
+// contact, or naming every id that is not a comment of this contact (then nothing is
+// deleted).
+func (s *Store) DeleteComments(ctx context.Context, tenantID, contactID int64, ids []int64) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := contactExists(ctx, tx, tenantID, contactID); err != nil {
+			return err
+		}
+		var found []int64
+		for chunk := range slices.Chunk(ids, 1000) {
+			var part []int64
+			err := tx.Model(&models.Comment{}).Where("tenant_id = ? AND contact_id = ? AND id IN ?", tenantID, contactID, chunk).Pluck("id", &part).Error
+			if err != nil {
+				return translate("find comments", err)
+			}
+			found = append(found, part...)
+		}
+		var missing []int64
+		for _, id := range ids {
+			if !slices.Contains(found, id) {
+				missing = append(missing, id)
+			}
+		}
+		if len(missing) > 0 {
+			return models.Errorf(models.ENOTFOUND, "comments %v not found on contact %d; nothing was deleted", missing, contactID)
+		}
+		for chunk := range slices.Chunk(ids, 1000) {
+			err := tx.Exec("DELETE FROM comments WHERE tenant_id = ? AND contact_id = ? AND id IN ?", tenantID, contactID, chunk).Error
+			if err != nil {
+				return translate("delete comments", err)
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,373 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/dedupe"
+	"github.com/contacthub/contacthub/models"
+)
+
+// mergeRow is the merges table; snapshots are JSON text so both dialects store them alike.
+type mergeRow struct {
+	ID              string `gorm:"primaryKey"`
+	TenantID        int64
+	Kind            string
+	Source          string
+	ContactID       int64
+	SourceContactID *int64
+	BeforeContact   string
+	AfterContact    string
+	BeforeSource    *string
+	Submission      *string
+	AddedKeys       string
+	AddedComments   string
+	MovedComments   string
+	Explanation     *string
+	VersionAfter    int64
+	CreatedAt       time.Time
+	UndoneAt        *time.Time
+}
+
+func (mergeRow) TableName() string { return "merges" }
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("store: encode merge record: %v", err)) // only domain values are encoded
+	}
+	return string(b)
+}
+
+func optJSON(v any, present bool) *string {
+	if !present {
+		return nil
+	}
+	s := mustJSON(v)
+	return &s
+}
+
+func toMergeRow(m *models.Merge) *mergeRow {
+	return &mergeRow{
+		ID: m.ID, TenantID: m.TenantID, Kind: m.Kind, Source: m.Source, ContactID: m.ContactID,
+		SourceContactID: m.SourceContactID, BeforeContact: mustJSON(m.Before), AfterContact: mustJSON(m.After),
+		BeforeSource: optJSON(m.BeforeSource, m.BeforeSource != nil), Submission: optJSON(m.Submission, m.Submission != nil),
+		AddedKeys: mustJSON(nonNil(m.AddedKeys)), AddedComments: mustJSON(nonNil(m.AddedComments)),
+		MovedComments: mustJSON(nonNil(m.MovedComments)), Explanation: optJSON(m.Explanation, m.Explanation != nil),
+		VersionAfter: m.VersionAfter, CreatedAt: m.CreatedAt, UndoneAt: m.UndoneAt,
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (r *mergeRow) model() (*models.Merge, error) {
+	m := &models.Merge{ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, Source: r.Source, ContactID: r.ContactID,
+		SourceContactID: r.SourceContactID, VersionAfter: r.VersionAfter, CreatedAt: r.CreatedAt, UndoneAt: r.UndoneAt}
+	parts := []struct {
+		text *string
+		dst  any
+	}{
+		{&r.BeforeContact, &m.Before}, {&r.AfterContact, &m.After}, {r.BeforeSource, &m.BeforeSource},
+		{r.Submission, &m.Submission}, {&r.AddedKeys, &m.AddedKeys}, {&r.AddedComments, &m.AddedComments},
+		{&r.MovedComments, &m.MovedComments}, {r.Explanation, &m.Explanation},
+	}
+	for _, p := range parts {
+		if p.text == nil || *p.text == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(*p.text), p.dst); err != nil {
+			return nil, fmt.Errorf("store: decode merge %s: %w", r.ID, err)
+		}
+	}
+	return m, nil
+}
+
+func newMergeID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// pendingMerge is an ingest merge waiting for its contact id and comment ids.
+type pendingMerge struct {
+	m *models.Merge
+	w *working
+}
+
+// ListMerges returns a tenant's merges, newest first, at most limit, older than the
+// merge named by before ("" for the newest).
+func (s *Store) ListMerges(ctx context.Context, tenantID int64, contactID int64, before string, limit int) ([]*models.Merge, error) {
+	q := s.db.WithContext(ctx).Where("tenant_id = ?", tenantID)
+	if contactID > 0 {
+		q = q.Where("contact_id = ? OR source_contact_id = ?", contactID, contactID)
+	}
+	if before != "" {
+		// v7 ids grow with time, so the id alone orders merges.
+		q = q.Where("id < ?", before)
+	}
+	var rows []mergeRow
+	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, translate("list merges", err)
+	}
+	out := make([]*models.Merge, 0, len(rows))
+	for i := range rows {
+		m, err := rows[i].model()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// GetMerge returns one merge; ENOTFOUND when the tenant has none with that id.
+func (s *Store) GetMerge(ctx context.Context, tenantID int64, id string) (*models.Merge, error) {
+	return getMerge(ctx, s.db, tenantID, id)
+}
+
+func getMerge(ctx context.Context, db *gorm.DB, tenantID int64, id string) (*models.Merge, error) {
+	var row mergeRow
+	if err := db.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
+		if models.ErrorCode(translate("", err)) == models.ENOTFOUND {
+			return nil, models.Errorf(models.ENOTFOUND, "merge %s not found", id)
+		}
+		return nil, translate("get merge", err)
+	}
+	return row.model()
+}
+
+// UndoMerge reverses a merge while the surviving contact is unchanged since: the
+// contact gets its before-image back (fields, terms, custom fields), comments and keys
+// the merge added or moved go back, and the other side becomes a contact again (a
+// manual merge's absorbed contact under its old id; an ingest merge's submission as a
+// new contact). It returns ENOTFOUND, or ECONFLICT naming what changed since, or when
+// the merge was already undone.
+func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*models.UndoResult, error) {
+	var out *models.UndoResult
+	err := s.retry(ctx, func(tx *gorm.DB) error {
+		m, err := getMerge(ctx, tx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		if m.UndoneAt != nil {
+			return models.Errorf(models.ECONFLICT, "merge %s was already undone at %s", id, m.UndoneAt.Format(time.RFC3339))
+		}
+		cur, err := getContact(ctx, tx, tenantID, m.ContactID)
+		if models.ErrorCode(err) == models.ENOTFOUND {
+			return models.Errorf(models.ECONFLICT, "contact %d was deleted after the merge; nothing to restore", m.ContactID)
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Version != m.VersionAfter {
+			changed := models.DiffContacts(m.After, cur)
+			what := "its comments or keys"
+			if len(changed) > 0 {
+				what = strings.Join(changed, ", ")
+			}
+			return models.Errorf(models.ECONFLICT, "contact %d changed after the merge (version %d, the merge left %d; changed: %s); undo would overwrite that",
+				m.ContactID, cur.Version, m.VersionAfter, what)
+		}
+		res := &models.UndoResult{Merge: m, ContactID: m.ContactID}
+		restored := m.Before.Clone()
+		restored.ID, restored.TenantID, restored.Version, restored.UpdatedAt = cur.ID, tenantID, cur.Version+1, s.now()
+		restored.MailKey = models.NormalizeMail(restored.Mail)
+		if restored.Terms, err = existingTerms(ctx, tx, tenantID, restored.Terms); err != nil {
+			return err
+		}
+		if err := s.restoreContact(ctx, tx, restored, cur.Version); err != nil {
+			return err
+		}
+		if err := deleteKeys(ctx, tx, tenantID, m.ContactID, m.AddedKeys); err != nil {
+			return err
+		}
+		switch m.Kind {
+		case models.MergeKindManual:
+			// The absorbed contact comes back under its old id, so references to it
+			// held by other systems stay valid.
+			src := m.BeforeSource.Contact.Clone()
+			src.Version++
+			src.UpdatedAt = s.now()
+			if src.Terms, err = existingTerms(ctx, tx, tenantID, src.Terms); err != nil {
+				return err
+			}
+			w := &working{c: src, isNew: true, keys: map[string]bool{}}
+			w.addKeys(m.BeforeSource.Keys)
+			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}}); err != nil {
+				return err
+			}
+			if err := moveComments(ctx, tx, tenantID, m.MovedComments, src.ID); err != nil {
+				return err
+			}
+			res.SplitContactID = src.ID
+		case models.MergeKindIngest:
+			c := m.Submission.NewContact(tenantID)
+			c.CreatedAt, c.UpdatedAt = s.now(), s.now()
+			w := &working{c: c, isNew: true, keys: map[string]bool{}}
+			w.addKeys(s.storeKeys(c))
+			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}}); err != nil {
+				return err
+			}
+			if err := moveComments(ctx, tx, tenantID, m.AddedComments, c.ID); err != nil {
+				return err
+			}
+			res.SplitContactID = c.ID
+		}
+		now := s.now()
+		if err := tx.WithContext(ctx).Model(&mergeRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Update("undone_at", now).Error; err != nil {
+			return translate("mark merge undone", err)
+		}
+		m.UndoneAt = &now
+		out = res
+		return nil
+	})
+	return out, err
+}
+
+// restoreContact overwrites a contact's columns and terms with an image.
+func (s *Store) restoreContact(ctx context.Context, tx *gorm.DB, c *models.Contact, expectVersion int64) error {
+	w := &working{c: c, version: expectVersion, dirty: true, termsDirty: true, keys: map[string]bool{}}
+	return s.write(ctx, tx, &batch{tenantID: c.TenantID, touched: []*working{w}})
+}
+
+// existingTerms drops ids of terms deleted since a snapshot was taken.
+func existingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64) ([]int64, error) {
+	missing, err := missingTerms(ctx, tx, tenantID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return slices.Contains(missing, id) })
+	return nonNil(out), nil
+}
+
+func deleteKeys(ctx context.Context, tx *gorm.DB, tenantID, contactID int64, keys []string) error {
+	for chunk := range slices.Chunk(keys, 1000) {
+		if err := tx.WithContext(ctx).Exec("DELETE FROM contact_keys WHERE tenant_id = ? AND contact_id = ? AND key IN ?", tenantID, contactID, chunk).Error; err != nil {
+			return translate("delete merge keys", err)
+		}
+	}
+	return nil
+}
+
+func moveComments(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, to int64) error {
+	for chunk := range slices.Chunk(ids, 1000) {
+		if err := tx.WithContext(ctx).Exec("UPDATE comments SET contact_id = ? WHERE tenant_id = ? AND id IN ?", to, tenantID, chunk).Error; err != nil {
+			return translate("move comments", err)
+		}
+	}
+	return nil
+}
+
+// MergeContacts merges source into target (see models.MergeContacts for the field
+// rules): the target gets the merged values, the source's comments and keys, and the
+// source is deleted; the merge record keeps both before-images for UndoMerge. A dry run
+// returns the result without writing. It returns ENOTFOUND for either id, EINVALID for
+// a merge of a contact with itself.
+func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.MergeRequest) (*models.MergeOutcome, error) {
+	if req.TargetID == req.SourceID {
+		return nil, &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{{Field: "source_id", Error: "must differ from target_id"}}}
+	}
+	if req.DryRun {
+		target, err := s.GetContact(ctx, tenantID, req.TargetID)
+		if err != nil {
+			return nil, err
+		}
+		source, err := s.GetContact(ctx, tenantID, req.SourceID)
+		if err != nil {
+			return nil, err
+		}
+		merged, changed := models.MergeContacts(target, source, req.Choices)
+		return &models.MergeOutcome{Contact: merged, Changed: changed}, nil
+	}
+	var out *models.MergeOutcome
+	err := s.retry(ctx, func(tx *gorm.DB) error {
+		target, err := getContact(ctx, tx, tenantID, req.TargetID)
+		if err != nil {
+			return err
+		}
+		source, err := getContact(ctx, tx, tenantID, req.SourceID)
+		if err != nil {
+			return err
+		}
+		merged, changed := models.MergeContacts(target, source, req.Choices)
+		merged.Version = target.Version + 1
+		var sourceKeys, targetKeys []string
+		if err := tx.WithContext(ctx).Table("contact_keys").Where("tenant_id = ? AND contact_id = ?", tenantID, source.ID).Pluck("key", &sourceKeys).Error; err != nil {
+			return translate("load source keys", err)
+		}
+		if err := tx.WithContext(ctx).Table("contact_keys").Where("tenant_id = ? AND contact_id = ?", tenantID, target.ID).Pluck("key", &targetKeys).Error; err != nil {
+			return translate("load target keys", err)
+		}
+		var commentIDs []int64
+		if err := tx.WithContext(ctx).Model(&models.Comment{}).Where("tenant_id = ? AND contact_id = ?", tenantID, source.ID).Pluck("id", &commentIDs).Error; err != nil {
+			return translate("load source comments", err)
+		}
+		w := &working{c: merged, version: target.Version, dirty: true, termsDirty: true, keys: map[string]bool{}}
+		w.addKeys(targetKeys)
+		w.newKeys = nil
+		w.addKeys(sourceKeys)
+		added := slices.Clone(w.newKeys)
+		if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}}); err != nil {
+			return err
+		}
+		if err := moveComments(ctx, tx, tenantID, commentIDs, target.ID); err != nil {
+			return err
+		}
+		for _, table := range []string{"contact_terms", "contact_keys"} {
+			if err := tx.WithContext(ctx).Exec("DELETE FROM "+table+" WHERE tenant_id = ? AND contact_id = ?", tenantID, source.ID).Error; err != nil {
+				return translate("delete absorbed contact", err)
+			}
+		}
+		if err := tx.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, source.ID).Delete(&models.Contact{}).Error; err != nil {
+			return translate("delete absorbed contact", err)
+		}
+		srcID := source.ID
+		m := &models.Merge{ID: newMergeID(), TenantID: tenantID, Kind: models.MergeKindManual, Source: "api",
+			ContactID: target.ID, SourceContactID: &srcID, Before: target, After: merged,
+			BeforeSource: &models.ContactImage{Contact: source, Keys: sourceKeys}, AddedKeys: added,
+			MovedComments: commentIDs, VersionAfter: merged.Version, CreatedAt: s.now()}
+		if err := tx.WithContext(ctx).Create(toMergeRow(m)).Error; err != nil {
+			return translate("record merge", err)
+		}
+		out = &models.MergeOutcome{Contact: merged, Changed: changed, Merge: m}
+		return nil
+	})
+	return out, err
+}
+
+// FindDuplicates ranks the tenant's contacts that share a blocking key with probe,
+// best first, without writing anything. excludeID leaves one contact out (the probe
+// itself when it is stored).
+func (s *Store) FindDuplicates(ctx context.Context, tenantID int64, probe *models.Contact, excludeID int64, limit int) ([]models.DuplicateCandidate, float64, error) {
+	pool, err := s.loadCandidates(ctx, s.db, tenantID, s.storeKeys(probe))
+	if err != nil {
+		return nil, 0, err
+	}
+	cands := pool.candidates(s.storeKeys(probe))
+	dc := make([]dedupe.Candidate, 0, len(cands))
+	byID := map[int64]*models.Contact{}
+	for _, w := range cands {
+		if w.c.ID == excludeID {
+			continue
+		}
+		dc = append(dc, dedupe.Candidate{ID: w.c.ID, Record: recordOf(w.c)})
+		byID[w.c.ID] = w.c
+	}
+	_, ranked := s.engine.Best(recordOf(probe), dc)
+	out := make([]models.DuplicateCandidate, 0, min(len(ranked), limit))
+	for _, r := range ranked {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, models.DuplicateCandidate{Contact: byID[r.ID], Explanation: *explanationOf(r.Explanation)})
+	}
+	return out, s.engine.Threshold(), nil
+}
