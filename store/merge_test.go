@@ -1,0 +1,164 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/store/storetest"
+)
+
+func ingestOne(t *testing.T, st interface {
+	Ingest(context.Context, int64, []*models.Submission, models.IngestOptions) ([]models.IngestResult, error)
+}, tenant int64, check models.CheckMethod, fields map[string]any) models.IngestResult {
+	t.Helper()
+	res, err := st.Ingest(context.Background(), tenant, []*models.Submission{storetest.Submission(t, fields)}, models.IngestOptions{Check: check, Source: "test"})
+	if err != nil {
+		t.Fatalf("ingest: %v", err)
+	}
+	if res[0].Err != nil {
+		t.Fatalf("ingest item: %v", res[0].Err)
+	}
+	return res[0]
+}
+
+func TestUndoIngestMergeRestoresContactAndSplitsSubmission(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	first := ingestOne(t, st, tn.ID, models.CheckEmail, map[string]any{"mail": "undo@example.com", "first_name": "Anna", "comment": "original"})
+	second := ingestOne(t, st, tn.ID, models.CheckEmail, map[string]any{"mail": "undo@example.com", "first_name": "Anne", "family_name": "Berg", "comment": "merged in"})
+	if second.Created || second.MergeID == "" {
+		t.Fatalf("second ingest = %+v, want a merge with an id", second)
+	}
+	merged, err := st.GetContact(ctx, tn.ID, first.ID)
+	if err != nil || merged.FirstName != "Anne" || merged.FamilyName != "Berg" {
+		t.Fatalf("merged contact = %+v, %v", merged, err)
+	}
+
+	res, err := st.UndoMerge(ctx, tn.ID, second.MergeID)
+	if err != nil {
+		t.Fatalf("undo: %v", err)
+	}
+	restored, err := st.GetContact(ctx, tn.ID, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored.FirstName != "Anna" || restored.FamilyName != "" {
+		t.Fatalf("restored = %q %q, want Anna and no family name", restored.FirstName, restored.FamilyName)
+	}
+	split, err := st.GetContact(ctx, tn.ID, res.SplitContactID)
+	if err != nil || split.FirstName != "Anne" || split.FamilyName != "Berg" {
+		t.Fatalf("split contact = %+v, %v", split, err)
+	}
+	if _, err := st.UndoMerge(ctx, tn.ID, second.MergeID); models.ErrorCode(err) != models.ECONFLICT {
+		t.Fatalf("second undo = %v, want conflict", err)
+	}
+	if _, err := st.UndoMerge(ctx, tn.ID+1000000, second.MergeID); models.ErrorCode(err) != models.ENOTFOUND {
+		t.Fatalf("other tenant's undo = %v, want not found", err)
+	}
+}
+
+func TestUndoRefusedWhenContactChangedSince(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	first := ingestOne(t, st, tn.ID, models.CheckEmail, map[string]any{"mail": "changed@example.com", "first_name": "Otto"})
+	second := ingestOne(t, st, tn.ID, models.CheckEmail, map[string]any{"mail": "changed@example.com", "company": "ACME"})
+	if _, err := st.UpdateContact(ctx, tn.ID, first.ID, storetest.Submission(t, map[string]any{"job_title": "CEO"})); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.UndoMerge(ctx, tn.ID, second.MergeID)
+	if models.ErrorCode(err) != models.ECONFLICT || !strings.Contains(err.Error(), "job_title") {
+		t.Fatalf("undo after change = %v, want conflict naming job_title", err)
+	}
+}
+
+func TestMergeNeverWeakensUnsubscribe(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	first := ingestOne(t, st, tn.ID, models.CheckEmail, map[string]any{"mail": "optout@example.com", "mail_status": models.MailStatusUnsubscribed})
+	ingestOne(t, st, tn.ID, models.CheckEmail, map[string]any{"mail": "optout@example.com", "mail_status": models.MailStatusSingleOptIn})
+	c, err := st.GetContact(ctx, tn.ID, first.ID)
+	if err != nil || c.MailStatus != models.MailStatusUnsubscribed {
+		t.Fatalf("mail_status after merge = %d (%v), want unsubscribed kept", c.MailStatus, err)
+	}
+}
+
+func TestManualMergeAndUndoRestoreBothContacts(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	a := ingestOne(t, st, tn.ID, models.CheckNone, map[string]any{"mail": "a@merge.example", "first_name": "Alex", "comment": "on a"})
+	b := ingestOne(t, st, tn.ID, models.CheckNone, map[string]any{"mail": "b@merge.example", "first_name": "Alexander", "family_name": "Stone",
+		"mail_status": models.MailStatusBlocked, "comment": "on b"})
+
+	preview, err := st.MergeContacts(ctx, tn.ID, models.MergeRequest{TargetID: a.ID, SourceID: b.ID, DryRun: true,
+		Choices: map[string]models.FieldChoice{"first_name": models.ChooseSource}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if preview.Merge != nil || preview.Contact.FirstName != "Alexander" || preview.Contact.FamilyName != "Stone" || preview.Contact.Mail != "a@merge.example" {
+		t.Fatalf("preview = %+v", preview.Contact)
+	}
+	if _, err := st.GetContact(ctx, tn.ID, b.ID); err != nil {
+		t.Fatalf("dry run deleted the source: %v", err)
+	}
+
+	out, err := st.MergeContacts(ctx, tn.ID, models.MergeRequest{TargetID: a.ID, SourceID: b.ID,
+		Choices: map[string]models.FieldChoice{"first_name": models.ChooseSource}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Contact.MailStatus != models.MailStatusBlocked {
+		t.Fatalf("merged mail_status = %d, want blocked (consent never weakened)", out.Contact.MailStatus)
+	}
+	if _, err := st.GetContact(ctx, tn.ID, b.ID); models.ErrorCode(err) != models.ENOTFOUND {
+		t.Fatalf("source after merge: %v, want not found", err)
+	}
+
+	if _, err := st.UndoMerge(ctx, tn.ID, out.Merge.ID); err != nil {
+		t.Fatalf("undo: %v", err)
+	}
+	ra, err := st.GetContact(ctx, tn.ID, a.ID)
+	if err != nil || ra.FirstName != "Alex" || ra.FamilyName != "" || ra.MailStatus != 0 {
+		t.Fatalf("restored target = %+v, %v", ra, err)
+	}
+	rb, err := st.GetContact(ctx, tn.ID, b.ID)
+	if err != nil || rb.FirstName != "Alexander" || rb.MailStatus != models.MailStatusBlocked {
+		t.Fatalf("restored source = %+v, %v", rb, err)
+	}
+	// The restored source is found by mail again (its keys came back).
+	if found, err := st.FindContactsByMail(ctx, tn.ID, "b@merge.example"); err != nil || len(found) != 1 || found[0].ID != b.ID {
+		t.Fatalf("lookup restored source: %+v, %v", found, err)
+	}
+	again := ingestOne(t, st, tn.ID, models.CheckEmail, map[string]any{"mail": "b@merge.example"})
+	if again.Created || again.ID != b.ID {
+		t.Fatalf("ingest after undo = %+v, want merge into restored %d", again, b.ID)
+	}
+}
+
+func TestFindDuplicatesRanksWithoutWriting(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	a := ingestOne(t, st, tn.ID, models.CheckNone, map[string]any{"mail": "dup@example.com", "first_name": "Maria", "family_name": "Schmidt"})
+	probe := storetest.Submission(t, map[string]any{"mail": "DUP@example.com", "first_name": "Marie", "family_name": "Schmidt"}).NewContact(tn.ID)
+	cands, threshold, err := st.FindDuplicates(ctx, tn.ID, probe, 0, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cands) != 1 || cands[0].Contact.ID != a.ID || !cands[0].Explanation.Match || threshold <= 0 {
+		t.Fatalf("candidates = %+v threshold %v", cands, threshold)
+	}
+	if len(cands[0].Explanation.Fields) == 0 {
+		t.Fatal("explanation has no field contributions")
+	}
+}
