@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/ratelimit"
+	"github.com/contacthub/contacthub/spamlist"
 	"github.com/contacthub/contacthub/store"
 )
 
@@ -55,7 +58,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return withStore(cmd.Context(), cfg, stderr, func(*store.Store) error { return nil })
 		},
 	})
-	root.AddCommand(tenantsCommand(&cfg, stdout, stderr), keysCommand(&cfg, stdout, stderr))
+	root.AddCommand(tenantsCommand(&cfg, stdout, stderr), keysCommand(&cfg, stdout, stderr), spamlistCommand(&cfg, stdout, stderr))
 	return root.ExecuteContext(ctx)
 }
 
@@ -107,11 +110,21 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	rl, redisReady, closeRedis, err := limiters(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	rl.Spam = spamlist.NewChecker(st, 5*time.Second)
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Merges: st, Log: log,
-		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes},
-		Ready: func(ctx context.Context) map[string]error {
-			return map[string]error{"database": st.Ping(ctx)}
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Log: log,
+		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: handlers.NewMetrics(),
+		Ready: func(ctx context.Context) []handlers.Check {
+			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}
+			if redisReady != nil {
+				checks = append(checks, redisReady(ctx))
+			}
+			return checks
 		},
 	}
 	e := handlers.New(api)
@@ -330,4 +343,46 @@ func validRate(rate string) error {
 	}
 	_, err := ratelimit.ParseLimit(rate)
 	return err
+}
+
+func spamlistCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
+	cmd := &cobra.Command{Use: "spamlist", Short: "Manage spam-listed IP addresses and ranges"}
+	var tenant int64
+	var source string
+	load := &cobra.Command{
+		Use:   "load FILE",
+		Short: "Load a blocklist (one address, CIDR or a-b range per line; # comments; FireHOL netsets, StopForumSpam exports) idempotently",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if source == "" {
+				source = filepath.Base(args[0])
+			}
+			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
+				start := time.Now()
+				stats, added, err := st.LoadSpamList(c.Context(), tenant, f, source)
+				if err != nil {
+					return err
+				}
+				scope := "the global list"
+				if tenant != store.GlobalSpamList {
+					scope = fmt.Sprintf("tenant %d's list", tenant)
+				}
+				fmt.Fprintf(stdout, "read %d lines: %d ranges, %d invalid; %d new entries on %s in %s\n",
+					stats.Lines, stats.Ranges, stats.Invalid, added, scope, time.Since(start).Round(time.Millisecond))
+				for _, le := range stats.Errors {
+					fmt.Fprintf(stdout, "  %v\n", le)
+				}
+				return nil
+			})
+		},
+	}
+	load.Flags().Int64Var(&tenant, "tenant", store.GlobalSpamList, "tenant whose own list to load into (default: the global list)")
+	load.Flags().StringVar(&source, "source", "", "a label for the entries (default: the file name)")
+	cmd.AddCommand(load)
+	return cmd
 }

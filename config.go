@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/store"
 )
 
@@ -24,6 +25,11 @@ type Config struct {
 	MaxBodyBytes    int64
 	DefaultRegion   string
 	ShutdownTimeout time.Duration
+	// RateLimit is the default per-key request quota, e.g. "100/m".
+	RateLimit string
+	// RedisFailure is what limits do while Redis is unreachable: local (enforce per
+	// replica in memory), open (admit everything) or closed (refuse with 503).
+	RedisFailure string
 }
 
 // configFromEnv reads CONTACTHUB_* variables into a Config with defaults.
@@ -42,6 +48,8 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		LogFormat:       env("LOG_FORMAT", "text"),
 		LogLevel:        env("LOG_LEVEL", "info"),
 		DefaultRegion:   env("DEFAULT_REGION", "DE"),
+		RateLimit:       env("RATE_LIMIT", "100/m"),
+		RedisFailure:    env("REDIS_FAILURE", "local"),
 	}
 	var err error
 	if cfg.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", "10485760"), 10, 64); err != nil {
@@ -58,6 +66,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (CONTACTHUB_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… or an SQLite path; empty = ./data/contacthub.db (CONTACTHUB_DATABASE_URL)")
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis://… for limits shared by replicas; empty = in-process (CONTACTHUB_REDIS_URL)")
+	fs.StringVar(&c.RateLimit, "rate-limit", c.RateLimit, "default request quota per API key, e.g. 100/m (CONTACTHUB_RATE_LIMIT)")
+	fs.StringVar(&c.RedisFailure, "redis-failure", c.RedisFailure, "limits while Redis is down: local, open or closed (CONTACTHUB_REDIS_FAILURE)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CONTACTHUB_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONTACTHUB_LOG_LEVEL)")
 }
@@ -77,6 +87,12 @@ func (c *Config) Validate() error {
 	if c.BootstrapAPIKey != "" && len(c.BootstrapAPIKey) < 16 {
 		return fmt.Errorf("config: CONTACTHUB_BOOTSTRAP_API_KEY must be at least 16 characters")
 	}
+	if _, err := ratelimit.ParseLimit(c.RateLimit); err != nil {
+		return fmt.Errorf("config: CONTACTHUB_RATE_LIMIT %q: %w", c.RateLimit, err)
+	}
+	if c.RedisFailure != "local" && c.RedisFailure != "open" && c.RedisFailure != "closed" {
+		return fmt.Errorf("config: CONTACTHUB_REDIS_FAILURE %q: want local, open or closed", c.RedisFailure)
+	}
 	if c.RedisURL != "" && !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") {
 		return fmt.Errorf("config: redis url must start with redis:// or rediss://")
 	}
@@ -93,6 +109,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr), slog.String("database", db), slog.String("redis", maskURL(c.RedisURL)),
 		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
+		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure),
 	)
 }
 

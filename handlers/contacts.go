@@ -24,6 +24,10 @@ type ContactStore interface {
 	// Ingest is the one write path; see store.Ingest.
 	Ingest(ctx context.Context, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, error)
 	CustomFields(ctx context.Context, tenantID int64) (map[string]*models.CustomField, error)
+	// GetContacts loads many contacts set-based; ids the tenant lacks are left out.
+	GetContacts(ctx context.Context, tenantID int64, ids []int64) ([]*models.Contact, error)
+	// ListContacts returns one page; EINVALID for a bad filter or cursor.
+	ListContacts(ctx context.Context, tenantID int64, f models.ContactFilter) (*models.ContactPage, error)
 }
 
 // createOptions are the options shared by POST contact and POST contacts.
@@ -76,8 +80,8 @@ func (o *createOptions) parse() (*parsedOptions, error) {
 		p.returnFields = append(p.returnFields, strings.TrimSpace(f))
 	}
 	if o.FloodLimit != nil {
-		if *o.FloodLimit < 0 {
-			v.Add("flood_limit", "must be 0 (disabled) or a positive number of contacts per hour")
+		if *o.FloodLimit < 0 || *o.FloodLimit > MaxFloodLimit {
+			v.Addf("flood_limit", "must be 0 (disabled) or a number of contacts per hour up to %d", MaxFloodLimit)
 		}
 		p.floodLimit = *o.FloodLimit
 	}
@@ -169,7 +173,7 @@ func (a *API) createContact(c echo.Context) error {
 		return err
 	}
 	if results[0].Err != nil {
-		return results[0].Err
+		return prefixFields(results[0].Err, "contact.") // e.g. contact.terms, like decodeContact's
 	}
 	out := map[string]any{"id": results[0].ID}
 	if len(opts.returnFields) > 0 || req.Qntn != nil {
@@ -384,9 +388,4 @@ func pathID(c echo.Context, param, thing string) (int64, error) {
 		return 0, models.Errorf(models.ENOTFOUND, "%s %q not found", thing, c.Param(param))
 	}
 	return id, nil
-}
-
-// ingest runs the write path with the request's flood and spam options.
-func (a *API) ingest(ctx context.Context, tenant int64, subs []*models.Submission, opts *parsedOptions) ([]models.IngestResult, error) {
-	return a.Contacts.Ingest(ctx, tenant, subs, opts.ingest)
 }

@@ -176,11 +176,15 @@ func TestCreateContactMergeMethods(t *testing.T) {
 		want   func(t1, t2 int64) view
 	}{
 		// Submitted non-empty values overwrite, sent-empty ones are ignored, lists unioned.
-		{"update_add", func(t1, t2 int64) view { return view{"Janet", "Doe", "Acme", "CTO", []int64{t1, t2}, []string{"a", "b"}} }},
+		{"update_add", func(t1, t2 int64) view {
+			return view{"Janet", "Doe", "Acme", "CTO", []int64{t1, t2}, []string{"a", "b"}}
+		}},
 		// Every submitted value overwrites (empty clears), lists replaced.
 		{"update", func(t1, t2 int64) view { return view{"Janet", "Doe", "", "CTO", []int64{t2}, []string{"b"}} }},
 		// Only empty fields are filled; lists gain what they lack.
-		{"add", func(t1, t2 int64) view { return view{"Jane", "Doe", "Acme", "CTO", []int64{t1, t2}, []string{"a", "b"}} }},
+		{"add", func(t1, t2 int64) view {
+			return view{"Jane", "Doe", "Acme", "CTO", []int64{t1, t2}, []string{"a", "b"}}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method, func(t *testing.T) {

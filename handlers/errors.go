@@ -20,15 +20,16 @@ type errorBody struct {
 }
 
 var codeStatus = map[string]int{
-	models.EBADREQUEST: http.StatusBadRequest,
-	models.EUNAUTH:     http.StatusUnauthorized,
-	models.EFORBIDDEN:  http.StatusForbidden,
-	models.ENOTFOUND:   http.StatusNotFound,
-	models.ECONFLICT:   http.StatusConflict,
-	models.ETOOLARGE:   http.StatusRequestEntityTooLarge,
-	models.EINVALID:    http.StatusUnprocessableEntity,
-	models.ELIMITED:    http.StatusTooManyRequests,
-	models.EINTERNAL:   http.StatusInternalServerError,
+	models.EBADREQUEST:  http.StatusBadRequest,
+	models.EUNAUTH:      http.StatusUnauthorized,
+	models.EFORBIDDEN:   http.StatusForbidden,
+	models.ENOTFOUND:    http.StatusNotFound,
+	models.ECONFLICT:    http.StatusConflict,
+	models.ETOOLARGE:    http.StatusRequestEntityTooLarge,
+	models.EINVALID:     http.StatusUnprocessableEntity,
+	models.ELIMITED:     http.StatusTooManyRequests,
+	models.EINTERNAL:    http.StatusInternalServerError,
+	models.EUNAVAILABLE: http.StatusServiceUnavailable,
 }
 
 // StatusOf returns the HTTP status for an error's code.
@@ -54,7 +55,7 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		case errors.As(err, &de):
 			status = StatusOf(de)
 			body.Message, body.Errors = de.Message, de.Fields
-			if de.Code == models.ELIMITED && de.RetryAfter > 0 {
+			if de.RetryAfter > 0 {
 				c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
 			}
 		case errors.As(err, &he):
@@ -74,7 +75,7 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				}
 			}
 		}
-		if status >= 500 {
+		if status >= 500 && status != http.StatusServiceUnavailable {
 			body.Message = "internal server error"
 			log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 		}

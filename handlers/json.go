@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -49,7 +50,7 @@ func decodeBytes(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(body, err)
+		return jsonError(body, err, v)
 	}
 	if dec.More() {
 		return models.Errorf(models.EBADREQUEST, "malformed JSON: unexpected data after the JSON value at %s", position(body, dec.InputOffset()))
@@ -57,16 +58,17 @@ func decodeBytes(body []byte, v any) error {
 	return nil
 }
 
-func jsonError(body []byte, err error) error {
+func jsonError(body []byte, err error, v any) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syn):
-		return models.Errorf(models.EBADREQUEST, "malformed JSON at %s: %s", position(body, syn.Offset), syn.Error())
+		// Offset counts the offending byte; the position names that byte.
+		return models.Errorf(models.EBADREQUEST, "malformed JSON at %s: %s", position(body, max(syn.Offset-1, 0)), syn.Error())
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return models.Errorf(models.EBADREQUEST, "malformed JSON: unexpected end of input at %s", position(body, int64(len(body))))
 	case errors.As(err, &typ):
-		field := typ.Field
+		field := clientPath(typ.Field, v)
 		if field == "" {
 			return models.Errorf(models.EBADREQUEST, "malformed request: expected a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)
 		}
@@ -76,6 +78,39 @@ func jsonError(body []byte, err error) error {
 		return invalid(strings.Trim(name, `"`), "is not a known field")
 	}
 	return models.Errorf(models.EBADREQUEST, "malformed JSON: %v", err)
+}
+
+// clientPath turns encoding/json's field path into the one the client sent: Go puts
+// the names of embedded structs in it ("createOptions.flood_limit").
+func clientPath(field string, v any) string {
+	embedded := map[string]bool{}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous {
+				embedded[f.Name] = true
+			}
+			walk(f.Type)
+		}
+	}
+	walk(reflect.TypeOf(v))
+	parts := strings.Split(field, ".")
+	out := parts[:0]
+	for _, p := range parts {
+		if !embedded[p] {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ".")
 }
 
 func jsonKind(goKind string) string {

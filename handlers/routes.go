@@ -18,10 +18,24 @@ type API struct {
 	Contacts     ContactStore
 	CustomFields CustomFieldStore
 	Merges       MergeStore
-	// Ready reports the health of each dependency for /readyz (nil error = ready).
-	Ready  func(ctx context.Context) map[string]error
-	Log    *slog.Logger
-	Limits Limits
+	Terms        TermStore
+	Comments     CommentStore
+	Spamlist     SpamlistStore
+	// Ready reports the health of each dependency for /readyz.
+	Ready      func(ctx context.Context) []Check
+	Log        *slog.Logger
+	Limits     Limits
+	RateLimits RateLimits
+	// Metrics, when set, are recorded and served on /metrics.
+	Metrics *Metrics
+}
+
+// Check is one dependency's health. A failed non-critical check (Redis with a local
+// fallback) is reported but keeps the replica ready.
+type Check struct {
+	Name     string
+	Err      error
+	Critical bool
 }
 
 // Limits are the request size limits.
@@ -40,6 +54,9 @@ func New(a *API) *echo.Echo {
 	e.HTTPErrorHandler = HTTPErrorHandler(a.Log)
 	e.Pre(normalizePath)
 	e.Use(middleware.Recover())
+	if a.Metrics != nil {
+		e.Use(a.Metrics.middleware)
+	}
 	if a.Limits.MaxBodyBytes == 0 {
 		a.Limits.MaxBodyBytes = 10 << 20
 	}
@@ -52,13 +69,30 @@ func New(a *API) *echo.Echo {
 func (a *API) Register(e *echo.Echo) {
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
+	if a.Metrics != nil {
+		e.GET("/metrics", a.Metrics.handler())
+	}
 
-	q := e.Group(quentnPrefix, requireKey(a.Auth))
+	q := e.Group(quentnPrefix, requireKey(a.Auth), a.limitRequests)
 	q.GET("/check-credentials", a.checkCredentials)
 	q.POST("/contact", a.createContact)
 	q.GET("/contact/:ref", a.getContact)
 	q.PUT("/contact/:ref", a.updateContact)
 	q.DELETE("/contact/:ref", a.deleteContact)
+	q.POST("/contacts", a.createContacts)
+	q.GET("/contact/:ref/terms", a.getContactTerms)
+	q.POST("/contact/:ref/terms", a.setContactTerms)
+	q.PUT("/contact/:ref/terms", a.addContactTerms)
+	q.DELETE("/contact/:ref/terms", a.removeContactTerms)
+	q.GET("/contact/:ref/comments", a.listComments)
+	q.POST("/contact/:ref/comments", a.addComment)
+	q.PUT("/contact/:ref/comments", a.updateComment)
+	q.DELETE("/contact/:ref/comments", a.deleteComments)
+	q.GET("/terms", a.listTerms)
+	q.POST("/terms", a.createTerm)
+	q.GET("/terms/:ref", a.getTerm)
+	q.PUT("/terms/:ref", a.updateTerm)
+	q.DELETE("/terms/:ref", a.deleteTerm)
 	q.GET("/custom-fields", a.listCustomFields)
 	q.POST("/custom-fields", a.createCustomField)
 	q.GET("/custom-fields/:ref", a.getCustomField)
@@ -66,13 +100,19 @@ func (a *API) Register(e *echo.Echo) {
 	q.DELETE("/custom-fields/:ref", a.deleteCustomField)
 
 	// Native API: what Quentn does not have.
-	n := e.Group("/api/v1", requireKey(a.Auth))
+	n := e.Group("/api/v1", requireKey(a.Auth), a.limitRequests)
+	n.GET("/contacts", a.listContacts)
+	n.GET("/contacts/:id", a.getContactFull)
 	n.POST("/contacts", a.createContactNative)
 	n.POST("/contacts/duplicates", a.findDuplicates)
 	n.POST("/contacts/merge", a.mergeContacts)
 	n.GET("/merges", a.listMerges)
 	n.GET("/merges/:id", a.getMerge)
 	n.POST("/merges/:id/undo", a.undoMerge)
+	n.GET("/spamlist", a.listSpam)
+	n.POST("/spamlist", a.addSpam)
+	n.DELETE("/spamlist", a.removeSpam)
+	n.GET("/spamlist/check", a.checkSpam)
 }
 
 // normalizePath accepts the spellings Quentn clients use: "v1" as well as "V1", and a
@@ -115,22 +155,26 @@ func (a *API) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// readyz handles GET /readyz: every dependency answers.
+// readyz handles GET /readyz: 503 when a critical dependency fails; a degraded
+// non-critical one (Redis with a local fallback) is reported but keeps the replica in.
 func (a *API) readyz(c echo.Context) error {
 	checks := map[string]string{}
-	status := http.StatusOK
+	status, state := http.StatusOK, "ready"
 	if a.Ready != nil {
-		for name, err := range a.Ready(c.Request().Context()) {
-			checks[name] = "ok"
-			if err != nil {
-				checks[name] = err.Error()
-				status = http.StatusServiceUnavailable
+		for _, ch := range a.Ready(c.Request().Context()) {
+			switch {
+			case ch.Err == nil:
+				checks[ch.Name] = "ok"
+			case ch.Critical:
+				checks[ch.Name] = ch.Err.Error()
+				status, state = http.StatusServiceUnavailable, "not ready"
+			default:
+				checks[ch.Name] = "degraded: " + ch.Err.Error()
+				if state == "ready" {
+					state = "degraded"
+				}
 			}
 		}
-	}
-	state := "ready"
-	if status != http.StatusOK {
-		state = "not ready"
 	}
 	return c.JSON(status, map[string]any{"status": state, "checks": checks})
 }

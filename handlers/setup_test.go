@@ -37,7 +37,7 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	t.Helper()
 	st := storetest.Open(t)
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st,
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {
@@ -137,7 +137,12 @@ func (e apiError) fields() []string {
 // 422) at least one field.
 func (b *bundle) fail(t testing.TB, method, path string, body any, want int, opts ...reqOpt) apiError {
 	t.Helper()
-	rec := b.do(t, method, path, body, opts...)
+	return checkError(t, b.do(t, method, path, body, opts...), method, path, want)
+}
+
+// checkError is fail for a response already received.
+func checkError(t testing.TB, rec *httptest.ResponseRecorder, method, path string, want int) apiError {
+	t.Helper()
 	if rec.Code != want {
 		t.Fatalf("%s %s: status %d, want %d; body: %s", method, path, rec.Code, want, rec.Body)
 	}

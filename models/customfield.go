@@ -56,7 +56,10 @@ type CustomField struct {
 	CreatedAt time.Time
 }
 
-var machineNameRe = regexp.MustCompile(`[^a-z0-9]+`)
+var (
+	machineNameRe = regexp.MustCompile(`[^a-z0-9]+`)
+	validNameRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_]*$`)
+)
 
 // MachineName derives a field name from a label: lower case, umlauts spelled out, runs
 // of other characters turned into one underscore ("Budget (€)" → "budget").
@@ -83,7 +86,7 @@ func (f *CustomField) Validate() error {
 	if f.Name == "" {
 		f.Name = MachineName(f.Label)
 	}
-	if f.Label != "" && (f.Name == "" || machineNameRe.MatchString(f.Name)) {
+	if f.Label != "" && !validNameRe.MatchString(f.Name) {
 		v.Add("label", "must contain letters or digits to derive a field name")
 	}
 	if f.Description, reason = cleanText(f.Description, 1000, true); reason != "" {

@@ -9,15 +9,16 @@ import (
 
 // Error codes. Each maps to exactly one HTTP status in handlers/errors.go.
 const (
-	ECONFLICT   = "conflict"     // 409: the change contradicts the current state
-	EFORBIDDEN  = "forbidden"    // 403: authenticated but not allowed (wrong tenant, spam-listed IP)
-	EINTERNAL   = "internal"     // 500: a bug or an unavailable dependency
-	EINVALID    = "invalid"      // 422: one or more fields are invalid
-	ELIMITED    = "limited"      // 429: a quota or flood limit was reached
-	ENOTFOUND   = "not_found"    // 404: no such thing in this tenant
-	ETOOLARGE   = "too_large"    // 413: more items or bytes than allowed
-	EUNAUTH     = "unauthorized" // 401: no or unknown API key
-	EBADREQUEST = "bad_request"  // 400: the request cannot be parsed
+	ECONFLICT    = "conflict"     // 409: the change contradicts the current state
+	EFORBIDDEN   = "forbidden"    // 403: authenticated but not allowed (wrong tenant, spam-listed IP)
+	EINTERNAL    = "internal"     // 500: a bug or an unavailable dependency
+	EINVALID     = "invalid"      // 422: one or more fields are invalid
+	ELIMITED     = "limited"      // 429: a quota or flood limit was reached
+	ENOTFOUND    = "not_found"    // 404: no such thing in this tenant
+	ETOOLARGE    = "too_large"    // 413: more items or bytes than allowed
+	EUNAUTH      = "unauthorized" // 401: no or unknown API key
+	EBADREQUEST  = "bad_request"  // 400: the request cannot be parsed
+	EUNAVAILABLE = "unavailable"  // 503: a dependency is down and the policy is to refuse
 )
 
 // FieldError names one invalid field and why it is invalid.

@@ -68,6 +68,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Dedupe.DefaultRegion == "" {
+		cfg.Dedupe.DefaultRegion = "DE" // the same default as CONTACTHUB_DEFAULT_REGION
+	}
 	now := func() time.Time { return cfg.Now().UTC() }
 	gcfg := &gorm.Config{
 		TranslateError:         true,

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Scenarios.
+const (
+	scenarioPost = "post-contact"
+	scenarioGet  = "get-contact"
+)
+
+// client sends the API requests of the scenarios.
+type client struct {
+	http *http.Client
+	base string
+	key  string
+	// run makes mails unique across runs and invocations.
+	run string
+	seq atomic.Int64
+}
+
+func newClient(base, key string, clients int) *client {
+	return &client{
+		http: &http.Client{Transport: newTransport(clients), Timeout: 10 * time.Second},
+		base: base, key: key,
+		run: strconv.FormatInt(time.Now().UnixNano(), 36),
+	}
+}
+
+// do sends one request and reads the whole answer so the connection is reused. It
+// returns an error for transport failures and for statuses other than 200.
+func (c *client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
+	}
+	if out != nil {
+		return json.Unmarshal(data, out)
+	}
+	return nil
+}
+
+func (c *client) checkCredentials(ctx context.Context) error {
+	if err := c.do(ctx, http.MethodGet, "/public/api/V1/check-credentials", nil, nil); err != nil {
+		return fmt.Errorf("check credentials: %w", err)
+	}
+	return nil
+}
+
+// createContact posts a contact with a mail no earlier request used.
+func (c *client) createContact(ctx context.Context, check string) (int64, error) {
+	n := c.seq.Add(1)
+	body, _ := json.Marshal(map[string]any{
+		"contact": map[string]any{
+			"mail":        fmt.Sprintf("bench-%s-%d@example.com", c.run, n),
+			"first_name":  "Bench",
+			"family_name": "Contact " + strconv.FormatInt(n, 10),
+		},
+		"duplicate_check_method": check,
+	})
+	var out struct{ ID int64 }
+	if err := c.do(ctx, http.MethodPost, "/public/api/V1/contact", body, &out); err != nil {
+		return 0, err
+	}
+	return out.ID, nil
+}
+
+// result is one measured run.
+type result struct {
+	Scenario     string        `json:"scenario"`
+	Clients      int           `json:"clients"`
+	Requests     int           `json:"requests"`
+	Errors       int           `json:"errors"`
+	Elapsed      time.Duration `json:"elapsed_ns"`
+	PerSecond    float64       `json:"req_per_s"`
+	P50          time.Duration `json:"p50_ns"`
+	P90          time.Duration `json:"p90_ns"`
+	P99          time.Duration `json:"p99_ns"`
+	Max          time.Duration `json:"max_ns"`
+	sampleErrors []string
+}
+
+// runScenario prepares a scenario, warms up, then measures it with clients workers.
+func runScenario(ctx context.Context, c *client, scenario string, clients int, o *options) (*result, error) {
+	var op func(ctx context.Context, worker, i int) error
+	switch scenario {
+	case scenarioPost:
+		op = func(ctx context.Context, _, _ int) error {
+			_, err := c.createContact(ctx, o.check)
+			return err
+		}
+	case scenarioGet:
+		ids, err := preparePool(ctx, c, o.pool, clients)
+		if err != nil {
+			return nil, fmt.Errorf("create contacts to read: %w", err)
+		}
+		op = func(ctx context.Context, worker, i int) error {
+			id := ids[(worker*7919+i)%len(ids)]
+			return c.do(ctx, http.MethodGet, "/public/api/V1/contact/"+strconv.FormatInt(id, 10), nil, nil)
+		}
+	}
+	if o.warmup > 0 {
+		wctx, cancel := context.WithTimeout(ctx, o.warmup)
+		load(wctx, clients, 0, op)
+		cancel()
+	}
+	mctx := ctx
+	if o.requests == 0 {
+		var cancel context.CancelFunc
+		mctx, cancel = context.WithTimeout(ctx, o.duration)
+		defer cancel()
+	}
+	start := time.Now()
+	lat, errs, samples := load(mctx, clients, o.requests, op)
+	elapsed := time.Since(start)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	r := &result{Scenario: scenario, Clients: clients, Requests: len(lat) + errs, Errors: errs, Elapsed: elapsed, sampleErrors: samples}
+	r.PerSecond = float64(len(lat)) / elapsed.Seconds()
+	slices.Sort(lat)
+	r.P50, r.P90, r.P99 = percentile(lat, 50), percentile(lat, 90), percentile(lat, 99)
+	if len(lat) > 0 {
+		r.Max = lat[len(lat)-1]
+	}
+	return r, nil
+}
+
+// preparePool creates n contacts (unmeasured) for the read scenario.
+func preparePool(ctx context.Context, c *client, n, clients int) ([]int64, error) {
+	ids := make([]int64, n)
+	var mu sync.Mutex
+	var firstErr error
+	load(ctx, clients, n, func(ctx context.Context, _, i int) error {
+		id, err := c.createContact(ctx, "none")
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		ids[i] = id
+		return err
+	})
+	return ids, firstErr
+}
+
+// load runs op from clients workers until ctx ends or, with total > 0, total calls
+// were made. It returns the latencies of the successful calls, the number of failed
+// ones and a few of their messages. Calls cut short by the end of ctx are not counted.
+func load(ctx context.Context, clients, total int, op func(ctx context.Context, worker, i int) error) ([]time.Duration, int, []string) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	lats := make([][]time.Duration, clients)
+	errCounts := make([]int, clients)
+	var mu sync.Mutex
+	var samples []string
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if total > 0 && i >= total {
+					return
+				}
+				t0 := time.Now()
+				err := op(ctx, w, i)
+				d := time.Since(t0)
+				if ctx.Err() != nil {
+					return
+				}
+				if err != nil {
+					errCounts[w]++
+					mu.Lock()
+					if len(samples) < 5 {
+						samples = append(samples, err.Error())
+					}
+					mu.Unlock()
+					continue
+				}
+				lats[w] = append(lats[w], d)
+			}
+		}()
+	}
+	wg.Wait()
+	var all []time.Duration
+	errs := 0
+	for w := range clients {
+		all = append(all, lats[w]...)
+		errs += errCounts[w]
+	}
+	return all, errs, samples
+}
+
+// percentile of sorted latencies (nearest rank).
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return sorted[max(i-1, 0)]
+}
+
+// report prints results as a fixed-width table, a row as soon as its run ends, or as
+// JSON lines.
+type report struct {
+	w    io.Writer
+	json bool
+	rows int
+}
+
+const rowFormat = "%-13s %7s %9s %7s %9s %9s %9s %9s %9s\n"
+
+func newReport(w io.Writer, asJSON bool) *report { return &report{w: w, json: asJSON} }
+
+func (r *report) add(res *result) {
+	if r.json {
+		b, _ := json.Marshal(res)
+		fmt.Fprintln(r.w, string(b))
+		return
+	}
+	if r.rows == 0 {
+		fmt.Fprintf(r.w, rowFormat, "scenario", "clients", "requests", "errors", "req/s", "p50", "p90", "p99", "max")
+	}
+	r.rows++
+	fmt.Fprintf(r.w, rowFormat, res.Scenario, strconv.Itoa(res.Clients), strconv.Itoa(res.Requests), strconv.Itoa(res.Errors),
+		strconv.FormatFloat(res.PerSecond, 'f', 0, 64), ms(res.P50), ms(res.P90), ms(res.P99), ms(res.Max))
+}
+
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + "ms"
+}

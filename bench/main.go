@@ -1,0 +1,185 @@
+// Command bench is contacthub's load tool: it measures POST /public/api/V1/contact (new
+// contacts with unique mails, duplicate check `email` by default) and GET
+// /public/api/V1/contact/{id} at given concurrencies against a running server on this
+// machine, and prints one table row per run (or JSON lines with -json) for a person to
+// read and a machine to compare.
+//
+//	go run ./bench -url http://127.0.0.1:18082 -key KEY -scenario all -c 1,16 -duration 20s
+//
+// Runs are bounded in time (-duration, at most 10m) or count (-n), and the target must be
+// a loopback address: this is a benchmark, not a load generator for other people's
+// servers.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Limits that keep a run bounded.
+const (
+	maxDuration    = 10 * time.Minute
+	maxRequests    = 10_000_000
+	maxConcurrency = 1024
+)
+
+type options struct {
+	base      string
+	key       string
+	scenarios []string
+	clients   []int
+	duration  time.Duration
+	requests  int
+	warmup    time.Duration
+	check     string
+	pool      int
+	json      bool
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	opts, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	client := newClient(opts.base, opts.key, maxInts(opts.clients))
+	if err := client.checkCredentials(ctx); err != nil {
+		return err
+	}
+	report := newReport(stdout, opts.json)
+	for _, sc := range opts.scenarios {
+		for _, c := range opts.clients {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res, err := runScenario(ctx, client, sc, c, opts)
+			if err != nil {
+				return fmt.Errorf("%s at %d clients: %w", sc, c, err)
+			}
+			report.add(res)
+			for _, e := range res.sampleErrors {
+				fmt.Fprintf(stderr, "bench: %s c=%d error: %s\n", sc, c, e)
+			}
+		}
+	}
+	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	var scenario, clients string
+	fs.StringVar(&o.base, "url", "http://127.0.0.1:8080", "base URL of a contacthub on this machine")
+	fs.StringVar(&o.key, "key", os.Getenv("CONTACTHUB_BENCH_KEY"), "API key (default $CONTACTHUB_BENCH_KEY)")
+	fs.StringVar(&scenario, "scenario", "all", "post-contact, get-contact, or all (comma list allowed)")
+	fs.StringVar(&clients, "c", "16", "concurrent clients; a comma list runs each, e.g. 1,16")
+	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measured time per run (at most 10m); ignored with -n")
+	fs.IntVar(&o.requests, "n", 0, "requests per run instead of -duration")
+	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each run")
+	fs.StringVar(&o.check, "check", "email", "duplicate_check_method for post-contact: email, auto or none")
+	fs.IntVar(&o.pool, "pool", 1000, "contacts created before get-contact, read round-robin")
+	fs.BoolVar(&o.json, "json", false, "print JSON lines instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.key == "" {
+		return nil, errors.New("-key is required")
+	}
+	if err := checkLoopback(o.base); err != nil {
+		return nil, err
+	}
+	o.base = strings.TrimRight(o.base, "/")
+	for s := range strings.SplitSeq(scenario, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "all":
+			o.scenarios = append(o.scenarios, scenarioPost, scenarioGet)
+		case scenarioPost, scenarioGet:
+			o.scenarios = append(o.scenarios, s)
+		default:
+			return nil, fmt.Errorf("-scenario %q: want post-contact, get-contact or all", s)
+		}
+	}
+	for c := range strings.SplitSeq(clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 || n > maxConcurrency {
+			return nil, fmt.Errorf("-c %q: want 1..%d", c, maxConcurrency)
+		}
+		o.clients = append(o.clients, n)
+	}
+	switch {
+	case o.requests < 0 || o.requests > maxRequests:
+		return nil, fmt.Errorf("-n %d: want 0..%d", o.requests, maxRequests)
+	case o.requests == 0 && (o.duration <= 0 || o.duration > maxDuration):
+		return nil, fmt.Errorf("-duration %s: want more than 0 and at most %s", o.duration, maxDuration)
+	case o.warmup < 0 || o.warmup > time.Minute:
+		return nil, fmt.Errorf("-warmup %s: want 0..1m", o.warmup)
+	case o.pool < 1 || o.pool > 100_000:
+		return nil, fmt.Errorf("-pool %d: want 1..100000", o.pool)
+	}
+	switch o.check {
+	case "email", "auto", "none":
+	default:
+		return nil, fmt.Errorf("-check %q: want email, auto or none", o.check)
+	}
+	return &o, nil
+}
+
+// checkLoopback refuses targets that are not this machine.
+func checkLoopback(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT", base)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("-url %q: only loopback targets (127.0.0.1, ::1, localhost) are allowed", base)
+}
+
+func maxInts(l []int) int {
+	m := 1
+	for _, n := range l {
+		m = max(m, n)
+	}
+	return m
+}
+
+// newTransport reuses connections: one idle connection kept per client.
+func newTransport(clients int) *http.Transport {
+	return &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        clients * 2,
+		MaxIdleConnsPerHost: clients * 2,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
+}

@@ -1,0 +1,132 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/contacthub/contacthub/store/storetest"
+)
+
+// TestAuthentication: every API route wants a valid bearer key (401 with a
+// WWW-Authenticate challenge otherwise) and a matching Tenant-ID when one is sent (403).
+func TestAuthentication(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	revoked, revokedSecret, err := b.st.CreateKey(ctx, b.tenant.ID, "old", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.st.RevokeKey(ctx, b.tenant.ID, revoked.ID); err != nil {
+		t.Fatal(err)
+	}
+	other := storetest.NewTenant(t, b.st)
+	id := b.createContact(t, map[string]any{"mail": "auth@example.com"})
+	routes := []struct{ method, path string }{
+		{http.MethodGet, "/public/api/V1/check-credentials"},
+		{http.MethodGet, "/public/api/v1/check-credentials/"},
+		{http.MethodPost, "/public/api/V1/contact"},
+		{http.MethodGet, fmt.Sprintf("/public/api/V1/contact/%d", id)},
+		{http.MethodGet, "/public/api/V1/contact/auth@example.com"},
+		{http.MethodPut, fmt.Sprintf("/public/api/V1/contact/%d", id)},
+		{http.MethodDelete, fmt.Sprintf("/public/api/V1/contact/%d", id)},
+		{http.MethodGet, "/public/api/V1/custom-fields"},
+		{http.MethodPost, "/public/api/V1/custom-fields"},
+		{http.MethodGet, "/public/api/V1/custom-fields/1"},
+		{http.MethodPut, "/public/api/V1/custom-fields/1"},
+		{http.MethodDelete, "/public/api/V1/custom-fields/1"},
+	}
+	tests := []struct {
+		name       string
+		opts       []reqOpt
+		status     int
+		challenge  string // WWW-Authenticate prefix on 401
+		wantErrMsg string
+	}{
+		{"no key", []reqOpt{withKey("")}, http.StatusUnauthorized, `Bearer realm="contacthub"`, "missing API key"},
+		{"basic auth", []reqOpt{withHeader("Authorization", "Basic dXNlcjpwYXNz")}, http.StatusUnauthorized, `Bearer realm="contacthub"`, "missing API key"},
+		{"bearer without key", []reqOpt{withHeader("Authorization", "Bearer ")}, http.StatusUnauthorized, `Bearer realm="contacthub"`, "missing API key"},
+		{"unknown key", []reqOpt{withKey("chk_thisisnotakeythisisnotakey")}, http.StatusUnauthorized, `Bearer realm="contacthub", error="invalid_token"`, "invalid API key"},
+		{"revoked key", []reqOpt{withKey(revokedSecret)}, http.StatusUnauthorized, `Bearer realm="contacthub", error="invalid_token"`, "invalid API key"},
+		{"other tenant's id", []reqOpt{withHeader("Tenant-ID", strconv.FormatInt(other.ID, 10))}, http.StatusForbidden, "", "Tenant-ID"},
+		{"tenant id not a number", []reqOpt{withHeader("Tenant-ID", "acme")}, http.StatusForbidden, "", "Tenant-ID"},
+		{"key of another tenant with our Tenant-ID", []reqOpt{withKey(other.Key), withHeader("Tenant-ID", strconv.FormatInt(b.tenant.ID, 10))}, http.StatusForbidden, "", "Tenant-ID"},
+	}
+	for _, tt := range tests {
+		for _, r := range routes {
+			t.Run(tt.name+"/"+r.method+" "+r.path, func(t *testing.T) {
+				t.Parallel()
+				rec := b.do(t, r.method, r.path, map[string]any{}, tt.opts...)
+				e := checkError(t, rec, r.method, r.path, tt.status)
+				if !strings.Contains(e.Message, tt.wantErrMsg) {
+					t.Errorf("message %q, want it to mention %q", e.Message, tt.wantErrMsg)
+				}
+				if got := rec.Header().Get("WWW-Authenticate"); got != tt.challenge {
+					t.Errorf("WWW-Authenticate %q, want %q", got, tt.challenge)
+				}
+			})
+		}
+	}
+	// The contact is untouched by all of the above.
+	b.call(t, http.MethodGet, fmt.Sprintf("/public/api/V1/contact/%d", id), nil, http.StatusOK, nil)
+}
+
+func TestAuthenticationAccepts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	_, second, err := b.st.CreateKey(ctx, b.tenant.ID, "second", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, opts := range map[string][]reqOpt{
+		"key":                    nil,
+		"second key of a tenant": {withKey(second)},
+		"lower-case scheme":      {withHeader("Authorization", "bearer "+b.tenant.Key)},
+		"matching Tenant-ID":     {withHeader("Tenant-ID", strconv.FormatInt(b.tenant.ID, 10))},
+		"Tenant-ID with spaces":  {withHeader("Tenant-ID", " "+strconv.FormatInt(b.tenant.ID, 10)+" ")},
+		"spaces around the key":  {withHeader("Authorization", "Bearer  "+b.tenant.Key+" ")},
+	} {
+		var out struct{ Success bool }
+		b.call(t, http.MethodGet, "/public/api/V1/check-credentials", nil, http.StatusOK, &out, opts...)
+		if !out.Success {
+			t.Errorf("%s: %+v", name, out)
+		}
+	}
+	b.call(t, http.MethodGet, "/healthz", nil, http.StatusOK, nil, withKey(""))
+}
+
+// TestTenantIsolation: another tenant's contact ids and mails answer 404, never data,
+// and no write crosses tenants.
+func TestTenantIsolation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	other := setup(t)
+	id := other.createContact(t, map[string]any{"mail": "theirs@example.com", "first_name": "Theirs"})
+	path := fmt.Sprintf("/public/api/V1/contact/%d", id)
+	b.fail(t, http.MethodGet, path, nil, http.StatusNotFound)
+	b.fail(t, http.MethodPut, path, map[string]any{"first_name": "Mine"}, http.StatusNotFound)
+	b.fail(t, http.MethodDelete, path, nil, http.StatusNotFound)
+	b.fail(t, http.MethodGet, "/public/api/V1/contact/theirs@example.com", nil, http.StatusNotFound)
+	// The same mail with check email creates a contact of our own instead of merging.
+	var out struct{ ID int64 }
+	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "theirs@example.com"}, "duplicate_check_method": "email"}, http.StatusOK, &out)
+	if out.ID == id {
+		t.Fatalf("POST merged into another tenant's contact %d", id)
+	}
+	got := other.getFields(t, id, "first_name,mail")
+	if got["first_name"] != "Theirs" {
+		t.Fatalf("other tenant's contact changed: %v", got)
+	}
+	// Custom fields are per tenant too.
+	other.call(t, http.MethodPost, "/public/api/V1/custom-fields", map[string]any{"label": "Secret", "field_type": "text"}, http.StatusOK, nil)
+	b.fail(t, http.MethodGet, "/public/api/V1/custom-fields/field_secret", nil, http.StatusNotFound)
+	e := b.fail(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "x@example.com", "field_secret": "x"}}, http.StatusUnprocessableEntity)
+	if len(e.Errors) != 1 || e.Errors[0].Field != "contact.field_secret" {
+		t.Fatalf("errors %+v", e.Errors)
+	}
+}

@@ -1,0 +1,266 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/store/storetest"
+)
+
+// fullContact is the native API's view of a contact (renderContact).
+type fullContact struct {
+	ID         int64   `json:"id"`
+	FirstName  string  `json:"first_name"`
+	FamilyName string  `json:"family_name"`
+	Company    string  `json:"company"`
+	Mail       string  `json:"mail"`
+	MailStatus int     `json:"mail_status"`
+	Terms      []int64 `json:"terms"`
+	Created    int64   `json:"created"`
+	Changed    int64   `json:"changed"`
+	Version    int64   `json:"version"`
+}
+
+type listPage struct {
+	Contacts   []fullContact `json:"contacts"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
+func (p listPage) ids() []int64 {
+	out := []int64{}
+	for _, c := range p.Contacts {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+// listAll pages through GET /api/v1/contacts with query and limit, following next_cursor.
+func (b *bundle) listAll(t testing.TB, query url.Values, limit int) []int64 {
+	t.Helper()
+	var all []int64
+	cursor := ""
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatalf("listing does not end")
+		}
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Set("limit", fmt.Sprint(limit))
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		var p listPage
+		b.call(t, http.MethodGet, "/api/v1/contacts?"+q.Encode(), nil, http.StatusOK, &p)
+		all = append(all, p.ids()...)
+		if p.NextCursor == nil {
+			return all
+		}
+		if len(p.Contacts) != limit {
+			t.Fatalf("page of %d with a next_cursor, want full pages of %d", len(p.Contacts), limit)
+		}
+		cursor = *p.NextCursor
+	}
+}
+
+func TestGetContactFull(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.call(t, http.MethodPost, "/public/api/V1/custom-fields", map[string]any{"label": "Budget", "field_type": "integer"}, http.StatusOK, nil)
+	term := b.postTerm(t, "full")
+	id := b.createContact(t, map[string]any{"mail": "Full@Example.com", "first_name": "Full", "family_name": "Contact",
+		"mail_status": 2, "terms": []int64{term}, "field_budget": 500, "ba_country": "de"})
+
+	var got map[string]any
+	b.call(t, http.MethodGet, "/api/v1/contacts/"+itoa(id), nil, http.StatusOK, &got)
+	for _, name := range append(models.TextFieldNames(), "id", "mail_status", "uid", "terms", "created", "changed", "version") {
+		if _, ok := got[name]; !ok {
+			t.Errorf("full contact lacks %q", name)
+		}
+	}
+	if got["mail"] != "Full@Example.com" || got["ba_country"] != "DE" || got["mail_status"] != float64(2) ||
+		got["field_budget"] != float64(500) || fmt.Sprint(got["terms"]) != fmt.Sprintf("[%d]", term) || got["version"] != float64(1) {
+		t.Errorf("full contact = %v", got)
+	}
+	if c := got["created"].(float64); time.Since(time.Unix(int64(c), 0)) > time.Hour {
+		t.Errorf("created %v is not a recent unix time", c)
+	}
+
+	b.fail(t, http.MethodGet, "/api/v1/contacts/99999999", nil, http.StatusNotFound)
+	b.fail(t, http.MethodGet, "/api/v1/contacts/abc", nil, http.StatusNotFound)
+	b.fail(t, http.MethodGet, "/api/v1/contacts/"+itoa(id), nil, http.StatusUnauthorized, withKey(""))
+	other := storetest.NewTenant(t, b.st)
+	b.fail(t, http.MethodGet, "/api/v1/contacts/"+itoa(id), nil, http.StatusNotFound, withKey(other.Key))
+}
+
+// TestListContactsPaging walks the listing with a small page size: every contact once,
+// in id order, and a contact created mid-walk shows up on a later page.
+func TestListContactsPaging(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var want []int64
+	for i := range 7 {
+		want = append(want, b.createContact(t, map[string]any{"mail": fmt.Sprintf("page%d@example.com", i)}))
+	}
+	if got := b.listAll(t, nil, 3); !slices.Equal(got, want) {
+		t.Fatalf("listing = %v, want %v", got, want)
+	}
+
+	// Insert while paging: the first page is taken, then a contact is created.
+	var first listPage
+	b.call(t, http.MethodGet, "/api/v1/contacts?limit=4", nil, http.StatusOK, &first)
+	late := b.createContact(t, map[string]any{"mail": "late@example.com"})
+	var second listPage
+	b.call(t, http.MethodGet, "/api/v1/contacts?limit=4&cursor="+url.QueryEscape(*first.NextCursor), nil, http.StatusOK, &second)
+	got := append(first.ids(), second.ids()...)
+	if !slices.Equal(got, append(slices.Clone(want), late)) || second.NextCursor != nil {
+		t.Fatalf("pages during insert = %v (next %v), want %v then %d", got, second.NextCursor, want, late)
+	}
+
+	// Default page size and the cap.
+	var all listPage
+	b.call(t, http.MethodGet, "/api/v1/contacts?limit=100000", nil, http.StatusOK, &all)
+	if len(all.Contacts) != 8 || all.NextCursor != nil {
+		t.Errorf("capped listing: %d contacts, next %v", len(all.Contacts), all.NextCursor)
+	}
+	if all.Contacts[0].Mail != "page0@example.com" || all.Contacts[0].Version != 1 || all.Contacts[0].Terms == nil {
+		t.Errorf("listing shows %+v, want full contacts", all.Contacts[0])
+	}
+}
+
+func TestListContactsFilters(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	vip := b.postTerm(t, "vip")
+	jane := b.createContact(t, map[string]any{"mail": "Jane.Doe@Example.com", "first_name": "Jane", "family_name": "Doe", "terms": []int64{vip}})
+	john := b.createContact(t, map[string]any{"mail": "john@example.com", "first_name": "John", "family_name": "Doell", "company": "ACME GmbH"})
+	acme := b.createContact(t, map[string]any{"mail": "info@acme.example", "company": "Acme"})
+	pct := b.createContact(t, map[string]any{"mail": "pct@example.com", "company": "100% Bio"})
+	under := b.createContact(t, map[string]any{"mail": "under@example.com", "company": "Bio_Markt"})
+	bio := b.createContact(t, map[string]any{"mail": "bio@example.com", "company": "BioXMarkt"})
+	umlaut := b.createContact(t, map[string]any{"mail": "jurgen@example.com", "first_name": "Jürgen", "family_name": "Özdemir"})
+	all := []int64{jane, john, acme, pct, under, bio, umlaut}
+
+	// updated_since: change john after a pause of over a second (unix seconds are
+	// whole), then ask for what changed since the pause.
+	time.Sleep(2100 * time.Millisecond)
+	mark := time.Now().UTC()
+	b.call(t, http.MethodPut, "/public/api/V1/contact/"+itoa(john), map[string]any{"job_title": "CEO"}, http.StatusOK, nil)
+
+	tests := []struct {
+		query string
+		want  []int64
+	}{
+		{"", all},
+		{"mail=JANE.DOE@example.COM", []int64{jane}},
+		{"mail=nobody@example.com", nil},
+		{"term=" + itoa(vip), []int64{jane}},
+		{"term=99999999", nil},
+		{"q=jan", []int64{jane}},
+		{"q=JA", []int64{jane}},
+		{"q=do", []int64{jane, john}},
+		{"q=doe", []int64{jane, john}},
+		{"q=doell", []int64{john}},
+		{"q=acme", []int64{john, acme}},
+		{"q=jo+ac", []int64{john}}, // every word must match some field
+		{"q=ane", nil},             // prefix, not contains
+		{"q=100%25", []int64{pct}},
+		{"q=10%25", nil}, // % is literal, not a wildcard
+		{"q=bio", []int64{under, bio}},
+		{"q=bio_", []int64{under}}, // _ is literal, not a wildcard
+		{"q=_", nil},
+		{"q=markt", nil}, // a prefix of the field, not of a word inside it
+		{"q=jürgen", []int64{umlaut}},
+		{"q=doe&mail=john@example.com", []int64{john}},
+		{"q=doe&term=" + itoa(vip), []int64{jane}},
+		{"updated_since=" + url.QueryEscape(mark.Format(time.RFC3339Nano)), []int64{john}},
+		{"updated_since=" + url.QueryEscape(mark.Add(-time.Second).Format(time.RFC3339)), []int64{john}},
+		{"updated_since=" + fmt.Sprint(mark.Unix()), []int64{john}},
+		{"updated_since=" + url.QueryEscape(mark.Add(time.Hour).Format(time.RFC3339Nano)), nil},
+		{"updated_since=0", all},
+		{"updated_since=" + strings.Replace(mark.Add(-time.Second).In(time.FixedZone("", 7200)).Format(time.RFC3339), "+", "%2B", 1), []int64{john}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			t.Parallel()
+			q, err := url.ParseQuery(tt.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, limit := range []int{1, 100} {
+				got := b.listAll(t, q, limit)
+				if len(got) == 0 && len(tt.want) == 0 {
+					continue
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("limit %d: ids = %v, want %v", limit, got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestListContactsErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tests := []struct {
+		query string
+		want  int
+		field string
+	}{
+		{"limit=0", 422, "limit"},
+		{"limit=-5", 422, "limit"},
+		{"limit=many", 422, "limit"},
+		{"cursor=garbage!", 422, "cursor"},
+		{"cursor=" + "YWJj", 422, "cursor"}, // valid base64, not ours
+		{"updated_since=yesterday", 422, "updated_since"},
+		{"term=abc", 422, "term"},
+		{"term=-1", 422, "term"},
+		{"q=" + url.QueryEscape("a b c d e f"), 422, "q"},
+		{"q=" + strings.Repeat("x", 256), 422, "q"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			t.Parallel()
+			e := b.fail(t, http.MethodGet, "/api/v1/contacts?"+tt.query, nil, tt.want)
+			if !slices.Contains(e.fields(), tt.field) {
+				t.Errorf("errors %+v do not name %q", e.Errors, tt.field)
+			}
+		})
+	}
+	b.fail(t, http.MethodGet, "/api/v1/contacts", nil, http.StatusUnauthorized, withKey(""))
+	b.fail(t, http.MethodGet, "/api/v1/contacts", nil, http.StatusUnauthorized, withKey("chk_not-a-real-key-000000"))
+}
+
+// TestListContactsTenantIsolation: a listing shows only the caller's contacts, whatever
+// the filter, and another tenant's term id filters to nothing.
+func TestListContactsTenantIsolation(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	term := b.postTerm(t, "mine")
+	mine := b.createContact(t, map[string]any{"mail": "shared@example.com", "first_name": "Shared", "terms": []int64{term}})
+	other := storetest.NewTenant(t, b.st)
+	as := withKey(other.Key)
+	var theirs struct{ ID int64 }
+	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "shared@example.com", "first_name": "Shared"}}, http.StatusOK, &theirs, as)
+
+	for _, q := range []string{"", "mail=shared@example.com", "q=shared", "term=" + itoa(term), "updated_since=0"} {
+		var p listPage
+		b.call(t, http.MethodGet, "/api/v1/contacts?"+q, nil, http.StatusOK, &p, as)
+		for _, id := range p.ids() {
+			if id == mine {
+				t.Errorf("other tenant's listing %q shows this tenant's contact %d", q, mine)
+			}
+		}
+		if q != "term="+itoa(term) && !slices.Equal(p.ids(), []int64{theirs.ID}) {
+			t.Errorf("other tenant's listing %q = %v, want [%d]", q, p.ids(), theirs.ID)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/contacthub/contacthub/handlers"
+	"github.com/contacthub/contacthub/ratelimit"
+)
+
+// limiters builds the request quota and the flood counter: on Redis when a URL is
+// configured (global across replicas), with the configured behaviour while Redis is
+// down; in memory otherwise. close releases the Redis client.
+func limiters(ctx context.Context, cfg Config, log *slog.Logger) (rl handlers.RateLimits, ready func(context.Context) handlers.Check, close func(), err error) {
+	def, err := ratelimit.ParseLimit(cfg.RateLimit)
+	if err != nil {
+		return rl, nil, nil, err
+	}
+	rl.Default = def
+	if cfg.RedisURL == "" {
+		rl.Limiter = ratelimit.NewMemory(nil)
+		rl.Flood = ratelimit.NewMemoryFloodCounter(nil)
+		return rl, nil, func() {}, nil
+	}
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return rl, nil, nil, fmt.Errorf("redis url: %w", err)
+	}
+	// Fail fast: a down Redis must cost a request milliseconds, not go-redis's default
+	// five dial retries.
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 500*time.Millisecond, 500*time.Millisecond
+	opts.MaxRetries, opts.DialerRetries = 1, 1
+	rdb := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		log.Warn("redis is not reachable at start; limits follow CONTACTHUB_REDIS_FAILURE until it is", "policy", cfg.RedisFailure, "err", err)
+	}
+	var fbLimiter ratelimit.Limiter
+	var fbFlood ratelimit.FloodCounter
+	if cfg.RedisFailure == "local" {
+		fbLimiter, fbFlood = ratelimit.NewMemory(nil), ratelimit.NewMemoryFloodCounter(nil)
+	}
+	failOpen := cfg.RedisFailure == "open"
+	limiter := ratelimit.NewFallback(ratelimit.NewRedis(rdb, "contacthub:"), fbLimiter, failOpen, log)
+	flood := ratelimit.NewFloodFallback(ratelimit.NewRedisFloodCounter(rdb, "contacthub:"), fbFlood, failOpen, log)
+	rl.Limiter, rl.Flood = limiter, flood
+	ready = func(ctx context.Context) handlers.Check {
+		return handlers.Check{Name: "redis", Err: limiter.Healthy(ctx), Critical: cfg.RedisFailure == "closed"}
+	}
+	return rl, ready, func() { rdb.Close() }, nil
+}
