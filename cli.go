@@ -17,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/contacthub/contacthub/handlers"
-	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/spamlist"
 	"github.com/contacthub/contacthub/store"
@@ -105,7 +104,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	key, err := bootstrap(ctx, st, cfg.BootstrapAPIKey, log)
+	key, err := st.Bootstrap(ctx, cfg.BootstrapAPIKey)
 	if err != nil {
 		return err
 	}
@@ -152,39 +151,6 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// bootstrap creates tenant 1 and its first key on an empty database and returns the key
-// (shown once). With a bootstrap key configured it makes sure that key exists.
-func bootstrap(ctx context.Context, st *store.Store, bootstrapKey string, log *slog.Logger) (string, error) {
-	n, err := st.CountTenants(ctx)
-	if err != nil {
-		return "", err
-	}
-	if n == 0 {
-		t, err := st.CreateTenant(ctx, "default")
-		if err != nil {
-			return "", err
-		}
-		_, secret, err := st.CreateKey(ctx, t.ID, "bootstrap", bootstrapKey, "")
-		if err != nil {
-			return "", err
-		}
-		log.Info("created tenant and API key on empty database", "tenant_id", t.ID)
-		return secret, nil
-	}
-	if bootstrapKey == "" {
-		return "", nil
-	}
-	if _, err := st.Authenticate(ctx, bootstrapKey); err == nil {
-		return bootstrapKey, nil
-	} else if models.ErrorCode(err) != models.EUNAUTH {
-		return "", err
-	}
-	if _, _, err := st.CreateKey(ctx, 1, "bootstrap", bootstrapKey, ""); err != nil {
-		return "", fmt.Errorf("bootstrap key for tenant 1: %w", err)
-	}
-	return bootstrapKey, nil
 }
 
 func printWelcome(w io.Writer, addr, key string) {

@@ -30,6 +30,8 @@ type Config struct {
 	// RedisFailure is what limits do while Redis is unreachable: local (enforce per
 	// replica in memory), open (admit everything) or closed (refuse with 503).
 	RedisFailure string
+	// RedisPrefix starts every Redis key, so deployments can share one Redis.
+	RedisPrefix string
 }
 
 // configFromEnv reads CONTACTHUB_* variables into a Config with defaults.
@@ -50,6 +52,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		DefaultRegion:   env("DEFAULT_REGION", "DE"),
 		RateLimit:       env("RATE_LIMIT", "100/m"),
 		RedisFailure:    env("REDIS_FAILURE", "local"),
+		RedisPrefix:     env("REDIS_PREFIX", "contacthub:"),
 	}
 	var err error
 	if cfg.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", "10485760"), 10, 64); err != nil {

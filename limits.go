@@ -46,8 +46,8 @@ func limiters(ctx context.Context, cfg Config, log *slog.Logger) (rl handlers.Ra
 		fbLimiter, fbFlood = ratelimit.NewMemory(nil), ratelimit.NewMemoryFloodCounter(nil)
 	}
 	failOpen := cfg.RedisFailure == "open"
-	limiter := ratelimit.NewFallback(ratelimit.NewRedis(rdb, "contacthub:"), fbLimiter, failOpen, log)
-	flood := ratelimit.NewFloodFallback(ratelimit.NewRedisFloodCounter(rdb, "contacthub:"), fbFlood, failOpen, log)
+	limiter := ratelimit.NewFallback(ratelimit.NewRedis(rdb, cfg.RedisPrefix), fbLimiter, failOpen, log)
+	flood := ratelimit.NewFloodFallback(ratelimit.NewRedisFloodCounter(rdb, cfg.RedisPrefix), fbFlood, failOpen, log)
 	rl.Limiter, rl.Flood = limiter, flood
 	ready = func(ctx context.Context) handlers.Check {
 		return handlers.Check{Name: "redis", Err: limiter.Healthy(ctx), Critical: cfg.RedisFailure == "closed"}

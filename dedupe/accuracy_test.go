@@ -46,7 +46,7 @@ type accuracy struct {
 func TestAccuracyFEBRL1(t *testing.T) {
 	t.Parallel()
 	recs := loadFEBRL(t, filepath.Join(dataDir, "febrl", "dataset1.csv"))
-	a := replay(t, New(Config{}), recs)
+	a := replay(t, New(Config{}), recs, os.Getenv("DEDUPE_HISTORY") != "")
 	if a.f1 < 0.985 {
 		t.Errorf("FEBRL dataset1 F1 = %.4f, want >= 0.985 (regression floor)", a.f1)
 	}
@@ -58,7 +58,7 @@ func TestAccuracyFEBRL2(t *testing.T) {
 		t.Skip("5,000-record replay skipped in -short mode")
 	}
 	recs := loadFEBRL(t, filepath.Join(dataDir, "febrl", "dataset2.csv"))
-	a := replay(t, New(Config{}), recs)
+	a := replay(t, New(Config{}), recs, os.Getenv("DEDUPE_HISTORY") != "")
 	if a.f1 < 0.97 {
 		t.Errorf("FEBRL dataset2 F1 = %.4f, want >= 0.97 (regression floor)", a.f1)
 	}
@@ -67,17 +67,18 @@ func TestAccuracyFEBRL2(t *testing.T) {
 func TestAccuracySplinkFake1000(t *testing.T) {
 	t.Parallel()
 	recs := loadSplink(t, filepath.Join(dataDir, "splink", "fake_1000.csv"))
-	a := replay(t, New(Config{}), recs)
+	a := replay(t, New(Config{}), recs, os.Getenv("DEDUPE_HISTORY") != "")
 	if a.precision < 0.90 {
 		t.Errorf("splink fake_1000 precision = %.4f, want >= 0.90 (regression floor)", a.precision)
 	}
 }
 
-func replay(t *testing.T, e *Engine, recs []labeled) accuracy {
+func replay(t *testing.T, e *Engine, recs []labeled, withHistory bool) accuracy {
 	t.Helper()
 	debug := os.Getenv("DEDUPE_ACCURACY_DEBUG") != ""
 	type contact struct {
 		rec     Record
+		history []Record // before-images of the merges, newest first
 		keys    map[string]bool
 		members []int
 	}
@@ -97,7 +98,7 @@ func replay(t *testing.T, e *Engine, recs []labeled) accuracy {
 			for _, id := range index[k] {
 				if !seen[id] {
 					seen[id] = true
-					cands = append(cands, Candidate{ID: int64(id), Record: contacts[id].rec})
+					cands = append(cands, Candidate{ID: int64(id), Record: contacts[id].rec, History: contacts[id].history})
 				}
 			}
 		}
@@ -107,12 +108,25 @@ func replay(t *testing.T, e *Engine, recs []labeled) accuracy {
 				cands = append(cands, Candidate{ID: int64(id), Record: c.rec})
 			}
 		}
+		if os.Getenv("DEDUPE_MEMBERS") != "" {
+			var mc []Candidate
+			for _, c := range cands {
+				mc = append(mc, c)
+				for _, m := range contacts[c.ID].members {
+					mc = append(mc, Candidate{ID: c.ID, Record: recs[m].rec})
+				}
+			}
+			cands = mc
+		}
 		best, ranked := e.Best(lr.rec, cands)
 		var c *contact
 		var id int
 		if best != nil {
 			id = int(best.ID)
 			c = contacts[id]
+			if withHistory {
+				c.history = append([]Record{c.rec}, c.history...)
+			}
 			c.rec = mergeUpdateAdd(c.rec, lr.rec)
 		} else {
 			id = len(contacts)

@@ -1,10 +1,10 @@
 package dedupe
 
 import (
-	"os"
-	"strconv"
 	"cmp"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -73,6 +73,12 @@ func (e *Engine) Threshold() float64 { return e.threshold }
 type Candidate struct {
 	ID     int64
 	Record Record
+	// History optionally holds earlier states of the contact, newest first:
+	// the before-images of the merges into it. A merge overwrites values
+	// (update_add), so a later submission may agree with what the contact
+	// was rather than what it is; each state is compared and the best one
+	// counts. Only a few recent states are worth passing (see Best).
+	History []Record
 }
 
 // Scored is a candidate with the explanation of its comparison.
@@ -89,6 +95,9 @@ type Explanation struct {
 	Threshold float64      `json:"threshold"`
 	Match     bool         `json:"match"`
 	Fields    []FieldScore `json:"fields"`
+	// History is 0 when the candidate's current record was compared, or
+	// i when its earlier state Candidate.History[i-1] scored best.
+	History int `json:"history,omitempty"`
 }
 
 // FieldScore is one field's part of a comparison.
@@ -127,7 +136,15 @@ func (e *Engine) Best(submitted Record, candidates []Candidate) (best *Scored, r
 	ranked = make([]Scored, len(candidates))
 	for i, c := range candidates {
 		b := e.prepare(c.Record)
-		ranked[i] = Scored{ID: c.ID, Explanation: e.compare(&a, &b)}
+		x := e.compare(&a, &b)
+		for h, r := range c.History {
+			b := e.prepare(r)
+			if y := e.compare(&a, &b); y.Score > x.Score {
+				x = y
+				x.History = h + 1
+			}
+		}
+		ranked[i] = Scored{ID: c.ID, Explanation: x}
 	}
 	slices.SortStableFunc(ranked, func(x, y Scored) int {
 		if c := cmp.Compare(y.Explanation.Score, x.Explanation.Score); c != 0 {
@@ -203,12 +220,12 @@ func (e *Engine) prepare(r Record) prepared {
 
 func (e *Engine) compare(a, b *prepared) Explanation {
 	fields := make([]FieldScore, 0, 16)
-	var score, sharedPos float64
-	add := func(fs FieldScore, shared bool) {
+	var score, shared float64
+	add := func(fs FieldScore, isShared bool) {
 		fields = append(fields, fs)
 		score += fs.Weight
-		if shared && fs.Weight > 0 {
-			sharedPos += fs.Weight
+		if isShared {
+			shared += fs.Weight
 		}
 	}
 
@@ -232,18 +249,8 @@ func (e *Engine) compare(a, b *prepared) Explanation {
 	add(compareText(cityModel, a.city, b.city, 0.90), true)
 	add(compareExact(stateModel, a.state, b.state), true)
 	add(compareExact(countryModel, a.country, b.country), true)
-	limit := sharedCap
-	for _, f := range fields {
-		switch {
-		case f.Field == "mail" && f.Comparison == "exact":
-			limit = max(limit, sharedCapMail)
-		case f.Field == "phone" && f.Comparison == "exact":
-			limit = max(limit, sharedCapPhone)
-		}
-	}
-	if sharedPos > limit {
-		adj := round3(limit - sharedPos)
-		add(FieldScore{Field: "shared_fields_cap", Comparison: "dependent_evidence", Weight: adj}, false)
+	if shared > sharedCap {
+		add(FieldScore{Field: "shared_fields_cap", Comparison: "dependent_evidence", Weight: round3(sharedCap - shared)}, false)
 	}
 	score = round3(score)
 	return Explanation{Score: score, Threshold: e.threshold, Match: score >= e.threshold, Fields: fields}
@@ -272,11 +279,30 @@ func nameLevel(a, b name) (lvl int, sim float64) {
 	if wordsContained(a.norm, b.norm) {
 		return 1, sim
 	}
-	if sim >= 0.80 || short >= 5 && ed <= 2 ||
+	if sim >= 0.80 || short >= 5 && ed <= 2 || short >= 4 && sameLetters(a.compact, b.compact) ||
 		len(a.koelner) >= 2 && a.koelner == b.koelner || len(a.nysiis) >= 3 && a.nysiis == b.nysiis {
 		return 2, sim
 	}
 	return 3, sim
+}
+
+// sameLetters reports whether a and b are anagrams: the same letters typed
+// in another order (Eloilt, Elliot).
+func sameLetters(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	var count [256]int
+	for i := 0; i < len(a); i++ {
+		count[a[i]]++
+		count[b[i]]--
+	}
+	for _, c := range count {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // wordsContained reports whether all words of the shorter multi-word name
@@ -379,6 +405,8 @@ func compareDOB(a, b date) FieldScore {
 		return m.score(3, sim)
 	case dateYear:
 		return m.score(4, sim)
+	case dateDayMonth:
+		return m.score(5, sim)
 	}
 	return m.score(m.disagree(), sim)
 }

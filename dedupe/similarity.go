@@ -120,13 +120,15 @@ const (
 	dateOneEdit  // one digit mistyped or two adjacent digits transposed
 	dateNear     // within 31 days of each other
 	dateYear     // within 365 days of each other
+	dateDayMonth // same day and month, another year
 	dateNotFound // either side missing
 )
 
 // CompareDates classifies two dates of birth given as "YYYY-MM-DD":
 // "exact", "dob_day_month_swapped" (1980-03-04 vs 1980-04-03),
 // "dob_one_digit" (one digit mistyped or two adjacent digits exchanged in
-// YYYYMMDD), "dob_within_31_days", "dob_within_365_days", "disagree", or "missing" when either date
+// YYYYMMDD), "dob_within_31_days", "dob_within_365_days",
+// "dob_same_day_month" (the year is wrong), "disagree", or "missing" when either date
 // is absent or not a real date.
 func CompareDates(a, b string) string {
 	return dateLevelNames[compareDates(parseDate(a), parseDate(b))]
@@ -135,6 +137,7 @@ func CompareDates(a, b string) string {
 var dateLevelNames = map[dateLevel]string{
 	dateDisagree: "disagree", dateExact: "exact", dateSwapped: "dob_day_month_swapped",
 	dateOneEdit: "dob_one_digit", dateNear: "dob_within_31_days", dateYear: "dob_within_365_days",
+	dateDayMonth: "dob_same_day_month",
 	dateNotFound: "missing",
 }
 
@@ -152,6 +155,8 @@ func compareDates(a, b date) dateLevel {
 		return dateNear
 	case abs(a.days-b.days) <= 365:
 		return dateYear
+	case a.m == b.m && a.d == b.d:
+		return dateDayMonth
 	}
 	return dateDisagree
 }

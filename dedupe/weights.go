@@ -64,11 +64,12 @@ var (
 		level{"jaro_winkler>=0.80", 0.03, 0.010},
 	)
 	dobModel = newFieldModel("date_of_birth",
-		level{"exact", 0.78, 0.00004},
+		level{"exact", 0.72, 0.00004},
 		level{"dob_day_month_swapped", 0.01, 0.00002},
-		level{"dob_one_digit", 0.06, 0.0015},
+		level{"dob_one_digit", 0.05, 0.0015},
 		level{"dob_within_31_days", 0.02, 0.002},
-		level{"dob_within_365_days", 0.03, 0.025},
+		level{"dob_within_365_days", 0.025, 0.025},
+		level{"dob_same_day_month", 0.02, 0.0027},
 	)
 	mailModel = newFieldModel("mail",
 		level{"exact", 0.80, 1e-8},
@@ -88,7 +89,7 @@ var (
 		level{"street_only", 0.06, 6e-4},
 	)
 	street2Model = newFieldModel("street2",
-		level{"exact", 0.80, 0.005},
+		level{"exact", 0.65, 0.005},
 		level{"jaro_winkler>=0.90", 0.10, 0.005},
 	)
 	postalModel = newFieldModel("postal_code",
@@ -115,21 +116,15 @@ const (
 	// forms invite more often (about 1 in 2 when street2 is filled at all is
 	// the wrong line; the penalty only has to break ties with the ordered reading).
 	lineSwapPenalty = 1.0
-	// sharedCap bounds the summed positive weight of the fields several
-	// people can share (family name, mail, phone, company, address). Their
-	// agreements are not independent: a family shares name, address, landline
-	// and sometimes mail, so summing them as if independent would merge
-	// relatives. The cap is DefaultThreshold plus log2 of the odds that two
-	// contacts agreeing on these fields are one person rather than two people
-	// of one household: about 4:1 for a shared address or family name, so a
-	// shared address alone can match but a relative with another first name
-	// (-4.6) or another date of birth (-3.3) does not.
-	sharedCap = DefaultThreshold + 4.3
-	// sharedCapMail applies when an e-mail address agrees exactly: families
-	// rarely share one (odds about 20:1), so it survives a disagreeing date of
-	// birth but not a disagreeing first name.
-	sharedCapMail = DefaultThreshold + 4.3
-	// sharedCapPhone applies when a phone number agrees exactly: landlines
-	// and switchboards are shared more often than mail (odds about 8:1).
-	sharedCapPhone = DefaultThreshold + 3
+	// sharedCap bounds the summed weight of the fields several people can
+	// share: family name, mail, phone, company and address. Their agreements
+	// are not independent: one household shares name, address, landline and
+	// sometimes mail, so summing them as if independent would merge
+	// relatives. Beyond the cap the shared fields only say "same household";
+	// who in it is decided by the personal fields (first name, date of
+	// birth). The cap is DefaultThreshold plus log2 of the prior odds that
+	// two contacts of one household are one person rather than two (16:1):
+	// a shared mail or address alone can match, a relative with another
+	// first name (-4.6) cannot, whatever else the household shares.
+	sharedCap = DefaultThreshold + 4
 )

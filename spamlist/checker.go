@@ -35,6 +35,9 @@ type cachedList struct {
 	loading bool
 }
 
+// syncReloadLimit is the size below which a changed list is reloaded synchronously.
+const syncReloadLimit = 10000
+
 // NewChecker returns a checker over src that looks for changes every refresh interval.
 func NewChecker(src Source, refresh time.Duration) *Checker {
 	return &Checker{src: src, refresh: refresh, now: time.Now, lists: map[int64]*cachedList{}}
@@ -102,9 +105,14 @@ func (c *Checker) set(ctx context.Context, id int64) (*Set, error) {
 	if l.set != nil && version == l.version {
 		return l.set, nil
 	}
-	if l.set == nil {
+	// Small lists (a tenant's own) reload at once, so a change made through the API
+	// applies to the next request; big ones (the global list) reload in the background.
+	if l.set == nil || l.set.Len() < syncReloadLimit {
 		set, err := c.load(ctx, id)
 		if err != nil {
+			if l.set != nil {
+				return l.set, nil
+			}
 			return nil, err
 		}
 		l.set, l.version = set, version

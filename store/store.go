@@ -18,6 +18,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -156,7 +157,16 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if s.dialect == SQLite {
 		gooseDialect = goose.DialectSQLite3
 	}
-	provider, err := goose.NewProvider(gooseDialect, s.sqlDB, subFS(s.dialect))
+	var opts []goose.ProviderOption
+	if s.dialect == Postgres {
+		// Replicas starting together must not run the same migration twice.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	provider, err := goose.NewProvider(gooseDialect, s.sqlDB, subFS(s.dialect), opts...)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}

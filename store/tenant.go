@@ -182,3 +182,50 @@ func (c *keyCache) clear() {
 	clear(c.entries)
 	c.mu.Unlock()
 }
+
+// Bootstrap makes a fresh installation usable: on an empty database it creates tenant 1
+// with one API key (secret, or a random one when secret is ""); with a secret given and
+// tenants present it makes sure that key exists for tenant 1. It returns the key to
+// show ("" when nothing was created and no secret was given). Replicas starting
+// together run it under one lock, so exactly one creates the tenant.
+func (s *Store) Bootstrap(ctx context.Context, secret string) (string, error) {
+	var shown string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('contacthub.bootstrap'))").Error; err != nil {
+				return translate("bootstrap lock", err)
+			}
+		}
+		var n int64
+		if err := tx.Model(&models.Tenant{}).Count(&n).Error; err != nil {
+			return translate("count tenants", err)
+		}
+		if n == 0 {
+			t := &models.Tenant{Name: "default"}
+			if err := tx.Create(t).Error; err != nil {
+				return translate("create tenant", err)
+			}
+			if secret == "" {
+				secret = NewKeySecret()
+			}
+			shown = secret
+			return tx.Create(&models.APIKey{TenantID: t.ID, Name: "bootstrap", Prefix: secret[:min(len(secret), 8)], Hash: hashKey(secret)}).Error
+		}
+		if secret == "" {
+			return nil
+		}
+		shown = secret
+		var k int64
+		if err := tx.Model(&models.APIKey{}).Where("hash = ?", hashKey(secret)).Count(&k).Error; err != nil {
+			return translate("find bootstrap key", err)
+		}
+		if k > 0 {
+			return nil
+		}
+		return tx.Create(&models.APIKey{TenantID: 1, Name: "bootstrap", Prefix: secret[:min(len(secret), 8)], Hash: hashKey(secret)}).Error
+	})
+	if err != nil {
+		return "", translate("bootstrap", err)
+	}
+	return shown, nil
+}
