@@ -7,27 +7,37 @@ import (
 )
 
 // BlockingKeys returns the keys under which r is indexed and by which its
-// candidates are looked up, deduplicated, in a stable order. A key is a kind
-// prefix and a value; "sound" is the Kölner Phonetik code of a name (the
-// name itself, marked "=", when the code has fewer than two digits):
+// candidates are looked up: deduplicated, in a stable order, each a kind
+// prefix and a value. "sound" is the Kölner Phonetik code of a name (the name
+// itself, marked "=", when its code has fewer than two digits); "names" is
+// the sounds of first and family name, sorted, so exchanged names meet;
+// "dob" is the date of birth with day and month sorted, so exchanged ones
+// meet; "city" is the Kölner Phonetik code of the city, so typos often meet.
 //
-//	e:<mail>                        each EmailKey
-//	p:<e164>                        each valid phone number
-//	l:<mail local part>|<sound>     local part + each name's sound (domain typos)
-//	n:<family sound>|<postal>       family name + postal code
-//	a:<postal>|<street>|<number>    the household's address
-//	s:<street>|<number>|<family sound> the address without its postal code
-//	b:<sound>|<sound>|<yyyy>        both names, sorted, + birth year
-//	c:<sound>|<sound>|<city>        both names, sorted, + city
-//	d:<yyyy><mm/dd sorted>|<letter> date of birth + the initial of a name or of the mail
-//	z:<yyyy><mm/dd sorted>|<postal> date of birth + postal code
+//	e:<mail>                  each EmailKey
+//	p:<e164>                  each valid phone number
+//	l:<local part>            a distinctive mail local part (domain typos);
+//	l:<local part>|<sound>    a short or role local part (info@) + each name
+//	n:<sound>|<postal>        each name + postal code
+//	a:<postal>|<street>       street name + postal code
+//	h:<postal>|<number>       house number + postal code (street typos)
+//	s:<street>|<number>|<sound> the address without postal code + each name
+//	b:<names>|<yyyy>          both names + birth year and + the year before,
+//	                          so birth years one apart meet
+//	m:<names>|<mmdd>          both names + birthday (wrong birth year)
+//	c:<names>|<city>          both names + city
+//	r:<names>|<postal[:2]>    both names + postal region (postal typos)
+//	d:<dob>|<letter>          date of birth + the initial of each name and mail
+//	z:<dob>|<postal>          date of birth + postal code
+//	k:<dob>|<city>            date of birth + city
+//	y:<sound>|<yyyymm>        each name + year and month of birth
 //
 // Every key combines values so that, on a tenant with a million contacts, it
-// selects a household or a handful of namesakes, never a whole surname, city
-// or birthday. Name sounds are sorted so exchanged first and family names
-// meet, and day and month are sorted so dates with the two exchanged meet.
-// A record with nothing but a name gets no key: a name alone is not evidence
-// enough to merge (see DefaultThreshold), so it need not be looked up.
+// selects a household or a handful of namesakes (tens of rows at most), never
+// a whole surname, city or birthday; the combinations overlap so that one
+// wrong or missing value still leaves a shared key. A record with nothing but
+// a name gets no key: a name alone is not evidence enough to merge (see
+// DefaultThreshold), so it need not be looked up.
 func (e *Engine) BlockingKeys(r Record) []string {
 	p := e.prepare(r)
 	return blockingKeys(&p)
@@ -45,8 +55,31 @@ func nameKey(n name) string {
 	return "=" + n.compact
 }
 
+// roleLocalParts are mail local parts shared by everyone at an organisation;
+// alone they would select thousands of contacts.
+var roleLocalParts = map[string]bool{
+	"info": true, "kontakt": true, "contact": true, "office": true, "mail": true,
+	"email": true, "post": true, "hello": true, "hallo": true, "sales": true,
+	"vertrieb": true, "support": true, "service": true, "admin": true, "team": true,
+	"buero": true, "buro": true, "verwaltung": true, "empfang": true, "reception": true,
+	"enquiries": true, "inquiries": true, "anfrage": true, "noreply": true,
+	"webmaster": true, "billing": true, "rechnung": true, "accounts": true, "hr": true,
+	"jobs": true, "bewerbung": true, "marketing": true, "presse": true, "press": true,
+}
+
+// distinctiveLocal reports whether a mail local part nearly identifies a
+// person on its own: not a role account, and carrying digits or separators
+// (jb88, t.mueller) or long (emmalloyd) rather than a bare given name
+// (thomas), which thousands share across domains.
+func distinctiveLocal(local string) bool {
+	if roleLocalParts[local] || len(local) < 3 {
+		return false
+	}
+	return len(local) >= 9 || strings.ContainsAny(local, "0123456789._-")
+}
+
 func blockingKeys(p *prepared) []string {
-	keys := make([]string, 0, 16)
+	keys := make([]string, 0, 24)
 	add := func(parts ...string) {
 		k := strings.Join(parts, "")
 		for _, x := range keys {
@@ -57,6 +90,13 @@ func blockingKeys(p *prepared) []string {
 		keys = append(keys, k)
 	}
 	fk, gk := nameKey(p.family), nameKey(p.first)
+	sounds := make([]string, 0, 2)
+	for _, k := range [...]string{fk, gk} {
+		if k != "" {
+			sounds = append(sounds, k)
+		}
+	}
+
 	for _, m := range p.mails {
 		add("e:", m)
 	}
@@ -65,78 +105,74 @@ func blockingKeys(p *prepared) []string {
 	}
 	for _, m := range p.mails {
 		local := m[:strings.LastIndexByte(m, '@')]
-		for _, k := range [...]string{gk, fk} {
-			if k != "" {
-				add("l:", local, "|", k)
-			}
+		if distinctiveLocal(local) {
+			add("l:", local)
+			continue
+		}
+		for _, k := range sounds {
+			add("l:", local, "|", k)
 		}
 	}
-	for _, k := range [...]string{fk, gk} {
-		if k != "" && p.postal != "" {
+
+	if p.postal != "" {
+		for _, k := range sounds {
 			add("n:", k, "|", p.postal)
 		}
 	}
-	if st := p.street; st.name != "" || st.number != "" {
-		if p.postal != "" && st.name != "" {
-			add("a:", p.postal, "|", st.name)
-		}
-		if p.postal != "" && st.number != "" {
-			add("h:", p.postal, "|", st.number)
-		}
-		if st.name != "" && st.number != "" {
-			for _, k := range [...]string{fk, gk} {
-				if k != "" {
-					add("s:", st.name, "|", st.number, "|", k)
-				}
-			}
+	st := p.street
+	if p.postal != "" && st.name != "" {
+		add("a:", p.postal, "|", st.name)
+	}
+	if p.postal != "" && st.number != "" {
+		add("h:", p.postal, "|", st.number)
+	}
+	if st.name != "" && st.number != "" {
+		for _, k := range sounds {
+			add("s:", st.name, "|", st.number, "|", k)
 		}
 	}
-	if fk != "" && gk != "" {
-		lo, hi := gk, fk
+
+	if len(sounds) == 2 {
+		lo, hi := sounds[0], sounds[1]
 		if lo > hi {
 			lo, hi = hi, lo
 		}
+		names := lo + "|" + hi + "|"
 		if p.dob.ok {
-			add("b:", lo, "|", hi, "|", strconv.Itoa(p.dob.y))
+			add("b:", names, strconv.Itoa(p.dob.y))
+			add("b:", names, strconv.Itoa(p.dob.y-1))
+			add("m:", names, monthDay(p.dob))
 		}
-		if p.city != "" {
-			add("c:", lo, "|", hi, "|", p.city)
+		if p.cityKey != "" {
+			add("c:", names, p.cityKey)
 		}
 		if len(p.postal) >= 2 {
-			add("r:", lo, "|", hi, "|", p.postal[:2])
-		}
-		if p.dob.ok {
-			add("m:", lo, "|", hi, "|", monthDay(p.dob))
+			add("r:", names, p.postal[:2])
 		}
 	}
+
 	if p.dob.ok {
-		lo, hi := p.dob.m, p.dob.d
-		if lo > hi {
-			lo, hi = hi, lo
-		}
-		day := strconv.Itoa(p.dob.y) + twoDigits(lo) + twoDigits(hi)
+		day := strconv.Itoa(p.dob.y) + monthDay(p.dob) + "|"
 		for _, n := range [...]string{p.first.compact, p.family.compact} {
 			if n != "" {
 				_, size := utf8.DecodeRuneInString(n)
-				add("d:", day, "|", n[:size])
+				add("d:", day, n[:size])
 			}
 		}
 		for _, m := range p.mails {
 			if c := m[0]; c >= 'a' && c <= 'z' {
-				add("d:", day, "|", m[:1])
+				add("d:", day, m[:1])
 			}
 		}
 		if p.postal != "" {
-			add("z:", day, "|", p.postal)
+			add("z:", day, p.postal)
 		}
-		if p.city != "" {
-			add("k:", day, "|", p.city)
+		if p.cityKey != "" {
+			add("k:", day, p.cityKey)
 		}
 		ym := strconv.Itoa(p.dob.y) + twoDigits(p.dob.m)
-		for _, k := range [...]string{fk, gk} {
-			if k != "" {
-				add("y:", k, "|", ym)
-			}
+		for _, k := range sounds {
+			add("y:", k, "|", ym)
 		}
 	}
 	return keys

@@ -186,6 +186,7 @@ type prepared struct {
 	street        addressLine
 	street2       addressLine
 	city          string
+	cityKey       string // Kölner Phonetik of city, for blocking
 	postal        string
 	state         string
 	country       string
@@ -204,6 +205,12 @@ func (e *Engine) prepare(r Record) prepared {
 		state:   normalizeText(r.State),
 		country: strings.ToUpper(strings.TrimSpace(r.Country)),
 		dob:     parseDate(r.DateOfBirth),
+	}
+	if p.city != "" {
+		p.cityKey = KoelnerPhonetik(p.city)
+		if len(p.cityKey) < 2 {
+			p.cityKey = "=" + strings.ReplaceAll(p.city, " ", "")
+		}
 	}
 	for _, m := range [...]string{r.Mail, r.Mail2} {
 		if k := e.EmailKey(m); k != "" && !slices.Contains(p.mails, k) {
