@@ -78,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			report.add(res)
 			for _, e := range res.sampleErrors {
 				fmt.Fprintf(stderr, "bench: %s c=%d error: %s\n", sc, c, e)
+				if strings.Contains(e, ": 429 ") {
+					fmt.Fprintln(stderr, "bench: the key's request quota is too low for a benchmark: start the server with CONTACTHUB_RATE_LIMIT=1000000/s or run contacthub keys update ID --tenant T --rate 1000000/s")
+					break
+				}
 			}
 		}
 	}

@@ -25,6 +25,8 @@ const floodWindow = time.Hour
 // SpamChecker tells whether an address is spam-listed (globally or by the tenant).
 type SpamChecker interface {
 	Listed(ctx context.Context, tenantID int64, addr netip.Addr) (scope string, listed bool, err error)
+	// Invalidate makes the next check see a change this replica just made.
+	Invalidate(list int64)
 }
 
 // RateLimits are the request quota and the flood and spam guards. A nil Limiter means

@@ -20,9 +20,9 @@ type contactListResponse struct {
 // listContacts handles GET /api/v1/contacts?mail=&term=&updated_since=&q=&cursor=&limit=.
 // Filters combine with AND: mail (normalised equality), term (term id), updated_since
 // (RFC 3339 or unix seconds, inclusive), q (every word a case-insensitive prefix of
-// first_name, family_name or company). Pages are ordered by id ascending; pass
-// next_cursor back as cursor with the same filters for the next page. limit defaults
-// to 100, values above 500 are capped.
+// first_name, family_name or company). Pages are ordered by id, or with updated_since by
+// (updated_at, id) — see models.ContactFilter; pass next_cursor back as cursor with the
+// same filters for the next page. limit defaults to 100, values above 500 are capped.
 func (a *API) listContacts(c echo.Context) error {
 	var v models.ValidationError
 	f := models.ContactFilter{Mail: c.QueryParam("mail"), Query: c.QueryParam("q"), Cursor: strings.TrimSpace(c.QueryParam("cursor"))}

@@ -184,7 +184,7 @@ func TestListContactsFilters(t *testing.T) {
 		{"updated_since=" + url.QueryEscape(mark.Add(-time.Second).Format(time.RFC3339)), []int64{john}},
 		{"updated_since=" + fmt.Sprint(mark.Unix()), []int64{john}},
 		{"updated_since=" + url.QueryEscape(mark.Add(time.Hour).Format(time.RFC3339Nano)), nil},
-		{"updated_since=0", all},
+		{"updated_since=0", []int64{jane, acme, pct, under, bio, umlaut, john}}, // change order: john last
 		{"updated_since=" + strings.Replace(mark.Add(-time.Second).In(time.FixedZone("", 7200)).Format(time.RFC3339), "+", "%2B", 1), []int64{john}},
 	}
 	for _, tt := range tests {
@@ -263,4 +263,50 @@ func TestListContactsTenantIsolation(t *testing.T) {
 			t.Errorf("other tenant's listing %q = %v, want [%d]", q, p.ids(), theirs.ID)
 		}
 	}
+}
+
+// TestListContactsChangeOrder pages with updated_since, which orders by change: a
+// contact changed mid-walk comes again behind the cursor with its new data, and a
+// cursor of one order is refused by the other.
+func TestListContactsChangeOrder(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var ids []int64
+	for i := range 4 {
+		ids = append(ids, b.createContact(t, map[string]any{"mail": fmt.Sprintf("change%d@example.com", i)}))
+	}
+	var first listPage
+	b.call(t, http.MethodGet, "/api/v1/contacts?updated_since=0&limit=2", nil, http.StatusOK, &first)
+	if !slices.Equal(first.ids(), ids[:2]) || first.NextCursor == nil {
+		t.Fatalf("first page = %v", first.ids())
+	}
+	b.call(t, http.MethodPut, "/public/api/V1/contact/"+itoa(ids[0]), map[string]any{"first_name": "Changed"}, http.StatusOK, nil)
+	var rest []int64
+	var changed fullContact
+	cursor := *first.NextCursor
+	for {
+		var p listPage
+		b.call(t, http.MethodGet, "/api/v1/contacts?updated_since=0&limit=2&cursor="+url.QueryEscape(cursor), nil, http.StatusOK, &p)
+		for _, c := range p.Contacts {
+			rest = append(rest, c.ID)
+			if c.ID == ids[0] {
+				changed = c
+			}
+		}
+		if p.NextCursor == nil {
+			break
+		}
+		cursor = *p.NextCursor
+	}
+	if !slices.Equal(rest, []int64{ids[2], ids[3], ids[0]}) || changed.FirstName != "Changed" {
+		t.Fatalf("pages after the change = %v (changed %+v), want %v then the changed %d", rest, changed, ids[2:], ids[0])
+	}
+
+	var byID listPage
+	b.call(t, http.MethodGet, "/api/v1/contacts?limit=1", nil, http.StatusOK, &byID)
+	e := b.fail(t, http.MethodGet, "/api/v1/contacts?updated_since=0&cursor="+url.QueryEscape(*byID.NextCursor), nil, http.StatusUnprocessableEntity)
+	if !slices.Contains(e.fields(), "cursor") {
+		t.Errorf("id cursor with updated_since: %+v", e)
+	}
+	b.fail(t, http.MethodGet, "/api/v1/contacts?cursor="+url.QueryEscape(*first.NextCursor), nil, http.StatusUnprocessableEntity)
 }

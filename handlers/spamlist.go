@@ -114,6 +114,7 @@ func (a *API) addSpam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.invalidateSpam(tenantID(c))
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "added": added})
 }
 
@@ -131,6 +132,7 @@ func (a *API) removeSpam(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.invalidateSpam(tenantID(c))
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "removed": removed})
 }
 
@@ -153,4 +155,12 @@ func (a *API) checkSpam(c echo.Context) error {
 		out["scope"] = scope
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// invalidateSpam lets this replica apply a list change at once; others see it within
+// their refresh interval.
+func (a *API) invalidateSpam(tenant int64) {
+	if a.RateLimits.Spam != nil {
+		a.RateLimits.Spam.Invalidate(tenant)
+	}
 }

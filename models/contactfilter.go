@@ -15,9 +15,17 @@ const (
 	MaxQueryWords = 5
 )
 
-// ContactFilter selects and pages contacts for the native listing. Pages are ordered by
-// id ascending: a contact created while a client pages gets a higher id and shows up on
-// a later page, and no contact is shown twice or skipped because of an insert.
+// ContactFilter selects and pages contacts for the native listing.
+//
+// Without UpdatedSince pages are ordered by id ascending: a contact created while a
+// client pages gets a higher id and shows up on a later page; no contact is shown twice
+// or skipped because of an insert or an update.
+//
+// With UpdatedSince pages are ordered by (updated_at, id), the order of changes: a
+// contact created or changed while a client pages moves behind the cursor and shows up
+// again on a later page with its new data; none is skipped. A client syncing changes
+// asks again later with UpdatedSince set to the largest `changed` it has seen (it is
+// inclusive, so the contacts of that second come again).
 type ContactFilter struct {
 	// Mail matches the normalised address exactly (see NormalizeMail).
 	Mail string

@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/contacthub/contacthub/models"
 )
@@ -31,36 +33,45 @@ func (s *Store) GetContacts(ctx context.Context, tenantID int64, ids []int64) ([
 	return out, nil
 }
 
-// ListContacts returns one page of the tenant's contacts matching f, ordered by id (see
-// models.ContactFilter). It returns EINVALID for a bad filter or a cursor it did not
-// issue.
+// ListContacts returns one page of the tenant's contacts matching f. Without
+// UpdatedSince pages are ordered by id; with it by (updated_at, id), the order in which
+// contacts changed, so each page is one range scan of contacts_tenant_updated and a
+// client can keep the last cursor to fetch later changes (see models.ContactFilter).
+// It returns EINVALID for a bad filter or a cursor it did not issue for this order.
 func (s *Store) ListContacts(ctx context.Context, tenantID int64, f models.ContactFilter) (*models.ContactPage, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
 	}
-	after, err := decodeCursor(f.Cursor)
+	byUpdate := !f.UpdatedSince.IsZero()
+	cur, err := decodeCursor(f.Cursor, byUpdate)
 	if err != nil {
 		return nil, err
 	}
 	q := s.db.WithContext(ctx).Model(&models.Contact{}).Where("contacts.tenant_id = ?", tenantID)
-	if after > 0 {
-		q = q.Where("contacts.id > ?", after)
+	if byUpdate {
+		q = q.Where("contacts.updated_at >= ?", f.UpdatedSince.UTC())
+		if cur.id > 0 {
+			q = q.Where("(contacts.updated_at, contacts.id) > (?, ?)", cur.updatedAt, cur.id)
+		}
+	} else if cur.id > 0 {
+		q = q.Where("contacts.id > ?", cur.id)
 	}
 	if f.Mail != "" {
 		q = q.Where("contacts.mail_key = ?", f.Mail)
 	}
 	if f.TermID != 0 {
-		// Repeating the cursor inside the subquery lets Postgres start the walk of
+		// Repeating the id cursor inside the subquery lets Postgres start its walk of
 		// contact_terms_term (tenant_id, term_id, contact_id) at the cursor.
+		after := int64(0)
+		if !byUpdate {
+			after = cur.id
+		}
 		q = q.Where("contacts.id IN (SELECT contact_id FROM contact_terms WHERE tenant_id = ? AND term_id = ? AND contact_id > ?)",
 			tenantID, f.TermID, after)
 	}
-	if !f.UpdatedSince.IsZero() {
-		q = q.Where("contacts.updated_at >= ?", f.UpdatedSince.UTC())
-	}
-	// Prefix match on lower(column): on Postgres each condition is served by a
-	// lower(column) text_pattern_ops index (migration 00003); backslash is Postgres's
-	// default LIKE escape and must be named on SQLite.
+	// Prefix match on lower(column): on Postgres each condition can use a lower(column)
+	// text_pattern_ops index (migration 00003); backslash is Postgres's default LIKE
+	// escape and must be named on SQLite.
 	escape := ""
 	if s.dialect == SQLite {
 		escape = ` ESCAPE '\'`
@@ -70,14 +81,19 @@ func (s *Store) ListContacts(ctx context.Context, tenantID int64, f models.Conta
 		q = q.Where("(lower(contacts.first_name) LIKE ?"+escape+" OR lower(contacts.family_name) LIKE ?"+escape+
 			" OR lower(contacts.company) LIKE ?"+escape+")", p, p, p)
 	}
+	order := "contacts.id"
+	if byUpdate {
+		order = "contacts.updated_at, contacts.id"
+	}
 	var rows []*models.Contact
-	if err := q.Order("contacts.id").Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Limit(f.Limit + 1).Find(&rows).Error; err != nil {
 		return nil, translate("list contacts", err)
 	}
 	page := &models.ContactPage{Contacts: rows}
 	if len(rows) > f.Limit {
 		page.Contacts = rows[:f.Limit]
-		page.NextCursor = encodeCursor(page.Contacts[f.Limit-1].ID)
+		last := page.Contacts[f.Limit-1]
+		page.NextCursor = encodeCursor(cursor{id: last.ID, updatedAt: last.UpdatedAt}, byUpdate)
 	}
 	if page.Contacts == nil {
 		page.Contacts = []*models.Contact{}
@@ -90,32 +106,63 @@ func (s *Store) ListContacts(ctx context.Context, tenantID int64, f models.Conta
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// cursorPrefix versions the cursor format, so a later change of the ordering can tell
-// old cursors apart and reject them instead of misreading them.
-const cursorPrefix = "c1:"
-
-// encodeCursor makes the opaque cursor that continues after contact id.
-func encodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(id, 10)))
+// cursor is the position after the last contact of a page.
+type cursor struct {
+	id        int64
+	updatedAt time.Time // only for the (updated_at, id) order
 }
 
-func decodeCursor(cursor string) (int64, error) {
-	if cursor == "" {
-		return 0, nil
+// Cursor prefixes name the order and version the format, so a cursor of one order is
+// refused by the other, and a later format can reject old cursors instead of
+// misreading them.
+const (
+	idCursorPrefix     = "c1:"
+	updateCursorPrefix = "u1:"
+)
+
+// encodeCursor makes the opaque cursor that continues after c.
+func encodeCursor(c cursor, byUpdate bool) string {
+	s := idCursorPrefix + strconv.FormatInt(c.id, 10)
+	if byUpdate {
+		s = updateCursorPrefix + strconv.FormatInt(c.updatedAt.UnixNano(), 10) + ":" + strconv.FormatInt(c.id, 10)
 	}
-	bad := &models.Error{Code: models.EINVALID, Message: "invalid fields",
-		Fields: []models.FieldError{{Field: "cursor", Error: "is not a cursor this server issued; pass next_cursor back unchanged"}}}
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func decodeCursor(s string, byUpdate bool) (cursor, error) {
+	if s == "" {
+		return cursor{}, nil
+	}
+	bad := func(reason string) error {
+		return &models.Error{Code: models.EINVALID, Message: "invalid fields",
+			Fields: []models.FieldError{{Field: "cursor", Error: reason}}}
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return 0, bad
+		return cursor{}, bad("is not a cursor this server issued; pass next_cursor back unchanged")
 	}
-	rest, ok := strings.CutPrefix(string(b), cursorPrefix)
-	if !ok {
-		return 0, bad
+	text := string(b)
+	var c cursor
+	if rest, ok := strings.CutPrefix(text, idCursorPrefix); ok {
+		if byUpdate {
+			return cursor{}, bad("belongs to a listing without updated_since; repeat the filters of the first page")
+		}
+		c.id, err = strconv.ParseInt(rest, 10, 64)
+	} else if rest, ok := strings.CutPrefix(text, updateCursorPrefix); ok {
+		if !byUpdate {
+			return cursor{}, bad("belongs to a listing with updated_since; repeat the filters of the first page")
+		}
+		nanos, id, found := strings.Cut(rest, ":")
+		var ns int64
+		if ns, err = strconv.ParseInt(nanos, 10, 64); err == nil && found {
+			c.updatedAt = time.Unix(0, ns).UTC()
+			c.id, err = strconv.ParseInt(id, 10, 64)
+		}
+	} else {
+		err = errors.New("unknown cursor prefix")
 	}
-	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, bad
+	if err != nil || c.id <= 0 {
+		return cursor{}, bad("is not a cursor this server issued; pass next_cursor back unchanged")
 	}
-	return id, nil
+	return c, nil
 }

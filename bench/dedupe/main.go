@@ -1,0 +1,736 @@
+// Command dedupe measures the duplicate engine's accuracy end to end, as a client sees it:
+// it ingests a data set with known duplicates one record at a time, in file order,
+// through the native create POST /api/v1/contacts (duplicate_check_method auto, merge
+// update_add, the server's default threshold), sequentially over one connection, and
+// scores the outcome pairwise. Every record ends up in one contact (the id the server
+// answers); records in the same contact are predicted duplicates.
+//
+//	go run ./bench/dedupe -url http://127.0.0.1:18095 -key KEY -data febrl1 -label sqlite
+//
+// Data (see ../shared/data/README.md): febrl1, febrl2, fake1000, or a path to a CSV in
+// one of those two formats. Fields are sent only when valid, as a web form would send
+// them: FEBRL's soc_sec_id is left out, an impossible FEBRL date of birth is left out
+// (valid ones go as ISO dates), and fake_1000's malformed e-mail addresses and dates are
+// left out.
+//
+// Each run needs a fresh tenant (its contacts would otherwise be candidates): the tool
+// refuses a tenant that already holds contacts. Create one per run with
+// `contacthub tenants create NAME` and `contacthub keys create --tenant ID --rate 1000000/m`.
+//
+// It prints one table row (or a JSON line with -json) to stdout and the worst false
+// merges and a few missed duplicates to stderr. The target must be a loopback address.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/dedupe:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	base, key, data, dataDir, check, merge, label string
+	worst                                         int
+	json, allowNonEmpty                           bool
+	summarize                                     string
+}
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("dedupe", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.base, "url", "http://127.0.0.1:8080", "base URL of a contacthub on this machine")
+	fs.StringVar(&o.key, "key", os.Getenv("CONTACTHUB_BENCH_KEY"), "API key of a fresh tenant (default $CONTACTHUB_BENCH_KEY)")
+	fs.StringVar(&o.data, "data", "febrl1", "febrl1, febrl2, fake1000, or a path to a CSV in FEBRL or fake_1000 format")
+	fs.StringVar(&o.dataDir, "data-dir", "", "directory with febrl/ and splink/ (default ../shared/data relative to the repository root, found from the working directory)")
+	fs.StringVar(&o.check, "check", "auto", "duplicate_check_method: auto, email or none")
+	fs.StringVar(&o.merge, "merge", "update_add", "duplicate_merge_method: update_add, update or add")
+	fs.StringVar(&o.label, "label", "", "a label for the row, e.g. the database (sqlite, postgres)")
+	fs.IntVar(&o.worst, "worst", 5, "false merges and missed duplicates to show on stderr")
+	fs.BoolVar(&o.json, "json", false, "print a JSON line instead of a table")
+	fs.BoolVar(&o.allowNonEmpty, "allow-nonempty", false, "run even if the tenant already holds contacts (the scores are then meaningless)")
+	fs.StringVar(&o.summarize, "summarize", "", "print the JSON lines of earlier -json runs in FILE as a Markdown table, and exit")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.summarize != "" {
+		return &o, nil
+	}
+	if o.key == "" {
+		return nil, errors.New("-key is required")
+	}
+	if err := checkLoopback(o.base); err != nil {
+		return nil, err
+	}
+	o.base = strings.TrimRight(o.base, "/")
+	switch o.check {
+	case "auto", "email", "none":
+	default:
+		return nil, fmt.Errorf("-check %q: want auto, email or none", o.check)
+	}
+	switch o.merge {
+	case "update_add", "update", "add":
+	default:
+		return nil, fmt.Errorf("-merge %q: want update_add, update or add", o.merge)
+	}
+	if o.worst < 0 || o.worst > 1000 {
+		return nil, fmt.Errorf("-worst %d: want 0..1000", o.worst)
+	}
+	return &o, nil
+}
+
+// checkLoopback refuses targets that are not this machine.
+func checkLoopback(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT", base)
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("-url %q: only loopback targets (127.0.0.1, ::1, localhost) are allowed", base)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if o.summarize != "" {
+		return summarize(o.summarize, stdout)
+	}
+	path, name, err := resolveData(o.data, o.dataDir)
+	if err != nil {
+		return err
+	}
+	recs, err := loadRecords(path)
+	if err != nil {
+		return err
+	}
+	cl := &client{base: o.base, key: o.key, http: &http.Client{
+		Timeout: 30 * time.Second,
+		// One connection, kept alive: the records go one after another as a client's would.
+		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1, DisableCompression: true},
+	}}
+	n, err := cl.countContacts(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 && !o.allowNonEmpty {
+		return fmt.Errorf("the tenant of -key already holds contacts: use a fresh tenant (contacthub tenants create NAME; contacthub keys create --tenant ID --rate 1000000/m)")
+	}
+	res, err := ingestAll(ctx, cl, recs, o.check, o.merge)
+	if err != nil {
+		return err
+	}
+	rep := score(name, o.label, recs, res)
+	if o.json {
+		if err := json.NewEncoder(stdout).Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printTable(stdout, rep)
+	}
+	printMistakes(stderr, recs, res, o.worst)
+	return nil
+}
+
+// resolveData maps a data set name to its file; anything else is taken as a path.
+func resolveData(data, dir string) (path, name string, err error) {
+	files := map[string]string{
+		"febrl1":   filepath.Join("febrl", "dataset1.csv"),
+		"febrl2":   filepath.Join("febrl", "dataset2.csv"),
+		"fake1000": filepath.Join("splink", "fake_1000.csv"),
+	}
+	rel, ok := files[data]
+	if !ok {
+		return data, filepath.Base(data), nil
+	}
+	if dir == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return "", "", err
+		}
+		dir = filepath.Join(root, "..", "shared", "data")
+	}
+	path = filepath.Join(dir, rel)
+	if _, err := os.Stat(path); err != nil {
+		return "", "", fmt.Errorf("data set %s not found at %s (the data lives outside the repository in ../shared/data; see its README, or pass -data-dir): %w", data, path, err)
+	}
+	return path, data, nil
+}
+
+// repoRoot walks up from the working directory to the contacthub module's go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.Contains(b, []byte("module github.com/contacthub/contacthub\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("cannot find the contacthub repository root above the working directory; pass -data-dir")
+		}
+		dir = parent
+	}
+}
+
+// record is one input row: its id in the file, its true entity and the contact fields
+// sent (only valid values).
+type record struct {
+	id, entity string
+	fields     map[string]string
+}
+
+var febrlID = regexp.MustCompile(`^rec-(\d+)-`)
+
+// loadRecords reads a FEBRL or fake_1000 CSV, told apart by the header.
+func loadRecords(path string) ([]record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.TrimLeadingSpace = true // FEBRL puts a space after each comma
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(rows) < 2 {
+		return nil, fmt.Errorf("%s: no records", path)
+	}
+	header := strings.Join(rows[0], ",")
+	out := make([]record, 0, len(rows)-1)
+	switch {
+	case strings.HasPrefix(header, "rec_id,given_name,surname"):
+		for _, row := range rows[1:] {
+			if len(row) < 10 {
+				return nil, fmt.Errorf("%s: short row %q", path, row)
+			}
+			m := febrlID.FindStringSubmatch(row[0])
+			if m == nil {
+				return nil, fmt.Errorf("%s: bad rec_id %q", path, row[0])
+			}
+			// soc_sec_id (row[10]) is left out: it is almost a unique key.
+			out = append(out, record{id: row[0], entity: m[1], fields: nonEmpty(map[string]string{
+				"first_name":     row[1],
+				"family_name":    row[2],
+				"ba_street":      strings.TrimSpace(row[3] + " " + row[4]),
+				"ba_street2":     row[5],
+				"ba_city":        row[6],
+				"ba_postal_code": row[7],
+				"ba_state":       row[8],
+				"date_of_birth":  compactDate(row[9]),
+			})})
+		}
+	case strings.HasPrefix(header, "unique_id,first_name,surname,dob,city,email,cluster"):
+		for _, row := range rows[1:] {
+			if len(row) < 7 {
+				return nil, fmt.Errorf("%s: short row %q", path, row)
+			}
+			dob := ""
+			if isoDate(row[3]) {
+				dob = row[3]
+			}
+			mail := ""
+			if formMail(row[5]) {
+				mail = row[5]
+			}
+			out = append(out, record{id: row[0], entity: row[6], fields: nonEmpty(map[string]string{
+				"first_name":    row[1],
+				"family_name":   row[2],
+				"date_of_birth": dob,
+				"ba_city":       row[4],
+				"mail":          mail,
+			})})
+		}
+	default:
+		return nil, fmt.Errorf("%s: unknown header %q: want FEBRL (rec_id, given_name, …) or fake_1000 (unique_id, first_name, …)", path, header)
+	}
+	return out, nil
+}
+
+func nonEmpty(m map[string]string) map[string]string {
+	for k, v := range m {
+		if v = strings.TrimSpace(v); v == "" {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// compactDate turns a real YYYYMMDD date into YYYY-MM-DD and anything else into "".
+func compactDate(s string) string {
+	if len(s) != 8 {
+		return ""
+	}
+	iso := s[:4] + "-" + s[4:6] + "-" + s[6:]
+	if !isoDate(iso) {
+		return ""
+	}
+	return iso
+}
+
+// isoDate is what a date input accepts: a real calendar date from 1800 on (the server
+// refuses earlier ones).
+func isoDate(s string) bool {
+	t, err := time.Parse("2006-01-02", s)
+	return err == nil && t.Year() >= 1800
+}
+
+// formMail is the check of an HTML e-mail input: one @, a non-empty local part, a dotted
+// domain, no spaces.
+func formMail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || strings.Count(s, "@") != 1 || strings.ContainsAny(s, " ,;<>\t") {
+		return false
+	}
+	d := s[at+1:]
+	dot := strings.LastIndexByte(d, '.')
+	return dot > 0 && dot < len(d)-2 && !strings.Contains(s, "..") && s[0] != '.' && s[at-1] != '.'
+}
+
+type client struct {
+	base, key string
+	http      *http.Client
+}
+
+type apiError struct {
+	Status  int
+	Message string `json:"message"`
+	Errors  []struct {
+		Field string `json:"field"`
+		Error string `json:"error"`
+	} `json:"errors"`
+}
+
+func (e *apiError) Error() string {
+	b, _ := json.Marshal(e.Errors)
+	return fmt.Sprintf("HTTP %d: %s %s", e.Status, e.Message, b)
+}
+
+func (c *client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		e := &apiError{Status: resp.StatusCode}
+		if json.Unmarshal(b, e) != nil || e.Message == "" {
+			e.Message = strings.TrimSpace(string(b))
+		}
+		return e
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+func (c *client) countContacts(ctx context.Context) (int, error) {
+	var page struct {
+		Contacts []json.RawMessage `json:"contacts"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/api/v1/contacts?limit=1", nil, &page); err != nil {
+		return 0, fmt.Errorf("list contacts: %w", err)
+	}
+	return len(page.Contacts), nil
+}
+
+type explanation struct {
+	Score     float64 `json:"score"`
+	Threshold float64 `json:"threshold"`
+	Match     bool    `json:"match"`
+	Fields    []struct {
+		Field      string  `json:"field"`
+		Comparison string  `json:"comparison"`
+		Similarity float64 `json:"similarity"`
+		Weight     float64 `json:"weight"`
+	} `json:"fields"`
+}
+
+type createResponse struct {
+	ID          int64        `json:"id"`
+	Created     bool         `json:"created"`
+	MergeID     string       `json:"merge_id"`
+	Explanation *explanation `json:"explanation"`
+}
+
+// outcome is what happened to one record.
+type outcome struct {
+	contact int64 // 0: refused (the record stays alone)
+	created bool
+	expl    *explanation
+	took    time.Duration
+	dropped []string // fields the server refused, sent again without them
+	refusal string
+}
+
+// maxDropRetries bounds the resubmissions of one record without refused fields.
+const maxDropRetries = 3
+
+// ingestAll posts every record in order and returns what became of each.
+func ingestAll(ctx context.Context, c *client, recs []record, check, merge string) ([]outcome, error) {
+	out := make([]outcome, len(recs))
+	failures := 0
+	for i, r := range recs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fields := r.fields
+		o := &out[i]
+		for attempt := 0; ; attempt++ {
+			body := map[string]any{"contact": fields, "duplicate_check_method": check, "duplicate_merge_method": merge}
+			var resp createResponse
+			start := time.Now()
+			err := c.do(ctx, http.MethodPost, "/api/v1/contacts", body, &resp)
+			o.took = time.Since(start)
+			if err == nil {
+				o.contact, o.created, o.expl = resp.ID, resp.Created, resp.Explanation
+				break
+			}
+			var ae *apiError
+			if !errors.As(err, &ae) {
+				return nil, fmt.Errorf("record %s: %w", r.id, err)
+			}
+			if ae.Status != http.StatusUnprocessableEntity {
+				if failures++; failures > 10 {
+					return nil, fmt.Errorf("record %s: %w (and earlier failures: giving up)", r.id, err)
+				}
+				o.refusal = err.Error()
+				break
+			}
+			// A field a form would have sent but the server refuses: send the rest.
+			var drop []string
+			for _, fe := range ae.Errors {
+				name := strings.TrimPrefix(fe.Field, "contact.")
+				if _, ok := fields[name]; ok {
+					drop = append(drop, name)
+				}
+			}
+			if len(drop) == 0 || attempt >= maxDropRetries {
+				o.refusal = err.Error() // e.g. no name, mail or phone left
+				break
+			}
+			fields = without(fields, drop)
+			o.dropped = append(o.dropped, drop...)
+		}
+	}
+	return out, nil
+}
+
+// without returns m without the keys drop.
+func without(m map[string]string, drop []string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if !slices.Contains(drop, k) {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// report is one row of results.
+type report struct {
+	Data           string  `json:"data"`
+	Label          string  `json:"label,omitempty"`
+	Records        int     `json:"records"`
+	Contacts       int     `json:"contacts"`
+	Refused        int     `json:"refused"`
+	DroppedFields  int     `json:"dropped_fields"`
+	TruePairs      int     `json:"true_pairs"`
+	PredictedPairs int     `json:"predicted_pairs"`
+	CorrectPairs   int     `json:"correct_pairs"`
+	Precision      float64 `json:"precision"`
+	Recall         float64 `json:"recall"`
+	F1             float64 `json:"f1"`
+	Threshold      float64 `json:"threshold"`
+	Merges         int     `json:"merges"`
+	FalseMerges    int     `json:"false_merges"`
+	Missed         int     `json:"missed"`
+	MedianMS       float64 `json:"median_ms"`
+	P99MS          float64 `json:"p99_ms"`
+	MaxMS          float64 `json:"max_ms"`
+	TotalS         float64 `json:"total_s"`
+}
+
+func score(name, label string, recs []record, res []outcome) report {
+	rep := report{Data: name, Label: label, Records: len(recs), Threshold: -1}
+	members := map[int64][]int{}
+	var times []time.Duration
+	var total time.Duration
+	for i, o := range res {
+		total += o.took
+		times = append(times, o.took)
+		rep.DroppedFields += len(o.dropped)
+		if o.contact == 0 {
+			rep.Refused++
+			continue
+		}
+		members[o.contact] = append(members[o.contact], i)
+		if o.expl != nil && rep.Threshold < 0 {
+			rep.Threshold = o.expl.Threshold
+		}
+	}
+	rep.Contacts = len(members) + rep.Refused
+	perEntity := map[string]int{}
+	for _, r := range recs {
+		perEntity[r.entity]++
+	}
+	for _, n := range perEntity {
+		rep.TruePairs += n * (n - 1) / 2
+	}
+	for _, ms := range members {
+		n := len(ms)
+		rep.PredictedPairs += n * (n - 1) / 2
+		in := map[string]int{}
+		for _, m := range ms {
+			in[recs[m].entity]++
+		}
+		for _, k := range in {
+			rep.CorrectPairs += k * (k - 1) / 2
+		}
+	}
+	if rep.PredictedPairs > 0 {
+		rep.Precision = float64(rep.CorrectPairs) / float64(rep.PredictedPairs)
+	}
+	if rep.TruePairs > 0 {
+		rep.Recall = float64(rep.CorrectPairs) / float64(rep.TruePairs)
+	}
+	if rep.Precision+rep.Recall > 0 {
+		rep.F1 = 2 * rep.Precision * rep.Recall / (rep.Precision + rep.Recall)
+	}
+	for _, m := range mistakes(recs, res) {
+		if m.falseMerge {
+			rep.FalseMerges++
+		} else {
+			rep.Missed++
+		}
+	}
+	for _, o := range res {
+		if o.contact != 0 && !o.created {
+			rep.Merges++
+		}
+	}
+	slices.Sort(times)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	rep.MedianMS = ms(times[len(times)/2])
+	rep.P99MS = ms(times[min(len(times)-1, len(times)*99/100)])
+	rep.MaxMS = ms(times[len(times)-1])
+	rep.TotalS = total.Seconds()
+	return rep
+}
+
+func printTable(w io.Writer, r report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "data\tdb\trecords\tcontacts\ttrue pairs\tpredicted\tcorrect\tprecision\trecall\tF1\tthreshold\tmedian ms\tp99 ms\tmax ms\tfalse merges\tmissed\trefused\t")
+	label := r.Label
+	if label == "" {
+		label = "-"
+	}
+	fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t%.4f\t%.4f\t%.4f\t%.1f\t%.2f\t%.2f\t%.2f\t%d\t%d\t%d\t\n",
+		r.Data, label, r.Records, r.Contacts, r.TruePairs, r.PredictedPairs, r.CorrectPairs,
+		r.Precision, r.Recall, r.F1, r.Threshold, r.MedianMS, r.P99MS, r.MaxMS, r.FalseMerges, r.Missed, r.Refused)
+	tw.Flush()
+}
+
+// mistake is a wrong decision on one record, judged against the records that were
+// in the contacts before it: a false merge joined a contact holding none of its entity;
+// a miss created a contact although its entity already had one.
+type mistake struct {
+	i          int
+	falseMerge bool
+	into       []int // falseMerge: the contact's earlier records
+	earlier    int   // miss: an earlier record of the same entity
+}
+
+func mistakes(recs []record, res []outcome) []mistake {
+	var out []mistake
+	members := map[int64][]int{}
+	seen := map[string]int{} // entity -> first record index
+	for i, o := range res {
+		e := recs[i].entity
+		first, had := seen[e]
+		if !had {
+			seen[e] = i
+		}
+		if o.contact == 0 {
+			continue
+		}
+		before := members[o.contact]
+		members[o.contact] = append(before, i)
+		if !o.created {
+			ok := false
+			for _, m := range before {
+				if recs[m].entity == e {
+					ok = true
+				}
+			}
+			if !ok {
+				out = append(out, mistake{i: i, falseMerge: true, into: slices.Clone(before)})
+			}
+		} else if had {
+			out = append(out, mistake{i: i, earlier: first})
+		}
+	}
+	return out
+}
+
+// printMistakes shows the highest-scoring false merges (the most confident wrong
+// decisions) and the closest misses, for a person to inspect.
+func printMistakes(w io.Writer, recs []record, res []outcome, n int) {
+	if n == 0 {
+		return
+	}
+	ms := mistakes(recs, res)
+	scoreOf := func(m mistake) float64 {
+		if e := res[m.i].expl; e != nil {
+			return e.Score
+		}
+		return -1e9
+	}
+	slices.SortStableFunc(ms, func(a, b mistake) int {
+		switch sa, sb := scoreOf(a), scoreOf(b); {
+		case sa > sb:
+			return -1
+		case sa < sb:
+			return 1
+		}
+		return 0
+	})
+	shown := 0
+	for _, m := range ms {
+		if !m.falseMerge || shown == n {
+			continue
+		}
+		shown++
+		fmt.Fprintf(w, "FALSE MERGE %s (entity %s) %s\n  into contact %d holding:\n", recs[m.i].id, recs[m.i].entity, show(recs[m.i].fields), res[m.i].contact)
+		for _, j := range m.into {
+			fmt.Fprintf(w, "    %s (entity %s) %s\n", recs[j].id, recs[j].entity, show(recs[j].fields))
+		}
+		fmt.Fprintf(w, "  %s\n", explain(res[m.i].expl))
+	}
+	shown = 0
+	for _, m := range ms {
+		if m.falseMerge || shown == n {
+			continue
+		}
+		shown++
+		fmt.Fprintf(w, "MISSED %s %s\n  earlier %s %s\n  best candidate: %s\n", recs[m.i].id, show(recs[m.i].fields),
+			recs[m.earlier].id, show(recs[m.earlier].fields), explain(res[m.i].expl))
+	}
+	for i, o := range res {
+		if o.refusal != "" || len(o.dropped) > 0 {
+			fmt.Fprintf(w, "RECORD %s: dropped %v refused %q\n", recs[i].id, o.dropped, o.refusal)
+		}
+	}
+}
+
+func show(f map[string]string) string {
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%q ", k, f[k])
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func explain(e *explanation) string {
+	if e == nil {
+		return "no candidates"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "score %.1f (threshold %.1f):", e.Score, e.Threshold)
+	for _, f := range e.Fields {
+		if f.Comparison != "missing" && f.Weight != 0 {
+			fmt.Fprintf(&b, " %s=%s(%+.1f)", f.Field, f.Comparison, f.Weight)
+		}
+	}
+	return b.String()
+}
+
+// summarize prints JSON report lines as a Markdown table.
+func summarize(path string, w io.Writer) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "| data | db | records | contacts | true pairs | predicted pairs | precision | recall | F1 | threshold | median ms | p99 ms | false merges | missed |")
+	fmt.Fprintln(w, "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	for line := range strings.Lines(string(b)) {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var r report
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Fprintf(w, "| %s | %s | %d | %d | %d | %d | %.4f | %.4f | %.4f | %.1f | %.2f | %.2f | %d | %d |\n",
+			r.Data, r.Label, r.Records, r.Contacts, r.TruePairs, r.PredictedPairs, r.Precision, r.Recall, r.F1,
+			r.Threshold, r.MedianMS, r.P99MS, r.FalseMerges, r.Missed)
+	}
+	return nil
+}

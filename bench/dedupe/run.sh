@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the accuracy benchmark (go run ./bench/dedupe) on SQLite and PostgreSQL for every
+# data set, REPEAT times each, one fresh tenant per run (created with the CLI on the
+# server's own database). Prints `uptime` before each run. Run from the repository root:
+#
+#   bench/dedupe/run.sh                      # both databases, all three data sets, twice
+#   DBS=sqlite DATASETS=febrl1 REPEAT=1 bench/dedupe/run.sh
+#
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) for DBS=postgres. Uses
+# ports 18095 (SQLite) and 18096 (PostgreSQL); scratch databases are removed at the end.
+set -euo pipefail
+
+DBS=${DBS:-"sqlite postgres"}
+DATASETS=${DATASETS:-"febrl1 febrl2 fake1000"}
+REPEAT=${REPEAT:-2}
+PG=${PG:-"postgres://postgres@127.0.0.1:5432"}
+BIN=${BIN:-/tmp/chb-dedupe-bench}
+TOOL=${TOOL:-/tmp/chb-dedupe-tool}
+tag="$$"
+
+go build -o "$BIN" .
+go build -o "$TOOL" ./bench/dedupe
+echo "# git: $(git rev-parse --short HEAD) $(git status --short | tr '\n' ' ')"
+echo "# dedupe/ fingerprint: $(cat dedupe/*.go | md5sum | cut -c1-12)"
+
+pid=""
+cleanup() {
+	if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+	rm -f "/tmp/chb-dedupe-$tag.db" "/tmp/chb-dedupe-$tag.db-wal" "/tmp/chb-dedupe-$tag.db-shm"
+	if [[ " $DBS " == *" postgres "* ]]; then
+		psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS chbench_dedupe_$tag" >/dev/null 2>&1 || true
+	fi
+}
+trap cleanup EXIT
+
+for db in $DBS; do
+	case $db in
+	sqlite) url="/tmp/chb-dedupe-$tag.db"; port=18095 ;;
+	postgres)
+		psql "$PG/postgres" -qc "CREATE DATABASE chbench_dedupe_$tag"
+		url="$PG/chbench_dedupe_$tag?sslmode=disable"; port=18096 ;;
+	*) echo "unknown db $db" >&2; exit 2 ;;
+	esac
+	CONTACTHUB_DATABASE_URL="$url" CONTACTHUB_BOOTSTRAP_API_KEY=benchbenchbench0001 \
+		CONTACTHUB_ADDR=127.0.0.1:$port CONTACTHUB_RATE_LIMIT=1000000/m CONTACTHUB_LOG_LEVEL=warn \
+		"$BIN" >/dev/null 2>"/tmp/chb-dedupe-$tag-$db.log" &
+	pid=$!
+	for _ in $(seq 50); do
+		curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+		sleep 0.2
+	done
+	for data in $DATASETS; do
+		for r in $(seq "$REPEAT"); do
+			tenant=$(CONTACTHUB_DATABASE_URL="$url" CONTACTHUB_LOG_LEVEL=warn "$BIN" tenants create "bench-$data-$db-$r")
+			key=$(CONTACTHUB_DATABASE_URL="$url" CONTACTHUB_LOG_LEVEL=warn "$BIN" keys create --tenant "$tenant" --rate 1000000/m)
+			echo "# $db $data run $r tenant $tenant; $(uptime)"
+			"$TOOL" -url "http://127.0.0.1:$port" -key "$key" -data "$data" -label "$db" -json \
+				2>"/tmp/chb-dedupe-mistakes-$db-$data-$r.txt"
+		done
+	done
+	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+done
