@@ -382,8 +382,11 @@ func compareNames(a, b *prepared) (first, family FieldScore, swapped bool) {
 	// In the exchanged reading a.first is a family name and a.family a given name.
 	xFamily := familyNameScore(a.first, b.family)
 	xFirst := firstNameScore(a.family, b.first)
+	// Only a reading in which neither exchanged comparison disagrees counts:
+	// one name that happens to equal the other field (Martin Schulz, Frank
+	// Martin) is a coincidence, not an exchange.
 	if xFamily.Weight+xFirst.Weight-swapPenalty > first.Weight+family.Weight &&
-		(xFamily.Weight > 0 || xFirst.Weight > 0) {
+		xFamily.Weight >= 0 && xFirst.Weight >= 0 {
 		xFirst.Comparison = "swapped_" + xFirst.Comparison
 		xFamily.Comparison = "swapped_" + xFamily.Comparison
 		return xFirst, xFamily, true
@@ -543,7 +546,7 @@ func compareAddressLines(a, b *prepared) (street, street2 FieldScore, swapped bo
 }
 
 func pickLines(street, street2, xStreet, xStreet2 FieldScore) (FieldScore, FieldScore, bool) {
-	if xStreet.Weight+xStreet2.Weight-lineSwapPenalty > street.Weight+street2.Weight {
+	if xStreet.Weight+xStreet2.Weight-lineSwapPenalty > street.Weight+street2.Weight && xStreet2.Weight >= 0 {
 		xStreet.Comparison = "swapped_" + xStreet.Comparison
 		xStreet2.Comparison = "swapped_" + xStreet2.Comparison
 		return xStreet, xStreet2, true

@@ -52,6 +52,7 @@ func New(a *API) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = HTTPErrorHandler(a.Log)
+	e.JSONSerializer = jsonSerializer{}
 	e.Pre(normalizePath)
 	e.Use(middleware.Recover())
 	if a.Metrics != nil {
