@@ -6,6 +6,11 @@ import (
 	"unicode/utf8"
 )
 
+// KeyVersion identifies the scheme of BlockingKeys. It changes whenever the
+// keys a record yields change; a store that persists keys must re-index its
+// contacts when the version it indexed with differs.
+const KeyVersion = 1
+
 // BlockingKeys returns the keys under which r is indexed and by which its
 // candidates are looked up: deduplicated, in a stable order, each a kind
 // prefix and a value. "sound" is the Kölner Phonetik code of a name (the name
@@ -17,18 +22,15 @@ import (
 //	e:<mail>                  each EmailKey
 //	p:<e164>                  each valid phone number
 //	l:<local part>            a distinctive mail local part (domain typos);
-//	l:<local part>|<sound>    a short or role local part (info@) + each name
+//	l:<local part>|<sound>    a short or role local part (anna@, info@) + family name
 //	n:<sound>|<postal>        each name + postal code
 //	a:<postal>|<street>       street name + postal code
-//	h:<postal>|<number>       house number + postal code (street typos)
 //	s:<street>|<number>|<sound> the address without postal code + each name
 //	b:<names>|<yyyy>          both names + birth year and + the year before,
 //	                          so birth years one apart meet
-//	m:<names>|<mmdd>          both names + birthday (wrong birth year)
 //	c:<names>|<city>          both names + city
 //	r:<names>|<postal[:2]>    both names + postal region (postal typos)
 //	d:<dob>|<letter>          date of birth + the initial of each name and mail
-//	z:<dob>|<postal>          date of birth + postal code
 //	k:<dob>|<city>            date of birth + city
 //	y:<sound>|<yyyymm>        each name + year and month of birth
 //
@@ -105,12 +107,13 @@ func blockingKeys(p *prepared) []string {
 	}
 	for _, m := range p.mails {
 		local := m[:strings.LastIndexByte(m, '@')]
-		if distinctiveLocal(local) {
+		switch {
+		case distinctiveLocal(local):
 			add("l:", local)
-			continue
-		}
-		for _, k := range sounds {
-			add("l:", local, "|", k)
+		case fk != "":
+			// A bare given name or role account (anna@, info@) selects
+			// thousands; with the family name it selects a few.
+			add("l:", local, "|", fk)
 		}
 	}
 
@@ -122,9 +125,6 @@ func blockingKeys(p *prepared) []string {
 	st := p.street
 	if p.postal != "" && st.name != "" {
 		add("a:", p.postal, "|", st.name)
-	}
-	if p.postal != "" && st.number != "" {
-		add("h:", p.postal, "|", st.number)
 	}
 	if st.name != "" && st.number != "" {
 		for _, k := range sounds {
@@ -141,7 +141,6 @@ func blockingKeys(p *prepared) []string {
 		if p.dob.ok {
 			add("b:", names, strconv.Itoa(p.dob.y))
 			add("b:", names, strconv.Itoa(p.dob.y-1))
-			add("m:", names, monthDay(p.dob))
 		}
 		if p.cityKey != "" {
 			add("c:", names, p.cityKey)
@@ -163,9 +162,6 @@ func blockingKeys(p *prepared) []string {
 			if c := m[0]; c >= 'a' && c <= 'z' {
 				add("d:", day, m[:1])
 			}
-		}
-		if p.postal != "" {
-			add("z:", day, p.postal)
 		}
 		if p.cityKey != "" {
 			add("k:", day, p.cityKey)

@@ -162,3 +162,75 @@ func nicknameMatch(a, b string) bool {
 	}
 	return false
 }
+
+// genderGroups pairs male given names (before "|") with their female
+// counterparts (after it), in NormalizeName form.
+var genderGroups = []string{
+	"daniel | daniela danielle",
+	"paul | paula pauline",
+	"jan | jana",
+	"christian | christiane christina christine",
+	"michal michael | michala michaela michelle",
+	"stefan stephan steffen | stefanie stephanie",
+	"alexander alex | alexandra",
+	"robert | roberta",
+	"gabriel | gabriele gabriela gabrielle",
+	"carl karl | carla karla",
+	"martin | martina",
+	"simon | simone",
+	"louis | louise louisa",
+	"andreas andre | andrea",
+	"joseph josef | josephine josefine josefa",
+	"georg george | georgia georgina",
+	"julian julius | juliane julia juliana",
+	"erik eric | erika erica",
+	"frederik friedrich frederick | frederike friederike",
+	"antonio anton | antonia antonie",
+	"mario marius | maria marie",
+	"nicolas nikolas nicholas | nicole nicola",
+	"patrick | patricia",
+	"francis franz | frances franziska",
+	"johann johannes | johanna",
+	"philipp philip | philippa",
+	"dominik dominic | dominika dominique",
+	"fabian | fabienne",
+	"adrian | adriana adrienne",
+	"marcel marcello | marcella marcelle",
+	"ulrich | ulrike",
+	"heinrich henry | henriette henrietta",
+	"wilhelm | wilhelmine",
+	"charles | charlotte",
+	"claudius | claudia",
+	"oliver | olivia",
+	"victor viktor | victoria viktoria",
+	"valentin | valentina",
+	"leon | leonie",
+	"noel | noelle",
+	"bernhard | bernadette",
+	"jean | jeanne jeannette",
+	"emil | emilia emilie",
+	"lukas lucas | lucia",
+	"max maximilian | maxima",
+}
+
+type genderEntry struct {
+	group  uint16
+	female bool
+}
+
+// genderPairs maps each name of genderGroups to its groups and sex.
+var genderPairs = func() map[string][]genderEntry {
+	m := make(map[string][]genderEntry)
+	for i, g := range genderGroups {
+		male, female, _ := strings.Cut(g, "|")
+		for _, n := range strings.Fields(male) {
+			n = NormalizeName(n)
+			m[n] = append(m[n], genderEntry{uint16(i), false})
+		}
+		for _, n := range strings.Fields(female) {
+			n = NormalizeName(n)
+			m[n] = append(m[n], genderEntry{uint16(i), true})
+		}
+	}
+	return m
+}()

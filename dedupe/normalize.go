@@ -79,7 +79,7 @@ func foldText(s string) string {
 // non-German names it touches (Michael -> michal) still compare equal to
 // themselves.
 func foldDigraphs(s string) string {
-	if !strings.Contains(s, "e") {
+	if !strings.Contains(s, "ae") && !strings.Contains(s, "oe") && !strings.Contains(s, "ue") {
 		return s
 	}
 	b := []byte(s)
@@ -117,6 +117,33 @@ func NormalizeName(s string) string {
 		}
 		t = t[i+1:]
 	}
+}
+
+// legalForms are company-name tokens that say what kind of company it is,
+// not which: "Müller GmbH" and "Müller GmbH & Co. KG" are one company.
+var legalForms = map[string]bool{
+	"gmbh": true, "mbh": true, "ag": true, "kg": true, "ohg": true, "ug": true,
+	"haftungsbeschrankt": true, "ev": true, "eg": true, "gbr": true, "kgaa": true,
+	"se": true, "co": true, "und": true, "and": true, "ltd": true, "limited": true,
+	"inc": true, "incorporated": true, "llc": true, "llp": true, "plc": true,
+	"corp": true, "corporation": true, "company": true, "sa": true, "sarl": true,
+	"sas": true, "srl": true, "spa": true, "bv": true, "nv": true, "oy": true, "ab": true,
+}
+
+// normalizeCompany is the comparison form of a company name: normalizeText
+// without legal-form words (GmbH, & Co. KG, Ltd, Inc.).
+func normalizeCompany(s string) string {
+	words := strings.Fields(normalizeText(s))
+	kept := words[:0]
+	for _, w := range words {
+		if !legalForms[w] {
+			kept = append(kept, w)
+		}
+	}
+	if len(kept) == 0 {
+		return strings.Join(words, " ")
+	}
+	return strings.Join(kept, " ")
 }
 
 // normalizeText is the comparison form of free text such as city names:
@@ -195,13 +222,16 @@ var streetSuffixes = map[string]string{
 	"cir": "circle", "wy": "way", "esp": "esplanade",
 }
 
+// streetSeparators splits "Hauptstr.5" and "5,Hinterhaus" into words.
+var streetSeparators = strings.NewReplacer(",", " ", ";", " ", ".", ". ")
+
 // SplitStreet splits a street line into its normalised street name and house
 // number: "Hauptstr. 5a" -> ("hauptstrasse", "5a"), "Berliner Straße 12 b" ->
 // ("berliner strasse", "12b"), "12 Main St" -> ("main street", "12"). German
 // "str."/"straße" endings become "strasse", English abbreviated street types
 // are spelled out. Either result may be "" when absent.
 func SplitStreet(s string) (name, number string) {
-	raw := strings.Fields(strings.NewReplacer(",", " ", ";", " ", ".", ". ").Replace(strings.ToLower(s)))
+	raw := strings.Fields(streetSeparators.Replace(strings.ToLower(s)))
 	toks := make([]string, 0, len(raw))
 	for _, t := range raw {
 		if t[0] >= '0' && t[0] <= '9' {

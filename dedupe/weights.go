@@ -33,13 +33,17 @@ func newFieldModel(field string, levels ...level) *fieldModel {
 // disagree is the index of the disagreement level.
 func (f *fieldModel) disagree() int { return len(f.levels) }
 
-// score returns the FieldScore of level i (i == disagree() for disagreement).
-func (f *fieldModel) score(i int, sim float64) FieldScore {
-	name := "disagree"
-	if i < len(f.levels) {
-		name = f.levels[i].name
+// score returns the FieldScore of level i (i == disagree() for
+// disagreement), labelled with the level's name or, when given, with the
+// comparator that decided.
+func (f *fieldModel) score(i int, sim float64, label string) FieldScore {
+	if label == "" {
+		label = "disagree"
+		if i < len(f.levels) {
+			label = f.levels[i].name
+		}
 	}
-	return FieldScore{Field: f.field, Comparison: name, Similarity: round3(sim), Weight: round3(f.weights[i])}
+	return FieldScore{Field: f.field, Comparison: label, Similarity: round3(sim), Weight: round3(f.weights[i])}
 }
 
 func (f *fieldModel) missing() FieldScore {
@@ -54,14 +58,14 @@ var (
 	firstNameModel = newFieldModel("first_name",
 		level{"exact", 0.80, 0.010},
 		level{"nickname", 0.03, 0.002},
-		level{"jaro_winkler>=0.92", 0.08, 0.004},
-		level{"jaro_winkler>=0.80", 0.04, 0.020},
+		level{"close", 0.08, 0.004},
+		level{"similar", 0.04, 0.020},
 		level{"initial", 0.01, 0.002},
 	)
 	familyNameModel = newFieldModel("family_name",
 		level{"exact", 0.85, 0.001},
-		level{"jaro_winkler>=0.92", 0.07, 0.001},
-		level{"jaro_winkler>=0.80", 0.03, 0.010},
+		level{"close", 0.07, 0.001},
+		level{"similar", 0.03, 0.010},
 	)
 	dobModel = newFieldModel("date_of_birth",
 		level{"exact", 0.72, 0.00004},
@@ -108,13 +112,21 @@ var (
 	)
 )
 
+// allModels lists every field model in the order of the weight table in doc.go.
+var allModels = []*fieldModel{
+	firstNameModel, familyNameModel, dobModel, mailModel, phoneModel, companyModel,
+	streetModel, street2Model, postalModel, cityModel, stateModel, countryModel,
+}
+
 const (
-	// swapPenalty is log2(P(names in order)/P(first and family name
-	// exchanged)) among true matches: about 1 form in 16 swaps the fields.
+	// swapPenalty is charged when first and family name are read exchanged:
+	// log2(P(in order)/P(exchanged)) ≈ 4 bits among true matches, less the
+	// ≈ 2 bits by which a crosswise agreement between different people is
+	// rarer than an ordinary one (see doc.go).
 	swapPenalty = 2.0
-	// lineSwapPenalty is the same for street and street2 exchanged, which
-	// forms invite more often (about 1 in 2 when street2 is filled at all is
-	// the wrong line; the penalty only has to break ties with the ordered reading).
+	// lineSwapPenalty is the same for street and street2 exchanged. Forms
+	// invite that mistake (a building name in line 1, the street in line 2),
+	// so the penalty only breaks ties in favour of the ordered reading.
 	lineSwapPenalty = 1.0
 	// sharedCap bounds the summed weight of the fields several people can
 	// share: family name, mail, phone, company and address. Their agreements

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -247,4 +248,34 @@ func TestBulkCreateTenantIsolation(t *testing.T) {
 		t.Errorf("entry 1 = %+v, want unknown term", got[1])
 	}
 	b.fail(t, http.MethodGet, "/public/api/V1/contact/"+itoa(got[0].ID), nil, http.StatusNotFound)
+}
+
+// BenchmarkBulkCreate posts 1,000 new contacts per call (check email) through the
+// router into the test database: go test ./handlers -run '^$' -bench BulkCreate
+// (with CONTACTHUB_TEST_DATABASE_URL for Postgres). bench/bulk measures the same over
+// HTTP against a running server, beside COPY.
+func BenchmarkBulkCreate(b *testing.B) {
+	bb := setup(b)
+	bodies := make([][]byte, b.N)
+	for n := range bodies {
+		list := make([]map[string]any, handlers.MaxBulkContacts)
+		for i := range list {
+			list[i] = map[string]any{"first_name": fmt.Sprintf("First%d", i%50), "family_name": fmt.Sprintf("Family%d", i%300),
+				"mail": fmt.Sprintf("b%d.%d@bench%d.example", n, i, i%97), "phone": fmt.Sprintf("+49 30 %07d", n*1000+i),
+				"ba_street": "Hauptstraße 1", "ba_city": "Berlin", "ba_postal_code": fmt.Sprintf("%05d", 10000+i%5000), "ba_country": "DE"}
+		}
+		data, err := json.Marshal(map[string]any{"contacts": list, "duplicate_check_method": "email"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies[n] = data
+	}
+	b.ResetTimer()
+	for n := range b.N {
+		rec := bb.do(b, http.MethodPost, "/public/api/V1/contacts", bodies[n])
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+		}
+	}
+	b.ReportMetric(float64(b.N*handlers.MaxBulkContacts)/b.Elapsed().Seconds(), "contacts/s")
 }

@@ -245,17 +245,11 @@ func (s *Store) changeContactTerms(ctx context.Context, tenantID, contactID int6
 				return translate("remove contact terms", err)
 			}
 		}
-		if len(added) > 0 {
-			type termRow struct{ TenantID, ContactID, TermID int64 }
-			rows := make([]termRow, len(added))
-			for i, id := range added {
-				rows[i] = termRow{tenantID, contactID, id}
-			}
-			if err := tx.Table("contact_terms").Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 1000).Error; err != nil {
-				return translate("add contact terms", err)
-			}
+		contacts := make([]int64, len(added))
+		for i := range contacts {
+			contacts[i] = contactID
 		}
-		return nil
+		return s.insertContactTerms(ctx, tx, tenantID, contacts, added)
 	})
 }
 

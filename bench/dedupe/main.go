@@ -316,17 +316,11 @@ func isoDate(s string) bool {
 	return err == nil && t.Year() >= 1800
 }
 
-// formMail is the check of an HTML e-mail input: one @, a non-empty local part, a dotted
-// domain, no spaces.
-func formMail(s string) bool {
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || strings.Count(s, "@") != 1 || strings.ContainsAny(s, " ,;<>\t") {
-		return false
-	}
-	d := s[at+1:]
-	dot := strings.LastIndexByte(d, '.')
-	return dot > 0 && dot < len(d)-2 && !strings.Contains(s, "..") && s[0] != '.' && s[at-1] != '.'
-}
+// formMail is the check of an HTML e-mail input (the WHATWG "valid e-mail address"
+// pattern), with at least one dot in the domain as the server requires.
+func formMail(s string) bool { return htmlMail.MatchString(s) }
+
+var htmlMail = regexp.MustCompile("^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$")
 
 type client struct {
 	base, key string
@@ -703,7 +697,7 @@ func explain(e *explanation) string {
 		return "no candidates"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "score %.1f (threshold %.1f):", e.Score, e.Threshold)
+	fmt.Fprintf(&b, "score %.2f (threshold %.1f):", e.Score, e.Threshold)
 	for _, f := range e.Fields {
 		if f.Comparison != "missing" && f.Weight != 0 {
 			fmt.Fprintf(&b, " %s=%s(%+.1f)", f.Field, f.Comparison, f.Weight)

@@ -14,9 +14,12 @@ DBS=${DBS:-"sqlite postgres"}
 DATASETS=${DATASETS:-"febrl1 febrl2 fake1000"}
 REPEAT=${REPEAT:-2}
 PG=${PG:-"postgres://postgres@127.0.0.1:5432"}
-BIN=${BIN:-/tmp/chb-dedupe-bench}
-TOOL=${TOOL:-/tmp/chb-dedupe-tool}
+WORK=${WORK:-/tmp/chb-dedupe-bench}
 tag="$$"
+BIN="$WORK/contacthub-$tag"
+TOOL="$WORK/dedupe-$tag"
+RESULTS=${RESULTS:-"$WORK/results-$tag.jsonl"}
+mkdir -p "$WORK"
 
 go build -o "$BIN" .
 go build -o "$TOOL" ./bench/dedupe
@@ -26,7 +29,7 @@ echo "# dedupe/ fingerprint: $(cat dedupe/*.go | md5sum | cut -c1-12)"
 pid=""
 cleanup() {
 	if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-	rm -f "/tmp/chb-dedupe-$tag.db" "/tmp/chb-dedupe-$tag.db-wal" "/tmp/chb-dedupe-$tag.db-shm"
+	rm -f "$WORK/$tag.db" "$WORK/$tag.db-wal" "$WORK/$tag.db-shm" "$BIN" "$TOOL"
 	if [[ " $DBS " == *" postgres "* ]]; then
 		psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS chbench_dedupe_$tag" >/dev/null 2>&1 || true
 	fi
@@ -35,7 +38,7 @@ trap cleanup EXIT
 
 for db in $DBS; do
 	case $db in
-	sqlite) url="/tmp/chb-dedupe-$tag.db"; port=18095 ;;
+	sqlite) url="$WORK/$tag.db"; port=18095 ;;
 	postgres)
 		psql "$PG/postgres" -qc "CREATE DATABASE chbench_dedupe_$tag"
 		url="$PG/chbench_dedupe_$tag?sslmode=disable"; port=18096 ;;
@@ -43,7 +46,7 @@ for db in $DBS; do
 	esac
 	CONTACTHUB_DATABASE_URL="$url" CONTACTHUB_BOOTSTRAP_API_KEY=benchbenchbench0001 \
 		CONTACTHUB_ADDR=127.0.0.1:$port CONTACTHUB_RATE_LIMIT=1000000/m CONTACTHUB_LOG_LEVEL=warn \
-		"$BIN" >/dev/null 2>"/tmp/chb-dedupe-$tag-$db.log" &
+		"$BIN" >/dev/null 2>"$WORK/server-$tag-$db.log" &
 	pid=$!
 	for _ in $(seq 50); do
 		curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
@@ -55,8 +58,12 @@ for db in $DBS; do
 			key=$(CONTACTHUB_DATABASE_URL="$url" CONTACTHUB_LOG_LEVEL=warn "$BIN" keys create --tenant "$tenant" --rate 1000000/m)
 			echo "# $db $data run $r tenant $tenant; $(uptime)"
 			"$TOOL" -url "http://127.0.0.1:$port" -key "$key" -data "$data" -label "$db" -json \
-				2>"/tmp/chb-dedupe-mistakes-$db-$data-$r.txt"
+				2>"$WORK/mistakes-$tag-$db-$data-$r.txt" | tee -a "$RESULTS"
+			echo "# after: $(uptime)"
 		done
 	done
 	kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 done
+echo
+echo "# results in $RESULTS; mistakes (false merges, misses) in $WORK/mistakes-$tag-*.txt"
+"$TOOL" -summarize "$RESULTS"

@@ -1,0 +1,100 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Multi-row inserts of the link tables (contact_keys, contact_terms). A bulk create of
+// 1,000 contacts writes about 10,000 key rows; as VALUES lists of 3 parameters a row
+// Postgres spends most of the write path parsing and binding them (measured for issue
+// 3, BENCHMARKS.md). On Postgres the rows therefore travel as two or three array
+// parameters and are expanded by unnest; SQLite keeps GORM's multi-row VALUES.
+
+// unnestChunk bounds one statement's arrays, keeping each parameter well below
+// Postgres's 1 GB value limit and the statement's memory modest.
+const unnestChunk = 50_000
+
+// insertContactKeys stores (key, contact) pairs of one tenant; pairs that exist are
+// left alone. keys and contactIDs have the same length.
+func (s *Store) insertContactKeys(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string, contactIDs []int64) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if s.dialect != Postgres {
+		type keyRow struct {
+			TenantID  int64
+			Key       string
+			ContactID int64
+		}
+		rows := make([]keyRow, len(keys))
+		for i := range keys {
+			rows[i] = keyRow{tenantID, keys[i], contactIDs[i]}
+		}
+		err := tx.WithContext(ctx).Table("contact_keys").Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 1000).Error
+		return translate("insert contact keys", err)
+	}
+	for start := 0; start < len(keys); start += unnestChunk {
+		end := min(start+unnestChunk, len(keys))
+		err := tx.WithContext(ctx).Exec("INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT ?, k, c FROM unnest(?::text[], ?::bigint[]) AS u(k, c) "+
+			"ON CONFLICT DO NOTHING", tenantID, pgTextArray(keys[start:end]), pgArray(contactIDs[start:end])).Error
+		if err != nil {
+			return translate("insert contact keys", err)
+		}
+	}
+	return nil
+}
+
+// insertContactTerms stores (contact, term) pairs of one tenant; pairs that exist are
+// left alone. contactIDs and termIDs have the same length.
+func (s *Store) insertContactTerms(ctx context.Context, tx *gorm.DB, tenantID int64, contactIDs, termIDs []int64) error {
+	if len(contactIDs) == 0 {
+		return nil
+	}
+	if s.dialect != Postgres {
+		type termRow struct{ TenantID, ContactID, TermID int64 }
+		rows := make([]termRow, len(contactIDs))
+		for i := range contactIDs {
+			rows[i] = termRow{tenantID, contactIDs[i], termIDs[i]}
+		}
+		err := tx.WithContext(ctx).Table("contact_terms").Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 1000).Error
+		return translate("insert contact terms", err)
+	}
+	for start := 0; start < len(contactIDs); start += unnestChunk {
+		end := min(start+unnestChunk, len(contactIDs))
+		err := tx.WithContext(ctx).Exec("INSERT INTO contact_terms (tenant_id, contact_id, term_id) SELECT ?, c, t FROM unnest(?::bigint[], ?::bigint[]) AS u(c, t) "+
+			"ON CONFLICT DO NOTHING", tenantID, pgArray(contactIDs[start:end]), pgArray(termIDs[start:end])).Error
+		if err != nil {
+			return translate("insert contact terms", err)
+		}
+	}
+	return nil
+}
+
+// pgTextArray is the array literal of ss: every element double-quoted, with backslash
+// and double quote escaped, so any text (commas, braces, NULL) arrives unchanged.
+func pgTextArray(ss []string) string {
+	var sb strings.Builder
+	n := 2
+	for _, s := range ss {
+		n += len(s) + 3
+	}
+	sb.Grow(n)
+	sb.WriteByte('{')
+	for i, s := range ss {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('"')
+		if strings.ContainsAny(s, `"\`) {
+			s = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s)
+		}
+		sb.WriteString(s)
+		sb.WriteByte('"')
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
