@@ -37,6 +37,9 @@ type Explanation struct {
 	Threshold float64      `json:"threshold"`
 	Match     bool         `json:"match"`
 	Fields    []FieldScore `json:"fields"`
+	// History is 0 when the contact's current record scored best, i when its i-th
+	// earlier version (before the i-th latest merge) did.
+	History int `json:"history,omitempty"`
 }
 
 // FieldScore is one field's contribution to a match score.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -58,6 +59,8 @@ type working struct {
 	termsDirty bool
 	keys       map[string]bool
 	newKeys    []string
+	// history holds earlier versions for the auto check, newest first.
+	history []dedupe.Record
 }
 
 func (w *working) addKeys(keys []string) {
@@ -118,7 +121,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 	if err != nil {
 		return nil, err
 	}
-	pool, err := s.loadCandidates(ctx, tx, tenantID, lookupUnion(lookup))
+	pool, err := s.loadCandidates(ctx, tx, tenantID, lookupUnion(lookup), opts.Check == models.CheckAuto)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +156,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 		} else {
 			before := target.c.Clone()
 			if changed := target.c.Apply(sub, opts.Merge, true); len(changed) > 0 {
+				target.remember(before)
 				target.c.Version++
 				target.dirty = true
 				target.termsDirty = target.termsDirty || slices.Contains(changed, "terms")
@@ -209,7 +213,7 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 	}
 	dc := make([]dedupe.Candidate, len(cands))
 	for i, w := range cands {
-		dc[i] = dedupe.Candidate{ID: int64(i), Record: recordOf(w.c)}
+		dc[i] = dedupe.Candidate{ID: int64(i), Record: recordOf(w.c), History: w.history}
 	}
 	best, ranked := s.engine.Best(recordOf(probe), dc)
 	if best == nil {
@@ -220,7 +224,7 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 
 // explanationOf converts the engine's explanation to the domain's.
 func explanationOf(e dedupe.Explanation) *models.Explanation {
-	out := &models.Explanation{Score: e.Score, Threshold: e.Threshold, Match: e.Match, Fields: make([]models.FieldScore, len(e.Fields))}
+	out := &models.Explanation{Score: e.Score, Threshold: e.Threshold, Match: e.Match, History: e.History, Fields: make([]models.FieldScore, len(e.Fields))}
 	for i, f := range e.Fields {
 		out.Fields[i] = models.FieldScore{Field: f.Field, Comparison: f.Comparison, Similarity: f.Similarity, Weight: f.Weight}
 	}
@@ -294,12 +298,15 @@ func (s *Store) lockKeys(ctx context.Context, tx *gorm.DB, tenantID int64, keys 
 		err := tx.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?, ?)", ingestLockClass, int32(tenantID)).Error
 		return translate("lock tenant for a batch", err)
 	}
-	if err := tx.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock_shared(?, ?)", ingestLockClass, int32(tenantID)).Error; err != nil {
-		return translate("lock tenant", err)
-	}
 	var n int64
-	// unnest keeps the array's order, so the locks are taken ascending.
-	err := tx.WithContext(ctx).Raw("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(?::bigint[]) AS k", pgArray(ids)).Scan(&n).Error
+	// One round trip: the uncorrelated subquery is an InitPlan behind a one-time filter,
+	// so the shared tenant lock is taken before any key lock; unnest keeps the array's
+	// order, so the key locks are taken ascending.
+	err := tx.WithContext(ctx).Raw("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(?::bigint[]) AS k "+
+		"WHERE (SELECT pg_advisory_xact_lock_shared(?, ?)) IS NOT NULL", pgArray(ids), ingestLockClass, int32(tenantID)).Scan(&n).Error
+	if err == nil && n != int64(len(ids)) {
+		err = fmt.Errorf("took %d of %d key locks", n, len(ids))
+	}
 	return translate("lock blocking keys", err)
 }
 
@@ -371,8 +378,9 @@ func lookupUnion(lookup [][]string) []string {
 	return slices.Compact(all)
 }
 
-// loadCandidates fetches the contacts indexed under any of keys, with their terms.
-func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string) (*candidatePool, error) {
+// loadCandidates fetches the contacts indexed under any of keys, with their terms and,
+// withHistory, their earlier versions.
+func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string, withHistory bool) (*candidatePool, error) {
 	pool := &candidatePool{byKey: map[string][]*working{}}
 	if len(keys) == 0 {
 		return pool, nil
@@ -415,6 +423,11 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 	for _, c := range contacts {
 		byID[c.ID] = &working{c: c, version: c.Version, keys: map[string]bool{}}
 	}
+	if withHistory {
+		if err := loadHistory(ctx, tx, tenantID, ids, byID); err != nil {
+			return nil, err
+		}
+	}
 	for _, r := range rows {
 		if w := byID[r.ContactID]; w != nil {
 			w.keys[r.Key] = true
@@ -422,6 +435,50 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 		}
 	}
 	return pool, nil
+}
+
+// maxHistory is how many earlier versions of a contact the auto check compares with.
+const maxHistory = 5
+
+// remember keeps an earlier version of the contact for matching, newest first: a merge
+// overwrites values (update_add), and the next submission may carry the old ones again.
+func (w *working) remember(before *models.Contact) {
+	r := recordOf(before)
+	if r == recordOf(w.c) || slices.Contains(w.history, r) {
+		return
+	}
+	w.history = slices.Insert(w.history, 0, r)
+	if len(w.history) > maxHistory {
+		w.history = w.history[:maxHistory]
+	}
+}
+
+// loadHistory fills the candidates' earlier versions from the before-images of their
+// ingest merges that are not undone, newest first, at most maxHistory each.
+func loadHistory(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, byID map[int64]*working) error {
+	for chunk := range slices.Chunk(ids, 1000) {
+		var rows []struct {
+			ContactID     int64
+			BeforeContact string
+		}
+		err := tx.WithContext(ctx).Raw(`SELECT contact_id, before_contact FROM (
+				SELECT contact_id, before_contact, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY id DESC) AS rn
+				FROM merges WHERE tenant_id = ? AND contact_id IN ? AND kind = ? AND undone_at IS NULL) h
+			WHERE rn <= ? ORDER BY contact_id, rn DESC`, tenantID, chunk, models.MergeKindIngest, maxHistory).Scan(&rows).Error
+		if err != nil {
+			return translate("load candidate history", err)
+		}
+		for _, r := range rows { // oldest first, so remember leaves the newest in front
+			var before models.Contact
+			if err := json.Unmarshal([]byte(r.BeforeContact), &before); err != nil {
+				return fmt.Errorf("store: decode merge before-image of contact %d: %w", r.ContactID, err)
+			}
+			if w := byID[r.ContactID]; w != nil {
+				w.remember(&before)
+			}
+		}
+	}
+	return nil
 }
 
 // write stores a batch: new contacts with one multi-row insert, changed ones with an

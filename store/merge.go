@@ -347,7 +347,7 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 // best first, without writing anything. excludeID leaves one contact out (the probe
 // itself when it is stored).
 func (s *Store) FindDuplicates(ctx context.Context, tenantID int64, probe *models.Contact, excludeID int64, limit int) ([]models.DuplicateCandidate, float64, error) {
-	pool, err := s.loadCandidates(ctx, s.db, tenantID, s.storeKeys(probe))
+	pool, err := s.loadCandidates(ctx, s.db, tenantID, s.storeKeys(probe), true)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -358,7 +358,7 @@ func (s *Store) FindDuplicates(ctx context.Context, tenantID int64, probe *model
 		if w.c.ID == excludeID {
 			continue
 		}
-		dc = append(dc, dedupe.Candidate{ID: w.c.ID, Record: recordOf(w.c)})
+		dc = append(dc, dedupe.Candidate{ID: w.c.ID, Record: recordOf(w.c), History: w.history})
 		byID[w.c.ID] = w.c
 	}
 	_, ranked := s.engine.Best(recordOf(probe), dc)

@@ -162,3 +162,22 @@ func TestFindDuplicatesRanksWithoutWriting(t *testing.T) {
 		t.Fatal("explanation has no field contributions")
 	}
 }
+
+func TestAutoMatchesEarlierVersionOfMergedContact(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	first := ingestOne(t, st, tn.ID, models.CheckAuto, map[string]any{"mail": "old@example.com", "phone": "030 5550101", "first_name": "Anna", "family_name": "Schmidt"})
+	second := ingestOne(t, st, tn.ID, models.CheckAuto, map[string]any{"mail": "new@example.com", "phone": "+49 30 5550101", "first_name": "Anna", "family_name": "Schmidt", "ba_city": "Berlin"})
+	if second.Created || second.ID != first.ID {
+		t.Fatalf("second = %+v, want merge into %d by phone", second, first.ID)
+	}
+	// The merge replaced the mail; a later submission with the old mail still belongs here.
+	third := ingestOne(t, st, tn.ID, models.CheckAuto, map[string]any{"mail": "old@example.com", "first_name": "Anna"})
+	if third.Created || third.ID != first.ID {
+		t.Fatalf("third = %+v, want merge into %d through the earlier version", third, first.ID)
+	}
+	if third.Explanation == nil || third.Explanation.History != 1 {
+		t.Fatalf("explanation = %+v, want a match on history version 1", third.Explanation)
+	}
+}
