@@ -47,19 +47,26 @@ func (a *API) createContacts(c echo.Context) error {
 		return models.Errorf(models.ETOOLARGE, "at most %d contacts per call, got %d; split the list or use an import", MaxBulkContacts, len(req.Contacts))
 	}
 	ctx, tenant := c.Request().Context(), tenantID(c)
-	defs, err := a.Contacts.CustomFields(ctx, tenant)
+	out := make([]map[string]any, len(req.Contacts))
+	items := make([]map[string]json.RawMessage, len(req.Contacts))
+	var names []string
+	for i, item := range req.Contacts {
+		if err := json.Unmarshal(item, &items[i]); err != nil || items[i] == nil {
+			out[i] = a.bulkError("", invalid("contact", "must be a JSON object of contact fields"))
+			continue
+		}
+		names = append(names, customNames(items[i])...)
+	}
+	defs, err := a.Contacts.CustomFields(ctx, tenant, names...)
 	if err != nil {
 		return err
 	}
 
-	out := make([]map[string]any, len(req.Contacts))
 	subs := make([]*models.Submission, 0, len(req.Contacts))
 	index := make([]int, 0, len(req.Contacts)) // index[j] is the input position of subs[j]
-	for i, item := range req.Contacts {
-		var fields map[string]json.RawMessage
-		if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
-			out[i] = a.bulkError("", invalid("contact", "must be a JSON object of contact fields"))
-			continue
+	for i, fields := range items {
+		if fields == nil {
+			continue // reported above
 		}
 		sub, err := decodeContact(fields, defs, "", quentnIdentity)
 		if err != nil {

@@ -23,7 +23,9 @@ type ContactStore interface {
 	DeleteContact(ctx context.Context, tenantID, id int64) error
 	// Ingest is the one write path; see store.Ingest.
 	Ingest(ctx context.Context, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, error)
-	CustomFields(ctx context.Context, tenantID int64) (map[string]*models.CustomField, error)
+	// CustomFields returns the definitions by name; naming fields in want makes sure
+	// definitions just created elsewhere are seen.
+	CustomFields(ctx context.Context, tenantID int64, want ...string) (map[string]*models.CustomField, error)
 	// GetContacts loads many contacts set-based; ids the tenant lacks are left out.
 	GetContacts(ctx context.Context, tenantID int64, ids []int64) ([]*models.Contact, error)
 	// ListContacts returns one page; EINVALID for a bad filter or cursor.
@@ -159,7 +161,7 @@ func (a *API) createContact(c echo.Context) error {
 		return err
 	}
 	ctx, tenant := c.Request().Context(), tenantID(c)
-	defs, err := a.Contacts.CustomFields(ctx, tenant)
+	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
 	if err != nil {
 		return err
 	}
@@ -275,8 +277,7 @@ func (a *API) fieldList(ctx context.Context, tenant int64, param string) ([]stri
 	if strings.TrimSpace(param) == "" {
 		return models.DefaultReadFields, nil
 	}
-	var out []string
-	var custom bool
+	var out, custom []string
 	for f := range strings.SplitSeq(param, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
@@ -285,11 +286,13 @@ func (a *API) fieldList(ctx context.Context, tenant int64, param string) ([]stri
 		if !models.IsReadableField(f) {
 			return nil, invalid("fields", fmt.Sprintf("%q is not a contact field", f))
 		}
-		custom = custom || strings.HasPrefix(f, models.CustomFieldPrefix)
+		if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok {
+			custom = append(custom, name)
+		}
 		out = append(out, f)
 	}
-	if custom {
-		defs, err := a.Contacts.CustomFields(ctx, tenant)
+	if len(custom) > 0 {
+		defs, err := a.Contacts.CustomFields(ctx, tenant, custom...)
 		if err != nil {
 			return nil, err
 		}
@@ -341,7 +344,7 @@ func (a *API) updateContact(c echo.Context) error {
 		return invalid("body", "send at least one field to change")
 	}
 	ctx, tenant := c.Request().Context(), tenantID(c)
-	defs, err := a.Contacts.CustomFields(ctx, tenant)
+	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(raw)...)
 	if err != nil {
 		return err
 	}
@@ -388,4 +391,15 @@ func pathID(c echo.Context, param, thing string) (int64, error) {
 		return 0, models.Errorf(models.ENOTFOUND, "%s %q not found", thing, c.Param(param))
 	}
 	return id, nil
+}
+
+// customNames lists the custom field names a submitted contact uses (field_<name>).
+func customNames(raw map[string]json.RawMessage) []string {
+	var out []string
+	for k := range raw {
+		if name, ok := strings.CutPrefix(k, models.CustomFieldPrefix); ok {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -52,7 +52,7 @@ func (a *API) createContactNative(c echo.Context) error {
 		return err
 	}
 	ctx, tenant := c.Request().Context(), tenantID(c)
-	defs, err := a.Contacts.CustomFields(ctx, tenant)
+	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,7 @@ func (a *API) findDuplicates(c echo.Context) error {
 		}
 		probe = stored
 	} else {
-		defs, err := a.Contacts.CustomFields(ctx, tenant)
+		defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
 		if err != nil {
 			return err
 		}

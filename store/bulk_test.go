@@ -11,8 +11,9 @@ import (
 	"github.com/contacthub/contacthub/store/storetest"
 )
 
-// TestConcurrentBigBatches runs several bulk-sized ingests at once, each of its own
-// contacts plus one shared mail: none fails (on Postgres, ~10 key locks per contact once
+// TestConcurrentBigBatches runs several bulk-sized ingests and single creates at once,
+// the batches each of their own contacts plus one mail they share with every other
+// writer: none fails (on Postgres, ~10 key locks per contact once
 // exhausted the shared lock table: "out of shared memory") and every mail ends up as
 // exactly one contact.
 func TestConcurrentBigBatches(t *testing.T) {
@@ -42,6 +43,16 @@ func TestConcurrentBigBatches(t *testing.T) {
 				if r.Err != nil {
 					t.Errorf("batch %d item %d: %v", b, i, r.Err)
 				}
+			}
+		})
+	}
+	// Single creates of the shared mail race the batches: small writers take key locks
+	// under a shared tenant lock, big ones the tenant lock exclusively.
+	for range 4 {
+		wg.Go(func() {
+			res, err := st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "shared@example.com"})}, models.IngestOptions{Check: models.CheckEmail})
+			if err != nil || res[0].Err != nil {
+				t.Errorf("single create: %v %v", err, res)
 			}
 		})
 	}

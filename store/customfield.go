@@ -5,14 +5,69 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/contacthub/contacthub/models"
 )
 
-// CustomFields returns a tenant's custom field definitions by name.
-func (s *Store) CustomFields(ctx context.Context, tenantID int64) (map[string]*models.CustomField, error) {
+// customFieldTTL is how long a replica trusts its copy of a tenant's definitions. A
+// field defined on another replica is still seen at once when it is submitted (want);
+// other changes (required, options) reach other replicas within this time.
+const customFieldTTL = 2 * time.Second
+
+// fieldCache spares the definitions query on every contact write.
+type fieldCache struct {
+	mu      sync.Mutex
+	entries map[int64]fieldEntry
+}
+
+type fieldEntry struct {
+	defs    map[string]*models.CustomField
+	expires time.Time
+}
+
+func (c *fieldCache) get(tenantID int64, now time.Time) (map[string]*models.CustomField, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[tenantID]
+	return e.defs, ok && now.Before(e.expires)
+}
+
+func (c *fieldCache) put(tenantID int64, defs map[string]*models.CustomField, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) > 10000 {
+		c.entries = map[int64]fieldEntry{}
+	}
+	c.entries[tenantID] = fieldEntry{defs: defs, expires: now.Add(customFieldTTL)}
+}
+
+func (c *fieldCache) forget(tenantID int64) {
+	c.mu.Lock()
+	delete(c.entries, tenantID)
+	c.mu.Unlock()
+}
+
+// CustomFields returns a tenant's custom field definitions by name. The map is shared:
+// callers must not change it. Definitions are cached briefly; naming fields in want
+// (the field names a submission uses) forces a reload when one of them is not cached,
+// so a field defined a moment ago on another replica is never refused.
+func (s *Store) CustomFields(ctx context.Context, tenantID int64, want ...string) (map[string]*models.CustomField, error) {
+	if defs, ok := s.fields.get(tenantID, s.now()); ok {
+		missing := false
+		for _, name := range want {
+			if defs[name] == nil {
+				missing = true
+				break
+			}
+		}
+		if !missing {
+			return defs, nil
+		}
+	}
 	var list []*models.CustomField
 	if err := s.db.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("id").Find(&list).Error; err != nil {
 		return nil, translate("list custom fields", err)
@@ -21,6 +76,7 @@ func (s *Store) CustomFields(ctx context.Context, tenantID int64) (map[string]*m
 	for _, f := range list {
 		m[f.Name] = f
 	}
+	s.fields.put(tenantID, m, s.now())
 	return m, nil
 }
 
@@ -71,6 +127,7 @@ func (s *Store) CreateCustomField(ctx context.Context, f *models.CustomField) er
 	if n >= models.MaxCustomFieldsCount {
 		return models.Errorf(models.ECONFLICT, "a tenant has at most %d custom fields", models.MaxCustomFieldsCount)
 	}
+	defer s.fields.forget(f.TenantID)
 	if err := s.db.WithContext(ctx).Create(f).Error; err != nil {
 		if models.ErrorCode(translate("", err)) == models.ECONFLICT {
 			return models.Errorf(models.ECONFLICT, "custom field %s%s already exists", models.CustomFieldPrefix, f.Name)
@@ -86,6 +143,7 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) er
 	if err := f.Validate(); err != nil {
 		return err
 	}
+	defer s.fields.forget(f.TenantID)
 	res := s.db.WithContext(ctx).Model(&models.CustomField{}).Where("tenant_id = ? AND id = ?", f.TenantID, f.ID).
 		Updates(map[string]any{"label": f.Label, "description": f.Description, "max_length": f.MaxLength,
 			"options": jsonList(f.Options), "required": f.Required, "multiple": f.Multiple})
@@ -101,6 +159,7 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) er
 // DeleteCustomField deletes a definition and removes its values from every contact.
 // It returns ENOTFOUND.
 func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref string) error {
+	defer s.fields.forget(tenantID)
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		f, err := getCustomField(ctx, tx, tenantID, ref)
 		if err != nil {

@@ -59,6 +59,7 @@ type Store struct {
 	// concurrent writers from spinning on SQLITE_BUSY. Postgres uses advisory locks.
 	writeMu sync.Mutex
 	keys    *keyCache
+	fields  fieldCache
 }
 
 // Open connects, configures the pool and returns the store. It does not migrate.

@@ -103,6 +103,11 @@ type createResponse struct {
 	Explanation *struct {
 		Score     float64 `json:"score"`
 		Threshold float64 `json:"threshold"`
+		Fields    []struct {
+			Field      string  `json:"field"`
+			Comparison string  `json:"comparison"`
+			Weight     float64 `json:"weight"`
+		} `json:"fields"`
 	} `json:"explanation"`
 }
 

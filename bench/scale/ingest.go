@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -114,6 +115,9 @@ func ingest(ctx context.Context, o *options, eng *dedupe.Engine, w *world, db *p
 		return err
 	}
 	report(out, errw, o, probes, wall)
+	if err := showFalseMerges(ctx, db, o.tenant, probes, errw, 8); err != nil {
+		return err
+	}
 	if o.explain {
 		return explain(ctx, eng, db, o.tenant, probes, out)
 	}
@@ -273,4 +277,76 @@ func explain(ctx context.Context, eng *dedupe.Engine, db *pgx.Conn, tenant int64
 		}
 	}
 	return nil
+}
+
+// showFalseMerges prints new people that were merged into an existing contact, with
+// that contact and the explanation, the highest scores first.
+func showFalseMerges(ctx context.Context, db *pgx.Conn, tenant int64, probes []*probe, w io.Writer, n int) error {
+	var bad []*probe
+	for _, pr := range probes {
+		if pr.err == nil && pr.dupOf == 0 && !pr.res.Created && pr.res.Explanation != nil {
+			bad = append(bad, pr)
+		}
+	}
+	slices.SortFunc(bad, func(a, b *probe) int {
+		switch {
+		case a.res.Explanation.Score > b.res.Explanation.Score:
+			return -1
+		case a.res.Explanation.Score < b.res.Explanation.Score:
+			return 1
+		}
+		return 0
+	})
+	kinds := map[string]int{}
+	for _, pr := range bad {
+		var sig []string
+		for _, f := range pr.res.Explanation.Fields {
+			if f.Weight > 0 {
+				sig = append(sig, f.Field)
+			}
+		}
+		kinds[strings.Join(sig, "+")]++
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(w, "false merges by agreeing fields: %v\n", kinds)
+	}
+	for i, pr := range bad {
+		if i == n {
+			break
+		}
+		var before string
+		err := db.QueryRow(ctx, "SELECT before_contact FROM merges WHERE tenant_id = $1 AND id = $2", tenant, pr.res.MergeID).Scan(&before)
+		if err != nil {
+			return fmt.Errorf("merge %s: %w", pr.res.MergeID, err)
+		}
+		before = compactJSON(before)
+		var b strings.Builder
+		fmt.Fprintf(&b, "score %.2f:", pr.res.Explanation.Score)
+		for _, f := range pr.res.Explanation.Fields {
+			if f.Weight != 0 {
+				fmt.Fprintf(&b, " %s=%s(%+.1f)", f.Field, f.Comparison, f.Weight)
+			}
+		}
+		fmt.Fprintf(w, "FALSE MERGE new %+v\n  into %d, before the merge %s\n  %s\n", pr.p, pr.res.ID, before, b.String())
+	}
+	return nil
+}
+
+// compactJSON keeps a stored contact's non-empty text fields.
+func compactJSON(s string) string {
+	var m map[string]any
+	if json.Unmarshal([]byte(s), &m) != nil {
+		return s
+	}
+	var parts []string
+	for _, k := range []string{"FirstName", "FamilyName", "Mail", "Phone", "BaStreet", "BaPostalCode", "BaCity", "BaCountry", "DateOfBirth",
+		"first_name", "family_name", "mail", "phone", "ba_street", "ba_postal_code", "ba_city", "ba_country", "date_of_birth"} {
+		if v, ok := m[k].(string); ok && v != "" {
+			parts = append(parts, k+"="+v)
+		}
+	}
+	if len(parts) == 0 {
+		return s
+	}
+	return "{" + strings.Join(parts, " ") + "}"
 }
