@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -491,7 +492,14 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 			fresh = append(fresh, w.c)
 		}
 	}
-	if len(fresh) > 0 {
+	switch {
+	case len(fresh) == 1 && len(b.touched) == 1 && s.dialect == Postgres:
+		// The web-form case: one new contact. Contact and keys go in with one statement,
+		// a round trip less on the hottest path.
+		if err := insertContactWithKeys(ctx, tx, b.touched[0]); err != nil {
+			return err
+		}
+	case len(fresh) > 0:
 		if err := tx.CreateInBatches(fresh, 500).Error; err != nil {
 			return translate("insert contacts", err)
 		}
@@ -579,6 +587,32 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 			return translate("record merges", err)
 		}
 	}
+	return nil
+}
+
+// insertContactWithKeys inserts a new contact and its keys in one statement (Postgres)
+// and clears w.newKeys, which are then written.
+func insertContactWithKeys(ctx context.Context, tx *gorm.DB, w *working) error {
+	c := w.c
+	cols := contactColumns(c)
+	cols["tenant_id"], cols["created_at"] = c.TenantID, c.CreatedAt
+	if c.ID != 0 {
+		cols["id"] = c.ID // an undo brings an absorbed contact back under its old id
+	}
+	names := slices.Sorted(maps.Keys(cols))
+	args := make([]any, 0, len(names)+2)
+	for _, n := range names {
+		args = append(args, cols[n])
+	}
+	args = append(args, c.TenantID, pgTextArray(w.newKeys))
+	q := "WITH c AS (INSERT INTO contacts (" + strings.Join(names, ", ") + ") VALUES (" +
+		strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ") RETURNING id), " +
+		"k AS (INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT ?, x, c.id FROM c, unnest(?::text[]) AS x " +
+		"ON CONFLICT DO NOTHING) SELECT id FROM c"
+	if err := tx.WithContext(ctx).Raw(q, args...).Scan(&c.ID).Error; err != nil {
+		return translate("insert contact", err)
+	}
+	w.newKeys = nil
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -216,6 +217,26 @@ func report(out, errw io.Writer, o *options, probes []*probe, wall time.Duration
 	for _, g := range groups {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t\n", g.name, len(g.times), ms(pct(g.times, .5)), ms(pct(g.times, .9)),
 			ms(pct(g.times, .99)), ms(pct(g.times, 1)), ipct(g.cands, .5), ipct(g.cands, .99), ipct(g.cands, 1))
+	}
+	tw.Flush()
+	fmt.Fprintln(out, "\nby candidate-set size (contacts the lookup returns):")
+	tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "candidates\tn\tp50 ms\tp90 ms\tp99 ms\t")
+	for _, b := range []struct{ lo, hi int }{{0, 0}, {1, 10}, {11, 30}, {31, 60}, {61, 100}, {101, 200}, {201, 1 << 30}} {
+		var ts []time.Duration
+		for _, pr := range probes {
+			if pr.err == nil && pr.cands >= b.lo && pr.cands <= b.hi {
+				ts = append(ts, pr.took)
+			}
+		}
+		if len(ts) == 0 {
+			continue
+		}
+		hi := strconv.Itoa(b.hi)
+		if b.hi == 1<<30 {
+			hi = "…"
+		}
+		fmt.Fprintf(tw, "%d–%s\t%d\t%s\t%s\t%s\t\n", b.lo, hi, len(ts), ms(pct(ts, .5)), ms(pct(ts, .9)), ms(pct(ts, .99)))
 	}
 	tw.Flush()
 	dups := dupMerged + dupWrong + dupCreated
