@@ -147,39 +147,49 @@ func requiredCustom(defs map[string]*models.CustomField) []string {
 	return out
 }
 
+// createOne validates one submitted contact and runs it through the write path: the
+// part both create endpoints share. An item error comes back as the error.
+func (a *API) createOne(c echo.Context, req *createContactRequest, rule identityRule) (models.IngestResult, *parsedOptions, error) {
+	opts, err := req.createOptions.parse()
+	if err != nil {
+		return models.IngestResult{}, nil, err
+	}
+	ctx, tenant := c.Request().Context(), tenantID(c)
+	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
+	if err != nil {
+		return models.IngestResult{}, nil, err
+	}
+	sub, err := decodeContact(req.Contact, defs, "contact.", rule)
+	if err != nil {
+		return models.IngestResult{}, nil, err
+	}
+	opts.ingest.RequiredCustom = requiredCustom(defs)
+	results, err := a.ingest(ctx, tenant, []*models.Submission{sub}, opts)
+	if err != nil {
+		return models.IngestResult{}, nil, err
+	}
+	if results[0].Err != nil {
+		return models.IngestResult{}, nil, prefixFields(results[0].Err, "contact.") // e.g. contact.terms, like decodeContact's
+	}
+	return results[0], opts, nil
+}
+
 // createContact handles POST /public/api/V1/contact.
 func (a *API) createContact(c echo.Context) error {
 	var req createContactRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	opts, err := req.createOptions.parse()
-	if err != nil {
-		return err
-	}
 	if err := req.Qntn.validate(); err != nil {
 		return err
 	}
-	ctx, tenant := c.Request().Context(), tenantID(c)
-	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
+	r, opts, err := a.createOne(c, &req, quentnIdentity)
 	if err != nil {
 		return err
 	}
-	sub, err := decodeContact(req.Contact, defs, "contact.", quentnIdentity)
-	if err != nil {
-		return err
-	}
-	opts.ingest.RequiredCustom = requiredCustom(defs)
-	results, err := a.ingest(ctx, tenant, []*models.Submission{sub}, opts)
-	if err != nil {
-		return err
-	}
-	if results[0].Err != nil {
-		return prefixFields(results[0].Err, "contact.") // e.g. contact.terms, like decodeContact's
-	}
-	out := map[string]any{"id": results[0].ID}
+	out := map[string]any{"id": r.ID}
 	if len(opts.returnFields) > 0 || req.Qntn != nil {
-		contact, err := a.Contacts.GetContact(ctx, tenant, results[0].ID)
+		contact, err := a.Contacts.GetContact(c.Request().Context(), tenantID(c), r.ID)
 		if err != nil {
 			return err
 		}

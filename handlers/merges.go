@@ -34,6 +34,8 @@ type nativeCreateResponse struct {
 	MergeID     string              `json:"merge_id,omitempty"`
 	Score       *float64            `json:"score,omitempty"`
 	Explanation *models.Explanation `json:"explanation,omitempty"`
+	// Contact holds the requested return_fields.
+	Contact map[string]any `json:"contact,omitempty"`
 }
 
 // createContactNative handles POST /api/v1/contacts: the Quentn create body and options,
@@ -47,31 +49,20 @@ func (a *API) createContactNative(c echo.Context) error {
 	if req.Qntn != nil {
 		return invalid("qntn", "is only accepted by the Quentn endpoint /public/api/V1/contact")
 	}
-	opts, err := req.createOptions.parse()
+	r, opts, err := a.createOne(c, &req, nativeIdentity)
 	if err != nil {
 		return err
-	}
-	ctx, tenant := c.Request().Context(), tenantID(c)
-	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
-	if err != nil {
-		return err
-	}
-	sub, err := decodeContact(req.Contact, defs, "contact.", nativeIdentity)
-	if err != nil {
-		return err
-	}
-	opts.ingest.RequiredCustom = requiredCustom(defs)
-	results, err := a.ingest(ctx, tenant, []*models.Submission{sub}, opts)
-	if err != nil {
-		return err
-	}
-	r := results[0]
-	if r.Err != nil {
-		return r.Err
 	}
 	out := nativeCreateResponse{ID: r.ID, Created: r.Created, MergeID: r.MergeID, Explanation: r.Explanation}
 	if r.Explanation != nil {
 		out.Score = &r.Explanation.Score
+	}
+	if len(opts.returnFields) > 0 {
+		contact, err := a.Contacts.GetContact(c.Request().Context(), tenantID(c), r.ID)
+		if err != nil {
+			return err
+		}
+		out.Contact = renderFields(contact, opts.returnFields)
 	}
 	status := http.StatusOK
 	if r.Created {

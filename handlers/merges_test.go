@@ -188,3 +188,23 @@ func TestDuplicatesEndpoint(t *testing.T) {
 		t.Fatalf("contacts with the mail: %d", len(found))
 	}
 }
+
+func TestNativeCreateReturnFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var out struct {
+		ID      int64          `json:"id"`
+		Created bool           `json:"created"`
+		Contact map[string]any `json:"contact"`
+	}
+	b.call(t, http.MethodPost, "/api/v1/contacts", map[string]any{"contact": map[string]any{"phone": "+49 30 9990001", "first_name": "Ida"},
+		"return_fields": []string{"first_name", "phone", "mail_status"}}, http.StatusCreated, &out)
+	if !out.Created || out.Contact["first_name"] != "Ida" || out.Contact["phone"] != "+49 30 9990001" || out.Contact["mail_status"] != float64(0) {
+		t.Fatalf("native create = %+v", out)
+	}
+	var e apiError
+	b.call(t, http.MethodPost, "/api/v1/contacts", map[string]any{"contact": map[string]any{"mail": "x@example.com", "terms": []int{987654}}}, http.StatusUnprocessableEntity, &e)
+	if len(e.Errors) != 1 || e.Errors[0].Field != "contact.terms" {
+		t.Fatalf("unknown term error = %+v, want field contact.terms", e)
+	}
+}

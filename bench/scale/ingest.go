@@ -55,16 +55,22 @@ func ingest(ctx context.Context, o *options, eng *dedupe.Engine, w *world, db *p
 	if err != nil {
 		return err
 	}
+	// A contact keeps the keys of everything merged into it, so its stored keys
+	// contain, rather than equal, the keys of the loaded record.
 	stale := 0
 	for i, j := range sample {
-		if !slices.Equal(stored[sampleIDs[i]], storeKeys(eng, people[j])) {
-			stale++
+		have := stored[sampleIDs[i]]
+		for _, k := range storeKeys(eng, people[j]) {
+			if _, found := slices.BinarySearch(have, k); !found {
+				stale++
+				break
+			}
 		}
 	}
 	if stale > 0 {
 		fmt.Fprintf(out, "WARNING: %d of %d sampled contacts have stored keys that differ from this engine's (dedupe/ changed since -load?): lookups use the new keys, so results are not representative\n", stale, len(sample))
 	} else {
-		fmt.Fprintf(out, "stored keys of %d sampled contacts equal this engine's keys\n", len(sample))
+		fmt.Fprintf(out, "stored keys of %d sampled contacts include this engine's keys for them\n", len(sample))
 	}
 
 	warmup := o.warmup
