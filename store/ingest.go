@@ -393,8 +393,7 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 	var rows []row
 	for chunk := range slices.Chunk(keys, 1000) {
 		var part []row
-		err := tx.WithContext(ctx).Table("contact_keys").Select("key, contact_id").
-			Where("tenant_id = ? AND key IN ?", tenantID, chunk).Scan(&part).Error
+		err := s.keyLookup(tx.WithContext(ctx), tenantID, chunk).Scan(&part).Error
 		if err != nil {
 			return nil, translate("find candidates", err)
 		}

@@ -98,3 +98,17 @@ func pgTextArray(ss []string) string {
 	sb.WriteByte('}')
 	return sb.String()
 }
+
+// keyLookup selects the (key, contact_id) rows of contact_keys whose key is one of keys.
+// On Postgres it probes the primary key once per key (LATERAL, kept from being
+// flattened by OFFSET 0) whatever the statistics say: with a list of 1,000 keys and no
+// statistics yet (a fresh table; autovacuum off or not yet run) the planner assumed the
+// list matched most rows and scanned the tenant's whole contact_keys for every batch, so
+// bulk create slowed to a crawl as the table grew.
+func (s *Store) keyLookup(tx *gorm.DB, tenantID int64, keys []string) *gorm.DB {
+	if s.dialect != Postgres {
+		return tx.Table("contact_keys").Select("key, contact_id").Where("tenant_id = ? AND key IN ?", tenantID, keys)
+	}
+	return tx.Raw("SELECT ck.key, ck.contact_id FROM unnest(?::text[]) AS u(k) CROSS JOIN LATERAL "+
+		"(SELECT key, contact_id FROM contact_keys WHERE tenant_id = ? AND key = u.k OFFSET 0) AS ck", pgTextArray(keys), tenantID)
+}
