@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// lockKeys serialises writers that share a blocking key: on Postgres with transaction
+// advisory locks taken in ascending order (so batches cannot deadlock each other); on
+// SQLite the write transaction already holds the database's one write lock.
+//
+// Every writer first takes the tenant's ingest lock: shared when it locks at most
+// maxKeyLocks keys, exclusive (and then no key locks) when it would need more. Advisory
+// locks live in Postgres's shared lock table, sized max_locks_per_transaction ×
+// max_connections (6,400 by default) for the whole cluster; a bulk create of 1,000
+// contacts has ~10,000 keys, and four such calls at once ran it out ("out of shared
+// memory", failing every session of the server). Big batches of one tenant therefore
+// run one at a time, and single creates wait for the batch in progress.
+func (s *Store) lockKeys(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string) error {
+	if s.dialect != Postgres || len(keys) == 0 {
+		return nil
+	}
+	ids := make([]int64, 0, len(keys))
+	for _, k := range keys {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%d\x00%s", tenantID, k)
+		ids = append(ids, int64(h.Sum64()))
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	// The two-int4 form is a lock space apart from the bigint key locks.
+	if len(ids) > maxKeyLocks {
+		err := tx.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?, ?)", ingestLockClass, int32(tenantID)).Error
+		return translate("lock tenant for a batch", err)
+	}
+	var n int64
+	// One round trip: the uncorrelated subquery is an InitPlan behind a one-time filter,
+	// so the shared tenant lock is taken before any key lock; unnest keeps the array's
+	// order, so the key locks are taken ascending.
+	err := tx.WithContext(ctx).Raw("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(?::bigint[]) AS k "+
+		"WHERE (SELECT pg_advisory_xact_lock_shared(?, ?)) IS NOT NULL", pgArray(ids), ingestLockClass, int32(tenantID)).Scan(&n).Error
+	if err == nil && n != int64(len(ids)) {
+		err = fmt.Errorf("took %d of %d key locks", n, len(ids))
+	}
+	return translate("lock blocking keys", err)
+}
+
+// maxKeyLocks is the most key locks one transaction takes; see lockKeys.
+const maxKeyLocks = 256
+
+// ingestLockClass names contacthub's tenant ingest locks among advisory locks ("CH").
+const ingestLockClass int32 = 0x4348
+
+func pgArray(ids []int64) string {
+	var sb strings.Builder
+	sb.WriteByte('{')
+	for i, id := range ids {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprint(&sb, id)
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
+
+// candidatePool holds the contacts a batch may merge into, by key.
+type candidatePool struct {
+	byKey map[string][]*working
+}
+
+func (p *candidatePool) candidates(keys []string) []*working {
+	var out []*working
+	seen := map[*working]bool{}
+	for _, k := range keys {
+		for _, w := range p.byKey[k] {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	// Oldest first: existing contacts by id, then those created in this batch.
+	slices.SortStableFunc(out, func(a, b *working) int {
+		switch {
+		case a.isNew != b.isNew:
+			if a.isNew {
+				return 1
+			}
+			return -1
+		case a.isNew:
+			return 0
+		}
+		return int(a.c.ID - b.c.ID)
+	})
+	return out
+}
+
+func (p *candidatePool) add(w *working, keys []string) {
+	for _, k := range keys {
+		if !slices.Contains(p.byKey[k], w) {
+			p.byKey[k] = append(p.byKey[k], w)
+		}
+	}
+}
+
+func lookupUnion(lookup [][]string) []string {
+	var all []string
+	for _, l := range lookup {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+// loadCandidates fetches the contacts indexed under any of keys, with their terms and,
+// withHistory, their earlier versions.
+func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string, withHistory bool) (*candidatePool, error) {
+	pool := &candidatePool{byKey: map[string][]*working{}}
+	if len(keys) == 0 {
+		return pool, nil
+	}
+	type row struct {
+		Key       string
+		ContactID int64
+	}
+	var rows []row
+	for chunk := range slices.Chunk(keys, 1000) {
+		var part []row
+		err := s.keyLookup(tx.WithContext(ctx), tenantID, chunk).Scan(&part).Error
+		if err != nil {
+			return nil, translate("find candidates", err)
+		}
+		rows = append(rows, part...)
+	}
+	if len(rows) == 0 {
+		return pool, nil
+	}
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.ContactID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	var contacts []*models.Contact
+	for chunk := range slices.Chunk(ids, 1000) {
+		var part []*models.Contact
+		if err := tx.WithContext(ctx).Where("tenant_id = ? AND id IN ?", tenantID, chunk).Find(&part).Error; err != nil {
+			return nil, translate("load candidates", err)
+		}
+		contacts = append(contacts, part...)
+	}
+	if err := loadTerms(ctx, tx, tenantID, contacts); err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*working, len(contacts))
+	for _, c := range contacts {
+		byID[c.ID] = &working{c: c, version: c.Version, keys: map[string]bool{}}
+	}
+	if withHistory {
+		if err := loadHistory(ctx, tx, tenantID, ids, byID); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range rows {
+		if w := byID[r.ContactID]; w != nil {
+			w.keys[r.Key] = true
+			pool.byKey[r.Key] = append(pool.byKey[r.Key], w)
+		}
+	}
+	return pool, nil
+}
+
+// maxHistory is how many earlier versions of a contact the auto check compares with.
+const maxHistory = 5
+
+// remember keeps an earlier version of the contact for matching, newest first: a merge
+// overwrites values (update_add), and the next submission may carry the old ones again.
+func (w *working) remember(before *models.Contact) {
+	r := recordOf(before)
+	if r == recordOf(w.c) || slices.Contains(w.history, r) {
+		return
+	}
+	w.history = slices.Insert(w.history, 0, r)
+	if len(w.history) > maxHistory {
+		w.history = w.history[:maxHistory]
+	}
+}
+
+// loadHistory fills the candidates' earlier versions from the before-images of their
+// ingest merges that are not undone, newest first, at most maxHistory each.
+func loadHistory(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, byID map[int64]*working) error {
+	for chunk := range slices.Chunk(ids, 1000) {
+		var rows []struct {
+			ContactID     int64
+			BeforeContact string
+		}
+		err := tx.WithContext(ctx).Raw(`SELECT contact_id, before_contact FROM (
+				SELECT contact_id, before_contact, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY id DESC) AS rn
+				FROM merges WHERE tenant_id = ? AND contact_id IN ? AND kind = ? AND undone_at IS NULL) h
+			WHERE rn <= ? ORDER BY contact_id, rn DESC`, tenantID, chunk, models.MergeKindIngest, maxHistory).Scan(&rows).Error
+		if err != nil {
+			return translate("load candidate history", err)
+		}
+		for _, r := range rows { // oldest first, so remember leaves the newest in front
+			var before models.Contact
+			if err := json.Unmarshal([]byte(r.BeforeContact), &before); err != nil {
+				return fmt.Errorf("store: decode merge before-image of contact %d: %w", r.ContactID, err)
+			}
+			if w := byID[r.ContactID]; w != nil {
+				w.remember(&before)
+			}
+		}
+	}
+	return nil
+}
