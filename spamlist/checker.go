@@ -94,6 +94,17 @@ func (c *Checker) set(ctx context.Context, id int64) (*Set, error) {
 	if l.set != nil && now.Sub(l.checked) < c.refresh {
 		return l.set, nil
 	}
+	// A big list (the global one) is checked and reloaded in the background: no lookup
+	// waits for the version query or for a million-range reload.
+	if l.set != nil && l.set.Len() >= syncReloadLimit {
+		if !l.loading {
+			l.loading, l.checked = true, now
+			go c.refreshBig(id, l)
+		}
+		return l.set, nil
+	}
+	// Small lists (a tenant's own) are checked at once, so a change made through the
+	// API applies to the next request.
 	version, err := c.src.SpamListVersion(ctx, id)
 	if err != nil {
 		if l.set != nil {
@@ -105,36 +116,41 @@ func (c *Checker) set(ctx context.Context, id int64) (*Set, error) {
 	if l.set != nil && version == l.version {
 		return l.set, nil
 	}
-	// Small lists (a tenant's own) reload at once, so a change made through the API
-	// applies to the next request; big ones (the global list) reload in the background.
-	if l.set == nil || l.set.Len() < syncReloadLimit {
-		set, err := c.load(ctx, id)
-		if err != nil {
-			if l.set != nil {
-				return l.set, nil
-			}
-			return nil, err
+	set, err := c.load(ctx, id)
+	if err != nil {
+		if l.set != nil {
+			return l.set, nil
 		}
+		return nil, err
+	}
+	l.set, l.version = set, version
+	return set, nil
+}
+
+// refreshBig re-reads a big list's version and reloads it when it changed.
+func (c *Checker) refreshBig(id int64, l *cachedList) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	version, err := c.src.SpamListVersion(ctx, id)
+	var set *Set
+	if err == nil && version != l.currentVersion() {
+		set, err = c.load(ctx, id)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.loading = false
+	switch {
+	case err != nil:
+		l.checked = time.Time{} // try again on the next check
+	case set != nil:
 		l.set, l.version = set, version
-		return set, nil
 	}
-	if !l.loading {
-		l.loading = true
-		go func() {
-			lctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			set, err := c.load(lctx, id)
-			l.mu.Lock()
-			defer l.mu.Unlock()
-			l.loading = false
-			if err == nil {
-				l.set, l.version = set, version
-			} else {
-				l.checked = time.Time{} // try again on the next check
-			}
-		}()
-	}
-	return l.set, nil
+}
+
+func (l *cachedList) currentVersion() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.version
 }
 
 func (c *Checker) load(ctx context.Context, id int64) (*Set, error) {

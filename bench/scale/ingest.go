@@ -144,9 +144,13 @@ func candidateSizes(ctx context.Context, eng *dedupe.Engine, db *pgx.Conn, tenan
 		if pr.res.Created {
 			self = pr.res.ID
 		}
+		// One index probe per key whatever the statistics say (see store.keyLookup):
+		// "key = ANY($2)" scans the whole tenant when the planner believes it is small.
 		err := db.QueryRow(ctx, `SELECT count(DISTINCT contact_id), coalesce(max(n), 0) FROM (
-			SELECT key, contact_id, count(*) OVER (PARTITION BY key) AS n FROM contact_keys
-			WHERE tenant_id = $1 AND key = ANY($2) AND contact_id <> $3) s`, tenant, keys, self).Scan(&pr.cands, &pr.maxBlock)
+			SELECT ck.key, ck.contact_id, count(*) OVER (PARTITION BY ck.key) AS n
+			FROM unnest($2::text[]) AS u(k) CROSS JOIN LATERAL
+				(SELECT key, contact_id FROM contact_keys WHERE tenant_id = $1 AND key = u.k OFFSET 0) AS ck
+			WHERE ck.contact_id <> $3) s`, tenant, keys, self).Scan(&pr.cands, &pr.maxBlock)
 		if err != nil {
 			return fmt.Errorf("count candidates: %w", err)
 		}
@@ -264,9 +268,10 @@ func report(out, errw io.Writer, o *options, probes []*probe, wall time.Duration
 	}
 }
 
-// explain shows the plan of the server's candidate lookup (store.loadCandidates: the
-// same statement GORM sends, IN with one parameter per key) for the median probe and
-// the one with the most candidates.
+// explain shows the plans of the candidate lookup for the median probe and the one with
+// the most candidates, in both forms the store has used: the IN list GORM sends (and
+// still sends on SQLite), and the per-key LATERAL probe store.keyLookup sends on
+// Postgres; then the candidate contacts fetch (store.loadCandidates).
 func explain(ctx context.Context, eng *dedupe.Engine, db *pgx.Conn, tenant int64, probes []*probe, out io.Writer) error {
 	var ok []*probe
 	for _, pr := range probes {
@@ -286,24 +291,69 @@ func explain(ctx context.Context, eng *dedupe.Engine, db *pgx.Conn, tenant int64
 			args = append(args, k)
 			ph[i] = fmt.Sprintf("$%d", i+2)
 		}
-		q := "SELECT key, contact_id FROM contact_keys WHERE tenant_id = $1 AND key IN (" + strings.Join(ph, ",") + ")"
-		fmt.Fprintf(out, "\nEXPLAIN (ANALYZE, BUFFERS) %s  -- %d keys, %d candidates\n", q, len(keys), pr.cands)
-		rows, err := db.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, args...)
+		var ids []int64
+		rows, err := db.Query(ctx, "SELECT DISTINCT ck.contact_id FROM unnest($2::text[]) AS u(k) CROSS JOIN LATERAL "+
+			"(SELECT contact_id FROM contact_keys WHERE tenant_id = $1 AND key = u.k OFFSET 0) AS ck", tenant, keys)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
 				return err
 			}
-			fmt.Fprintln(out, "  "+line)
+			ids = append(ids, id)
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		idArgs := []any{tenant}
+		idPh := make([]string, len(ids))
+		for i, id := range ids {
+			idArgs = append(idArgs, id)
+			idPh[i] = fmt.Sprintf("$%d", i+2)
+		}
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"SELECT key, contact_id FROM contact_keys WHERE tenant_id = $1 AND key IN (" + strings.Join(ph, ",") + ")", args},
+			{"SELECT ck.key, ck.contact_id FROM unnest($1::text[]) AS u(k) CROSS JOIN LATERAL " +
+				"(SELECT key, contact_id FROM contact_keys WHERE tenant_id = $2 AND key = u.k OFFSET 0) AS ck", []any{keys, tenant}},
+			{"SELECT * FROM contacts WHERE tenant_id = $1 AND id IN (" + strings.Join(idPh, ",") + ")", idArgs},
+		} {
+			if len(q.args) == 1 {
+				continue // no candidates to fetch
+			}
+			fmt.Fprintf(out, "\nEXPLAIN (ANALYZE, BUFFERS) %s  -- %d keys, %d candidates\n", shorten(q.sql), len(keys), pr.cands)
+			rows, err := db.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, q.args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var line string
+				if err := rows.Scan(&line); err != nil {
+					return err
+				}
+				fmt.Fprintln(out, "  "+line)
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// shorten cuts long parameter lists out of a statement for printing.
+func shorten(q string) string {
+	if i := strings.Index(q, "IN ($2,"); i >= 0 {
+		if j := strings.IndexByte(q[i:], ')'); j >= 0 {
+			n := strings.Count(q[i:i+j], "$")
+			return q[:i] + fmt.Sprintf("IN ($2, … $%d)", n+1) + q[i+j+1:]
+		}
+	}
+	return q
 }
 
 // showFalseMerges prints new people that were merged into an existing contact, with
