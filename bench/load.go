@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/contacthub/contacthub/bench/benchkit"
 )
 
 // Scenarios.
@@ -22,9 +23,7 @@ const (
 
 // client sends the API requests of the scenarios.
 type client struct {
-	http *http.Client
-	base string
-	key  string
+	benchkit.Client
 	// run makes mails unique across runs and invocations.
 	run string
 	seq atomic.Int64
@@ -32,47 +31,13 @@ type client struct {
 
 func newClient(base, key string, clients int) *client {
 	return &client{
-		http: &http.Client{Transport: newTransport(clients), Timeout: 10 * time.Second},
-		base: base, key: key,
-		run: strconv.FormatInt(time.Now().UnixNano(), 36),
+		Client: benchkit.Client{Base: base, Key: key, HTTP: &http.Client{Transport: newTransport(clients), Timeout: 10 * time.Second}},
+		run:    strconv.FormatInt(time.Now().UnixNano(), 36),
 	}
-}
-
-// do sends one request and reads the whole answer so the connection is reused. It
-// returns an error for transport failures and for statuses other than 200.
-func (c *client) do(ctx context.Context, method, path string, body []byte, out any) error {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
-	}
-	return nil
 }
 
 func (c *client) checkCredentials(ctx context.Context) error {
-	if err := c.do(ctx, http.MethodGet, "/public/api/V1/check-credentials", nil, nil); err != nil {
+	if err := c.Do(ctx, http.MethodGet, "/public/api/V1/check-credentials", nil, nil); err != nil {
 		return fmt.Errorf("check credentials: %w", err)
 	}
 	return nil
@@ -90,7 +55,7 @@ func (c *client) createContact(ctx context.Context, check string) (int64, error)
 		"duplicate_check_method": check,
 	})
 	var out struct{ ID int64 }
-	if err := c.do(ctx, http.MethodPost, "/public/api/V1/contact", body, &out); err != nil {
+	if err := c.Do(ctx, http.MethodPost, "/public/api/V1/contact", body, &out); err != nil {
 		return 0, err
 	}
 	return out.ID, nil
@@ -127,7 +92,7 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 		}
 		op = func(ctx context.Context, worker, i int) error {
 			id := ids[(worker*7919+i)%len(ids)]
-			return c.do(ctx, http.MethodGet, "/public/api/V1/contact/"+strconv.FormatInt(id, 10), nil, nil)
+			return c.Do(ctx, http.MethodGet, "/public/api/V1/contact/"+strconv.FormatInt(id, 10), nil, nil)
 		}
 	}
 	if o.warmup > 0 {

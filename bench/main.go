@@ -19,12 +19,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/contacthub/contacthub/bench/benchkit"
 )
 
 // Limits that keep a run bounded.
@@ -112,7 +113,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.key == "" {
 		return nil, errors.New("-key is required")
 	}
-	if err := checkLoopback(o.base); err != nil {
+	if err := benchkit.CheckServer(o.base); err != nil {
 		return nil, err
 	}
 	o.base = strings.TrimRight(o.base, "/")
@@ -149,22 +150,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-check %q: want email, auto or none", o.check)
 	}
 	return &o, nil
-}
-
-// checkLoopback refuses targets that are not this machine.
-func checkLoopback(base string) error {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT", base)
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("-url %q: only loopback targets (127.0.0.1, ::1, localhost) are allowed", base)
 }
 
 func maxInts(l []int) int {

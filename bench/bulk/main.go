@@ -23,7 +23,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -34,6 +33,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/contacthub/contacthub/bench/benchkit"
 )
 
 // Bounds that keep a run small enough for a shared machine.
@@ -88,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Proxy: nil, MaxIdleConnsPerHost: maxClients, DisableCompression: true,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 	}}
-	if err := call(ctx, hc, o, http.MethodGet, "/public/api/V1/check-credentials", nil, nil); err != nil {
+	if err := (&benchkit.Client{Base: o.base, Key: o.key, HTTP: hc}).Do(ctx, http.MethodGet, "/public/api/V1/check-credentials", nil, nil); err != nil {
 		return fmt.Errorf("check credentials: %w", err)
 	}
 	var results []*result
@@ -148,11 +149,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case o.copyRuns < 1 || o.copyRuns > 10:
 		return nil, fmt.Errorf("-copy-runs %d: want 1..10", o.copyRuns)
 	}
-	if err := checkLoopback(o.base); err != nil {
+	if err := benchkit.CheckServer(o.base); err != nil {
 		return nil, err
 	}
 	if o.db != "" {
-		if err := checkLoopback(o.db); err != nil {
+		if err := benchkit.CheckLoopback(o.db); err != nil {
 			return nil, err
 		}
 	}
@@ -170,19 +171,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-check %q: want email, auto or none", o.check)
 	}
 	return &o, nil
-}
-
-// checkLoopback refuses targets that are not this machine.
-func checkLoopback(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return fmt.Errorf("%q: want a URL such as http://127.0.0.1:PORT", raw)
-	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-		return nil
-	}
-	return fmt.Errorf("%q: only loopback targets (127.0.0.1, ::1, localhost) are allowed", raw)
 }
 
 // contact is one generated row: the fields a CRM sync or a web form typically sends.
@@ -273,7 +261,7 @@ func measureBulk(ctx context.Context, hc *http.Client, o *options, clients int, 
 					Error   bool   `json:"error"`
 					Message string `json:"message"`
 				}
-				err := call(ctx, hc, o, http.MethodPost, "/public/api/V1/contacts", body, &answer)
+				err := (&benchkit.Client{Base: o.base, Key: o.key, HTTP: hc}).Do(ctx, http.MethodPost, "/public/api/V1/contacts", body, &answer)
 				d := time.Since(t0)
 				mu.Lock()
 				latencies = append(latencies, d)
@@ -347,36 +335,6 @@ func psql(ctx context.Context, db, command string) error {
 	out, err := exec.CommandContext(ctx, "psql", db, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", command).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("psql %q: %v: %s", command, err, bytes.TrimSpace(out))
-	}
-	return nil
-}
-
-// call sends one request and decodes a 200 answer into out.
-func call(ctx context.Context, hc *http.Client, o *options, method, path string, body []byte, out any) error {
-	var r io.Reader
-	if body != nil {
-		r = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, o.base+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+o.key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
-	}
-	if out != nil {
-		return json.Unmarshal(data, out)
 	}
 	return nil
 }

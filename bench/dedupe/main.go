@@ -30,9 +30,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -41,6 +39,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/contacthub/contacthub/bench/benchkit"
 )
 
 func main() {
@@ -86,7 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.key == "" {
 		return nil, errors.New("-key is required")
 	}
-	if err := checkLoopback(o.base); err != nil {
+	if err := benchkit.CheckServer(o.base); err != nil {
 		return nil, err
 	}
 	o.base = strings.TrimRight(o.base, "/")
@@ -106,22 +106,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	return &o, nil
 }
 
-// checkLoopback refuses targets that are not this machine.
-func checkLoopback(base string) error {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT", base)
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("-url %q: only loopback targets (127.0.0.1, ::1, localhost) are allowed", base)
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
@@ -138,11 +122,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cl := &client{base: o.base, key: o.key, http: &http.Client{
+	cl := &client{benchkit.Client{Base: o.base, Key: o.key, HTTP: &http.Client{
 		Timeout: 30 * time.Second,
 		// One connection, kept alive: the records go one after another as a client's would.
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 1, MaxConnsPerHost: 1, DisableCompression: true},
-	}}
+	}}}
 	n, err := cl.countContacts(ctx)
 	if err != nil {
 		return err
@@ -322,10 +306,7 @@ func formMail(s string) bool { return htmlMail.MatchString(s) }
 
 var htmlMail = regexp.MustCompile("^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$")
 
-type client struct {
-	base, key string
-	http      *http.Client
-}
+type client struct{ benchkit.Client }
 
 type apiError struct {
 	Status  int
@@ -341,43 +322,19 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s %s", e.Status, e.Message, b)
 }
 
+// do is benchkit's Do with the server's error body decoded, so a 422's field errors
+// can be read.
 func (c *client) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
+	err := c.Do(ctx, method, path, body, out)
+	var se *benchkit.StatusError
+	if !errors.As(err, &se) {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	e := &apiError{Status: se.Status}
+	if json.Unmarshal(se.Body, e) != nil || e.Message == "" {
+		e.Message = strings.TrimSpace(string(se.Body))
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		e := &apiError{Status: resp.StatusCode}
-		if json.Unmarshal(b, e) != nil || e.Message == "" {
-			e.Message = strings.TrimSpace(string(b))
-		}
-		return e
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
+	return e
 }
 
 func (c *client) countContacts(ctx context.Context) (int, error) {

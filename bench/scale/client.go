@@ -1,69 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/contacthub/contacthub/bench/benchkit"
 )
 
-type client struct {
-	base, key string
-	http      *http.Client
-}
+type client struct{ benchkit.Client }
 
 func newClient(base, key string, conns int) *client {
-	return &client{base: base, key: key, http: &http.Client{
+	return &client{benchkit.Client{Base: base, Key: key, HTTP: &http.Client{
 		Timeout: 60 * time.Second,
 		Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns,
 			DisableCompression: true},
-	}}
-}
-
-type httpError struct {
-	status int
-	body   string
-}
-
-func (e *httpError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.status, e.body) }
-
-func (c *client) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		return &httpError{resp.StatusCode, strings.TrimSpace(string(b))}
-	}
-	if out != nil {
-		return json.Unmarshal(b, out)
-	}
-	return nil
+	}}}
 }
 
 // createBatch posts people through the Quentn bulk create with check none and
@@ -80,7 +33,7 @@ func (c *client) createBatch(ctx context.Context, people []person) ([]int64, err
 		Errors  any    `json:"errors"`
 	}
 	body := map[string]any{"contacts": items, "duplicate_check_method": "none"}
-	if err := c.do(ctx, http.MethodPost, "/public/api/V1/contacts", body, &res); err != nil {
+	if err := c.Do(ctx, http.MethodPost, "/public/api/V1/contacts", body, &res); err != nil {
 		return nil, fmt.Errorf("bulk create: %w", err)
 	}
 	if len(res) != len(people) {
@@ -115,6 +68,6 @@ type createResponse struct {
 func (c *client) create(ctx context.Context, p person) (createResponse, error) {
 	var res createResponse
 	body := map[string]any{"contact": p.fields(), "duplicate_check_method": "auto", "duplicate_merge_method": "update_add"}
-	err := c.do(ctx, http.MethodPost, "/api/v1/contacts", body, &res)
+	err := c.Do(ctx, http.MethodPost, "/api/v1/contacts", body, &res)
 	return res, err
 }

@@ -42,6 +42,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/contacthub/contacthub/bench/benchkit"
 	"github.com/contacthub/contacthub/dedupe"
 )
 
@@ -115,7 +116,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	case o.dupShare < 0 || o.dupShare > 1:
 		return nil, fmt.Errorf("-dup-share %g: want 0..1", o.dupShare)
 	}
-	if err := checkLoopbackURL(o.base); err != nil {
+	if err := benchkit.CheckServer(o.base); err != nil {
 		return nil, err
 	}
 	if err := checkLocalDB(o.db); err != nil {
@@ -123,17 +124,6 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	o.base = strings.TrimRight(o.base, "/")
 	return &o, nil
-}
-
-func checkLoopbackURL(base string) error {
-	u, err := url.Parse(base)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("-url %q: want http://127.0.0.1:PORT", base)
-	}
-	if !isLoopback(u.Hostname()) {
-		return fmt.Errorf("-url %q: only loopback targets are allowed", base)
-	}
-	return nil
 }
 
 func checkLocalDB(db string) error {
