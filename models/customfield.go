@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"net/url"
 	"regexp"
 	"slices"
@@ -239,8 +240,8 @@ func (f *CustomField) Coerce(raw json.RawMessage) (any, string) {
 			return nil, "must be a number with a dot as decimal separator"
 		}
 		x, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return nil, "must be a number with a dot as decimal separator"
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, "must be a finite number with a dot as decimal separator"
 		}
 		return x, ""
 	case FieldTypeDate, FieldTypeDatetime:

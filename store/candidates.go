@@ -123,17 +123,28 @@ func lookupUnion(lookup [][]string) []string {
 
 // loadCandidates fetches the contacts indexed under any of keys, with their terms and,
 // withHistory, their earlier versions.
-func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string, withHistory bool) (*candidatePool, error) {
+//
+// indexKeys are further keys whose rows are read too (not to find candidates): so that
+// each candidate knows which of a submission's keys it is already indexed under, and a
+// merge records exactly the keys it adds (an undo removes those and no others).
+func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, keys, indexKeys []string, withHistory bool) (*candidatePool, error) {
 	pool := &candidatePool{byKey: map[string][]*working{}}
 	if len(keys) == 0 {
 		return pool, nil
 	}
+	isLookup := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		isLookup[k] = true
+	}
+	all := append(slices.Clone(keys), indexKeys...)
+	slices.Sort(all)
+	all = slices.Compact(all)
 	type row struct {
 		Key       string
 		ContactID int64
 	}
 	var rows []row
-	for chunk := range slices.Chunk(keys, 1000) {
+	for chunk := range slices.Chunk(all, 1000) {
 		var part []row
 		err := s.keyLookup(tx.WithContext(ctx), tenantID, chunk).Scan(&part).Error
 		if err != nil {
@@ -146,7 +157,9 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 	}
 	ids := make([]int64, 0, len(rows))
 	for _, r := range rows {
-		ids = append(ids, r.ContactID)
+		if isLookup[r.Key] {
+			ids = append(ids, r.ContactID)
+		}
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)

@@ -84,7 +84,7 @@ func (s *Store) UpdateContact(ctx context.Context, tenantID, id int64, sub *mode
 		if err != nil {
 			return err
 		}
-		if err := checkTerms(ctx, tx, tenantID, sub.Terms); err != nil {
+		if err := s.lockTerms(ctx, tx, tenantID, sub.Terms); err != nil {
 			return err
 		}
 		w := &working{c: c, version: c.Version, keys: map[string]bool{}}
@@ -114,41 +114,6 @@ func (s *Store) UpdateContact(ctx context.Context, tenantID, id int64, sub *mode
 		return nil
 	})
 	return out, err
-}
-
-// checkTerms returns EINVALID naming the ids that are not terms of the tenant.
-func checkTerms(ctx context.Context, db *gorm.DB, tenantID int64, ids []int64) error {
-	missing, err := missingTerms(ctx, db, tenantID, ids)
-	if err != nil {
-		return err
-	}
-	if len(missing) > 0 {
-		return &models.Error{Code: models.EINVALID, Message: "invalid fields",
-			Fields: []models.FieldError{{Field: "terms", Error: fmt.Sprintf("unknown term ids %v", missing)}}}
-	}
-	return nil
-}
-
-// missingTerms returns the ids in ids that are not terms of the tenant.
-func missingTerms(ctx context.Context, db *gorm.DB, tenantID int64, ids []int64) ([]int64, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	var found []int64
-	for chunk := range slices.Chunk(ids, 1000) {
-		var part []int64
-		if err := db.WithContext(ctx).Model(&models.Term{}).Where("tenant_id = ? AND id IN ?", tenantID, chunk).Pluck("id", &part).Error; err != nil {
-			return nil, translate("check terms", err)
-		}
-		found = append(found, part...)
-	}
-	var missing []int64
-	for _, id := range ids {
-		if !slices.Contains(found, id) {
-			missing = append(missing, id)
-		}
-	}
-	return missing, nil
 }
 
 // loadTerms fills Terms of the given contacts with one query.

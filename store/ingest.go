@@ -111,11 +111,11 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 		return nil, err
 	}
 	slices.Sort(allTerms)
-	missing, err := missingTerms(ctx, tx, tenantID, slices.Compact(allTerms))
+	missing, err := s.missingTerms(ctx, tx, tenantID, slices.Compact(allTerms))
 	if err != nil {
 		return nil, err
 	}
-	pool, err := s.loadCandidates(ctx, tx, tenantID, lookupUnion(lookup), opts.Check == models.CheckAuto)
+	pool, err := s.loadCandidates(ctx, tx, tenantID, lookupUnion(lookup), allKeys, opts.Check == models.CheckAuto)
 	if err != nil {
 		return nil, err
 	}

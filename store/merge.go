@@ -180,7 +180,7 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 		restored := m.Before.Clone()
 		restored.ID, restored.TenantID, restored.Version, restored.UpdatedAt = cur.ID, tenantID, cur.Version+1, s.now()
 		restored.MailKey = models.NormalizeMail(restored.Mail)
-		if restored.Terms, err = existingTerms(ctx, tx, tenantID, restored.Terms); err != nil {
+		if restored.Terms, err = s.existingTerms(ctx, tx, tenantID, restored.Terms); err != nil {
 			return err
 		}
 		if err := s.restoreContact(ctx, tx, restored, cur.Version); err != nil {
@@ -196,7 +196,7 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 			src := m.BeforeSource.Contact.Clone()
 			src.Version++
 			src.UpdatedAt = s.now()
-			if src.Terms, err = existingTerms(ctx, tx, tenantID, src.Terms); err != nil {
+			if src.Terms, err = s.existingTerms(ctx, tx, tenantID, src.Terms); err != nil {
 				return err
 			}
 			w := &working{c: src, isNew: true, keys: map[string]bool{}}
@@ -239,8 +239,8 @@ func (s *Store) restoreContact(ctx context.Context, tx *gorm.DB, c *models.Conta
 }
 
 // existingTerms drops ids of terms deleted since a snapshot was taken.
-func existingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64) ([]int64, error) {
-	missing, err := missingTerms(ctx, tx, tenantID, ids)
+func (s *Store) existingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64) ([]int64, error) {
+	missing, err := s.missingTerms(ctx, tx, tenantID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -289,6 +289,15 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 	}
 	var out *models.MergeOutcome
 	err := s.retry(ctx, func(tx *gorm.DB) error {
+		if s.dialect == Postgres {
+			// Hold both contacts (in id order) so no write, comment or merge lands on the
+			// source between reading it and deleting it. SQLite has one writer anyway.
+			err := tx.WithContext(ctx).Exec("SELECT id FROM contacts WHERE tenant_id = ? AND id IN (?, ?) ORDER BY id FOR UPDATE",
+				tenantID, req.TargetID, req.SourceID).Error
+			if err != nil {
+				return translate("lock contacts to merge", err)
+			}
+		}
 		target, err := getContact(ctx, tx, tenantID, req.TargetID)
 		if err != nil {
 			return err
@@ -326,8 +335,12 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 				return translate("delete absorbed contact", err)
 			}
 		}
-		if err := tx.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, source.ID).Delete(&models.Contact{}).Error; err != nil {
-			return translate("delete absorbed contact", err)
+		res := tx.WithContext(ctx).Where("tenant_id = ? AND id = ? AND version = ?", tenantID, source.ID, source.Version).Delete(&models.Contact{})
+		if res.Error != nil {
+			return translate("delete absorbed contact", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return errConcurrentChange
 		}
 		srcID := source.ID
 		m := &models.Merge{ID: newMergeID(), TenantID: tenantID, Kind: models.MergeKindManual, Source: "api",
@@ -347,7 +360,7 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 // best first, without writing anything. excludeID leaves one contact out (the probe
 // itself when it is stored).
 func (s *Store) FindDuplicates(ctx context.Context, tenantID int64, probe *models.Contact, excludeID int64, limit int) ([]models.DuplicateCandidate, float64, error) {
-	pool, err := s.loadCandidates(ctx, s.db, tenantID, s.storeKeys(probe), true)
+	pool, err := s.loadCandidates(ctx, s.db, tenantID, s.storeKeys(probe), nil, true)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -181,3 +182,41 @@ func TestAutoMatchesEarlierVersionOfMergedContact(t *testing.T) {
 		t.Fatalf("explanation = %+v, want a match on history version 1", third.Explanation)
 	}
 }
+
+func TestUndoOfEmailMergeKeepsTheContactsOwnKeys(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	person := map[string]any{"mail": "keys@example.com", "phone": "030 5550199", "first_name": "Lee", "family_name": "Park"}
+	first := ingestOne(t, st, tn.ID, models.CheckAuto, person)
+	keysOf := func() []string {
+		rows, err := st.DB().QueryContext(ctx, "SELECT key FROM contact_keys WHERE tenant_id = "+itoa(tn.ID)+" AND contact_id = "+itoa(first.ID)+" ORDER BY key")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, k)
+		}
+		return out
+	}
+	before := keysOf()
+	second := ingestOne(t, st, tn.ID, models.CheckEmail, person)
+	if second.Created || second.MergeID == "" {
+		t.Fatalf("second = %+v, want a merge", second)
+	}
+	if _, err := st.UndoMerge(ctx, tn.ID, second.MergeID); err != nil {
+		t.Fatal(err)
+	}
+	if after := keysOf(); strings.Join(after, " ") != strings.Join(before, " ") {
+		t.Fatalf("keys after undo = %v, want the contact's own %v", after, before)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -132,6 +132,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*models.Princi
 	if p, ok := s.keys.get(h, s.now()); ok {
 		return p, nil
 	}
+	gen := s.keys.generation()
 	var k models.APIKey
 	err := s.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", h).Take(&k).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -141,7 +142,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*models.Princi
 		return nil, translate("authenticate", err)
 	}
 	p := &models.Principal{TenantID: k.TenantID, KeyID: k.ID, RateLimit: k.RateLimit}
-	s.keys.put(h, p, s.now())
+	s.keys.put(h, p, s.now(), gen)
 	return p, nil
 }
 
@@ -150,6 +151,8 @@ type keyCache struct {
 	ttl     time.Duration
 	mu      sync.RWMutex
 	entries map[string]keyEntry
+	// gen grows with every clear, so a key read before a revoke cannot be cached after it.
+	gen uint64
 }
 
 type keyEntry struct {
@@ -168,9 +171,18 @@ func (c *keyCache) get(h string, now time.Time) (*models.Principal, bool) {
 	return e.p, ok && now.Before(e.expires)
 }
 
-func (c *keyCache) put(h string, p *models.Principal, now time.Time) {
+func (c *keyCache) generation() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
+}
+
+func (c *keyCache) put(h string, p *models.Principal, now time.Time, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // cleared (a key revoked) while this one was read
+	}
 	if len(c.entries) > 10000 {
 		clear(c.entries)
 	}
@@ -179,6 +191,7 @@ func (c *keyCache) put(h string, p *models.Principal, now time.Time) {
 
 func (c *keyCache) clear() {
 	c.mu.Lock()
+	c.gen++
 	clear(c.entries)
 	c.mu.Unlock()
 }
@@ -214,7 +227,6 @@ func (s *Store) Bootstrap(ctx context.Context, secret string) (string, error) {
 		if secret == "" {
 			return nil
 		}
-		shown = secret
 		var k int64
 		if err := tx.Model(&models.APIKey{}).Where("hash = ?", hashKey(secret)).Count(&k).Error; err != nil {
 			return translate("find bootstrap key", err)
@@ -222,6 +234,7 @@ func (s *Store) Bootstrap(ctx context.Context, secret string) (string, error) {
 		if k > 0 {
 			return nil
 		}
+		shown = secret // shown only when it was created now, never on a restart
 		return tx.Create(&models.APIKey{TenantID: 1, Name: "bootstrap", Prefix: secret[:min(len(secret), 8)], Hash: hashKey(secret)}).Error
 	})
 	if err != nil {

@@ -253,13 +253,14 @@ func (s *Store) changeContactTerms(ctx context.Context, tenantID, contactID int6
 	})
 }
 
-// lockTerms returns EINVALID naming the ids that are not terms of the tenant. On
-// Postgres it keeps the found terms from being deleted until the transaction ends, so a
-// concurrent DeleteTerm either runs first (and the id is reported unknown) or after
-// (and removes the term from this contact too).
-func (s *Store) lockTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64) error {
+// missingTerms returns the ids in ids that are not terms of the tenant. On Postgres it
+// keeps the found terms from being deleted until the transaction ends, so a concurrent
+// DeleteTerm either runs first (and the id is reported unknown) or after (and removes
+// the term from this contact too) — never in between, which would fail the insert of
+// the contact's term rows.
+func (s *Store) missingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64) ([]int64, error) {
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	var found []int64
 	for chunk := range slices.Chunk(ids, 1000) {
@@ -269,7 +270,7 @@ func (s *Store) lockTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids 
 		}
 		var part []int64
 		if err := q.Pluck("id", &part).Error; err != nil {
-			return translate("check terms", err)
+			return nil, translate("check terms", err)
 		}
 		found = append(found, part...)
 	}
@@ -278,6 +279,15 @@ func (s *Store) lockTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids 
 		if !slices.Contains(found, id) {
 			missing = append(missing, id)
 		}
+	}
+	return missing, nil
+}
+
+// lockTerms is missingTerms as an EINVALID error naming the unknown ids.
+func (s *Store) lockTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64) error {
+	missing, err := s.missingTerms(ctx, tx, tenantID, ids)
+	if err != nil {
+		return err
 	}
 	if len(missing) > 0 {
 		return &models.Error{Code: models.EINVALID, Message: "invalid fields",

@@ -64,6 +64,17 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 			if res.RowsAffected == 0 {
 				return errConcurrentChange
 			}
+		} else if !w.isNew && s.dialect == Postgres {
+			// A merge that changed nothing still attaches keys, comments and a merge
+			// record to the contact: make sure it was not deleted or changed meanwhile
+			// (and hold it until commit). SQLite has one writer, so it cannot be.
+			res := tx.Exec("UPDATE contacts SET version = version WHERE tenant_id = ? AND id = ? AND version = ?", b.tenantID, c.ID, w.version)
+			if res.Error != nil {
+				return translate(fmt.Sprintf("lock contact %d", c.ID), res.Error)
+			}
+			if res.RowsAffected == 0 {
+				return errConcurrentChange
+			}
 		}
 		if w.isNew || w.termsDirty {
 			if !w.isNew {
