@@ -28,14 +28,7 @@ func (s *Store) lockKeys(ctx context.Context, tx *gorm.DB, tenantID int64, keys 
 	if s.dialect != Postgres || len(keys) == 0 {
 		return nil
 	}
-	ids := make([]int64, 0, len(keys))
-	for _, k := range keys {
-		h := fnv.New64a()
-		fmt.Fprintf(h, "%d\x00%s", tenantID, k)
-		ids = append(ids, int64(h.Sum64()))
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	ids := lockIDs(tenantID, keys)
 	// The two-int4 form is a lock space apart from the bigint key locks.
 	if len(ids) > maxKeyLocks {
 		err := tx.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?, ?)", ingestLockClass, int32(tenantID)).Error
@@ -51,6 +44,36 @@ func (s *Store) lockKeys(ctx context.Context, tx *gorm.DB, tenantID int64, keys 
 		err = fmt.Errorf("took %d of %d key locks", n, len(ids))
 	}
 	return translate("lock blocking keys", err)
+}
+
+// lockIDs are the advisory lock ids of a tenant's keys, ascending.
+func lockIDs(tenantID int64, keys []string) []int64 {
+	ids := make([]int64, 0, len(keys))
+	for _, k := range keys {
+		h := fnv.New64a()
+		fmt.Fprintf(h, "%d\x00%s", tenantID, k)
+		ids = append(ids, int64(h.Sum64()))
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// lockAndFind is lockKeys followed by the key rows of find, in one round trip: the
+// function contacthub_lock_and_find (migration 00006) takes the locks and then reads
+// the rows with a fresh snapshot, so it sees what the writers it waited for committed.
+// ok is false when the shape does not fit (SQLite, a big batch, many keys): the caller
+// then locks and looks up separately.
+func (s *Store) lockAndFind(ctx context.Context, tx *gorm.DB, tenantID int64, lockKeys, find []string) (rows []keyRow, ok bool, err error) {
+	ids := lockIDs(tenantID, lockKeys)
+	if s.dialect != Postgres || len(ids) == 0 || len(ids) > maxKeyLocks || len(find) > 1000 {
+		return nil, false, nil
+	}
+	err = tx.WithContext(ctx).Raw("SELECT key, contact_id FROM contacthub_lock_and_find(?, ?, ?, ?::bigint[], ?::text[])",
+		tenantID, ingestLockClass, int32(tenantID), pgArray(ids), pgTextArray(find)).Scan(&rows).Error
+	if err != nil {
+		return nil, false, translate("lock and find candidates", err)
+	}
+	return rows, true, nil
 }
 
 // maxKeyLocks is the most key locks one transaction takes; see lockKeys.
@@ -128,29 +151,40 @@ func lookupUnion(lookup [][]string) []string {
 // each candidate knows which of a submission's keys it is already indexed under, and a
 // merge records exactly the keys it adds (an undo removes those and no others).
 func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, keys, indexKeys []string, withHistory bool) (*candidatePool, error) {
-	pool := &candidatePool{byKey: map[string][]*working{}}
 	if len(keys) == 0 {
-		return pool, nil
+		return &candidatePool{byKey: map[string][]*working{}}, nil
 	}
-	isLookup := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		isLookup[k] = true
-	}
-	all := append(slices.Clone(keys), indexKeys...)
-	slices.Sort(all)
-	all = slices.Compact(all)
-	type row struct {
-		Key       string
-		ContactID int64
-	}
-	var rows []row
-	for chunk := range slices.Chunk(all, 1000) {
-		var part []row
+	var rows []keyRow
+	for chunk := range slices.Chunk(rowKeys(keys, indexKeys), 1000) {
+		var part []keyRow
 		err := s.keyLookup(tx.WithContext(ctx), tenantID, chunk).Scan(&part).Error
 		if err != nil {
 			return nil, translate("find candidates", err)
 		}
 		rows = append(rows, part...)
+	}
+	return s.candidatesFrom(ctx, tx, tenantID, rows, keys, withHistory)
+}
+
+// keyRow is one row of contact_keys.
+type keyRow struct {
+	Key       string
+	ContactID int64
+}
+
+// rowKeys are the keys whose contact_keys rows loadCandidates reads.
+func rowKeys(keys, indexKeys []string) []string {
+	all := append(slices.Clone(keys), indexKeys...)
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
+// candidatesFrom loads the contacts behind the rows found under a lookup key.
+func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, keys []string, withHistory bool) (*candidatePool, error) {
+	pool := &candidatePool{byKey: map[string][]*working{}}
+	isLookup := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		isLookup[k] = true
 	}
 	if len(rows) == 0 {
 		return pool, nil

@@ -107,15 +107,26 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 	}
 	slices.Sort(allKeys)
 	allKeys = slices.Compact(allKeys)
-	if err := s.lockKeys(ctx, tx, tenantID, allKeys); err != nil {
+	lookupAll := lookupUnion(lookup)
+	var find []string
+	if len(lookupAll) > 0 {
+		find = rowKeys(lookupAll, allKeys)
+	}
+	var pool *candidatePool
+	rows, locked, err := s.lockAndFind(ctx, tx, tenantID, allKeys, find)
+	if err != nil {
+		return nil, err
+	}
+	if locked {
+		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookupAll, opts.Check == models.CheckAuto)
+	} else if err = s.lockKeys(ctx, tx, tenantID, allKeys); err == nil {
+		pool, err = s.loadCandidates(ctx, tx, tenantID, lookupAll, allKeys, opts.Check == models.CheckAuto)
+	}
+	if err != nil {
 		return nil, err
 	}
 	slices.Sort(allTerms)
 	missing, err := s.missingTerms(ctx, tx, tenantID, slices.Compact(allTerms))
-	if err != nil {
-		return nil, err
-	}
-	pool, err := s.loadCandidates(ctx, tx, tenantID, lookupUnion(lookup), allKeys, opts.Check == models.CheckAuto)
 	if err != nil {
 		return nil, err
 	}
