@@ -196,15 +196,6 @@ func (b *bundle) getFields(t testing.TB, id int64, fields string) map[string]any
 	return out
 }
 
-// exec runs SQL on the test database, with ? placeholders on both dialects; for data
-// no endpoint of this package writes or shows yet (terms, comments).
-func (b *bundle) exec(t testing.TB, query string, args ...any) {
-	t.Helper()
-	if _, err := b.st.DB().Exec(rebind(query), args...); err != nil {
-		t.Fatalf("exec %q: %v", query, err)
-	}
-}
-
 // queryStrings runs a one-column query.
 func (b *bundle) queryStrings(t testing.TB, query string, args ...any) []string {
 	t.Helper()

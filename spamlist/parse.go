@@ -74,7 +74,7 @@ func Parse(r io.Reader, fn func(Range) error) (ParseStats, error) {
 			switch {
 			case len(entry) == 0:
 				st.Skipped++
-			case csv && !sawContent && bytes.IndexAny(entry, "0123456789") < 0:
+			case csv && !sawContent && !bytes.ContainsAny(entry, "0123456789"):
 				st.Skipped++ // header: "ip","frequency","lastseen"
 			default:
 				var rg Range
@@ -149,7 +149,7 @@ func entryOf(line []byte) (entry, from, to []byte, csv bool) {
 	if len(line) == 0 {
 		return nil, nil, nil, false
 	}
-	if bytes.IndexAny(line, ",\"'") >= 0 {
+	if bytes.ContainsAny(line, ",\"'") {
 		if j := bytes.IndexByte(line, ','); j >= 0 {
 			line = line[:j]
 		}

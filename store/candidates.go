@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -122,7 +123,7 @@ func (p *candidatePool) candidates(keys []string) []*working {
 		case a.isNew:
 			return 0
 		}
-		return int(a.c.ID - b.c.ID)
+		return cmp.Compare(a.c.ID, b.c.ID)
 	})
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -99,10 +100,7 @@ func getCustomField(ctx context.Context, db *gorm.DB, tenantID int64, ref string
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		q = q.Where("id = ?", id)
 	} else {
-		name := ref
-		if len(name) > len(models.CustomFieldPrefix) && name[:len(models.CustomFieldPrefix)] == models.CustomFieldPrefix {
-			name = name[len(models.CustomFieldPrefix):]
-		}
+		name, _ := strings.CutPrefix(ref, models.CustomFieldPrefix)
 		q = q.Where("name = ?", name)
 	}
 	if err := q.Take(&f).Error; err != nil {

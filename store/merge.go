@@ -360,11 +360,12 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 // best first, without writing anything. excludeID leaves one contact out (the probe
 // itself when it is stored).
 func (s *Store) FindDuplicates(ctx context.Context, tenantID int64, probe *models.Contact, excludeID int64, limit int) ([]models.DuplicateCandidate, float64, error) {
-	pool, err := s.loadCandidates(ctx, s.db, tenantID, s.storeKeys(probe), nil, true)
+	keys := s.storeKeys(probe)
+	pool, err := s.loadCandidates(ctx, s.db, tenantID, keys, nil, true)
 	if err != nil {
 		return nil, 0, err
 	}
-	cands := pool.candidates(s.storeKeys(probe))
+	cands := pool.candidates(keys)
 	dc := make([]dedupe.Candidate, 0, len(cands))
 	byID := map[int64]*models.Contact{}
 	for _, w := range cands {
