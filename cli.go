@@ -14,6 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/contacthub/contacthub/handlers"
@@ -126,12 +127,20 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			return checks
 		},
 	}
+	registerStoreMetrics(api.Metrics.Registry(), st)
 	e := handlers.New(api)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	if cfg.DebugAddr != "" {
+		stopDebug, err := serveDebug(cfg.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
 	printWelcome(stdout, ln.Addr().String(), key)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -351,4 +360,21 @@ func spamlistCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
 	load.Flags().StringVar(&source, "source", "", "a label for the entries (default: the file name)")
 	cmd.AddCommand(load)
 	return cmd
+}
+
+// registerStoreMetrics exports how contact writes were made: the one-statement
+// shortcut for new contacts or a full transaction (see store.Store.Ingest).
+func registerStoreMetrics(reg *prometheus.Registry, st *store.Store) {
+	for _, path := range []string{"shortcut", "transaction"} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "contacthub_ingest_calls_total", Help: "Write-path calls by how they were written: shortcut (one statement, new contact) or transaction.",
+			ConstLabels: prometheus.Labels{"path": path},
+		}, func() float64 {
+			shortcut, transaction := st.IngestCounts()
+			if path == "shortcut" {
+				return float64(shortcut)
+			}
+			return float64(transaction)
+		}))
+	}
 }

@@ -32,6 +32,10 @@ type Config struct {
 	RedisFailure string
 	// RedisPrefix starts every Redis key, so deployments can share one Redis.
 	RedisPrefix string
+	// DebugAddr, when set, serves Go's runtime profiles (net/http/pprof) on a
+	// second listener. Off by default: profiles reveal internals, so bind it
+	// to localhost or a private network only.
+	DebugAddr string
 }
 
 // configFromEnv reads CONTACTHUB_* variables into a Config with defaults.
@@ -53,6 +57,7 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 		RateLimit:       env("RATE_LIMIT", "100/m"),
 		RedisFailure:    env("REDIS_FAILURE", "local"),
 		RedisPrefix:     env("REDIS_PREFIX", "contacthub:"),
+		DebugAddr:       env("DEBUG_ADDR", ""),
 	}
 	var err error
 	if cfg.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", "10485760"), 10, 64); err != nil {
@@ -71,6 +76,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis://… for limits shared by replicas; empty = in-process (CONTACTHUB_REDIS_URL)")
 	fs.StringVar(&c.RateLimit, "rate-limit", c.RateLimit, "default request quota per API key, e.g. 100/m (CONTACTHUB_RATE_LIMIT)")
 	fs.StringVar(&c.RedisFailure, "redis-failure", c.RedisFailure, "limits while Redis is down: local, open or closed (CONTACTHUB_REDIS_FAILURE)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve /debug/pprof/ on this address; empty = off (CONTACTHUB_DEBUG_ADDR)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CONTACTHUB_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONTACTHUB_LOG_LEVEL)")
 }
@@ -113,6 +119,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
 		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure),
+		slog.String("debug_addr", c.DebugAddr),
 	)
 }
 

@@ -96,18 +96,14 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 		}
 	}
 	if o.warmup > 0 {
-		wctx, cancel := context.WithTimeout(ctx, o.warmup)
-		load(wctx, clients, 0, op)
-		cancel()
+		load(ctx, time.Now().Add(o.warmup), clients, 0, op)
 	}
-	mctx := ctx
+	var until time.Time
 	if o.requests == 0 {
-		var cancel context.CancelFunc
-		mctx, cancel = context.WithTimeout(ctx, o.duration)
-		defer cancel()
+		until = time.Now().Add(o.duration)
 	}
 	start := time.Now()
-	lat, errs, samples := load(mctx, clients, o.requests, op)
+	lat, errs, samples := load(ctx, until, clients, o.requests, op)
 	elapsed := time.Since(start)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
@@ -127,7 +123,7 @@ func preparePool(ctx context.Context, c *client, n, clients int) ([]int64, error
 	ids := make([]int64, n)
 	var mu sync.Mutex
 	var firstErr error
-	load(ctx, clients, n, func(ctx context.Context, _, i int) error {
+	load(ctx, time.Time{}, clients, n, func(ctx context.Context, _, i int) error {
 		id, err := c.createContact(ctx, "none")
 		mu.Lock()
 		defer mu.Unlock()
@@ -140,10 +136,13 @@ func preparePool(ctx context.Context, c *client, n, clients int) ([]int64, error
 	return ids, firstErr
 }
 
-// load runs op from clients workers until ctx ends or, with total > 0, total calls
-// were made. It returns the latencies of the successful calls, the number of failed
-// ones and a few of their messages. Calls cut short by the end of ctx are not counted.
-func load(ctx context.Context, clients, total int, op func(ctx context.Context, worker, i int) error) ([]time.Duration, int, []string) {
+// load runs op from clients workers until the time until (zero: no end) or, with
+// total > 0, until total calls were made. It returns the latencies of the successful
+// calls, the number of failed ones and a few of their messages. Calls in flight at
+// until run to their end and count: cancelling them would make the server abandon
+// their database connections, and the next run would measure the reconnects.
+// Calls cut short by the end of ctx (an interrupt) are not counted.
+func load(ctx context.Context, until time.Time, clients, total int, op func(ctx context.Context, worker, i int) error) ([]time.Duration, int, []string) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	lats := make([][]time.Duration, clients)
@@ -154,7 +153,7 @@ func load(ctx context.Context, clients, total int, op func(ctx context.Context, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for ctx.Err() == nil {
+			for ctx.Err() == nil && (until.IsZero() || time.Now().Before(until)) {
 				i := int(next.Add(1) - 1)
 				if total > 0 && i >= total {
 					return

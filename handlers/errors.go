@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"math"
@@ -32,10 +33,18 @@ var codeStatus = map[string]int{
 	models.EUNAVAILABLE: http.StatusServiceUnavailable,
 }
 
+// StatusClientClosedRequest is recorded (nginx's convention) for a request whose
+// client disconnected before the answer: no one receives it, and it is not a
+// server error.
+const StatusClientClosedRequest = 499
+
 // StatusOf returns the HTTP status for an error's code.
 func StatusOf(err error) int {
 	if s, ok := codeStatus[models.ErrorCode(err)]; ok {
 		return s
+	}
+	if errors.Is(err, context.Canceled) {
+		return StatusClientClosedRequest // request contexts end only when the client leaves
 	}
 	return http.StatusInternalServerError
 }
@@ -74,6 +83,11 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 					body.Message = http.StatusText(status)
 				}
 			}
+		}
+		if status == StatusClientClosedRequest {
+			log.Debug("client closed request", "method", c.Request().Method, "path", c.Request().URL.Path)
+			c.Response().WriteHeader(status) // for the access log and metrics; nobody reads it
+			return
 		}
 		if status >= 500 && status != http.StatusServiceUnavailable {
 			body.Message = "internal server error"

@@ -258,10 +258,14 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	b := setup(t)
 	b.fail(t, http.MethodGet, "/public/api/V1/nope", nil, http.StatusNotFound)
 	b.fail(t, http.MethodGet, "/nope", nil, http.StatusNotFound, withKey(""))
-	// A method a route does not have answers 404, not 405: Echo v4 gives a group with
-	// middleware a catch-all not-found route that wins over its 405 (API-NOTES: no PATCH).
-	b.fail(t, http.MethodPatch, "/public/api/V1/contact/1", map[string]any{"first_name": "x"}, http.StatusNotFound)
-	b.fail(t, http.MethodGet, "/public/api/V1/contact", nil, http.StatusNotFound)
-	// Unknown routes under the API are authenticated first.
-	b.fail(t, http.MethodGet, "/public/api/V1/nope", nil, http.StatusUnauthorized, withKey(""))
+	// A method a path does not have answers 405 and says which it has (API-NOTES: no
+	// PATCH), with or without a key.
+	for _, opts := range [][]reqOpt{nil, {withKey("")}} {
+		rec := b.do(t, http.MethodPatch, "/public/api/V1/contact/1", map[string]any{"first_name": "x"}, opts...)
+		if rec.Code != http.StatusMethodNotAllowed || !strings.Contains(rec.Header().Get("Allow"), "PUT") {
+			t.Fatalf("PATCH contact/1: status %d, Allow %q; want 405 naming PUT", rec.Code, rec.Header().Get("Allow"))
+		}
+	}
+	b.fail(t, http.MethodGet, "/public/api/V1/contact", nil, http.StatusMethodNotAllowed)
+	b.fail(t, http.MethodPatch, "/api/v1/merges/abc/undo", nil, http.StatusMethodNotAllowed)
 }

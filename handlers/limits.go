@@ -79,6 +79,9 @@ func (a *API) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 // at most that many contacts are *created* per request_ip per sliding hour (merges do
 // not count), the rest refused (429). In a batch only the refused items fail. Without
 // request_ip neither guard can apply.
+// writeTimeout bounds a contact write that is no longer tied to its request.
+const writeTimeout = 30 * time.Second
+
 func (a *API) ingest(ctx context.Context, tenant int64, subs []*models.Submission, opts *parsedOptions) ([]models.IngestResult, error) {
 	results := make([]models.IngestResult, len(subs))
 	keep := make([]int, 0, len(subs)) // indexes into subs of the items that go on
@@ -131,7 +134,12 @@ func (a *API) ingest(ctx context.Context, tenant int64, subs []*models.Submissio
 			return nil
 		}
 	}
-	out, err := a.Contacts.Ingest(ctx, tenant, kept, iopts)
+	// The write runs to its end even if the client disconnects: a web form that gave
+	// up still gets its contact (a retry finds it as a duplicate), and a cancelled
+	// query would cost the pool its connection.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	out, err := a.Contacts.Ingest(wctx, tenant, kept, iopts)
 	// Only contacts actually created count against the flood limit.
 	for j, r := range reserved {
 		if err != nil || !out[j].Created {

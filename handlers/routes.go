@@ -74,7 +74,7 @@ func (a *API) Register(e *echo.Echo) {
 		e.GET("/metrics", a.Metrics.handler())
 	}
 
-	q := e.Group(quentnPrefix, requireKey(a.Auth), a.limitRequests)
+	q := guarded(e.Group(quentnPrefix), requireKey(a.Auth), a.limitRequests)
 	q.GET("/check-credentials", a.checkCredentials)
 	q.POST("/contact", a.createContact)
 	q.GET("/contact/:ref", a.getContact)
@@ -101,7 +101,7 @@ func (a *API) Register(e *echo.Echo) {
 	q.DELETE("/custom-fields/:ref", a.deleteCustomField)
 
 	// Native API: what Quentn does not have.
-	n := e.Group("/api/v1", requireKey(a.Auth), a.limitRequests)
+	n := guarded(e.Group("/api/v1"), requireKey(a.Auth), a.limitRequests)
 	n.GET("/contacts", a.listContacts)
 	n.GET("/contacts/:id", a.getContactFull)
 	n.POST("/contacts", a.createContactNative)
@@ -115,6 +115,21 @@ func (a *API) Register(e *echo.Echo) {
 	n.DELETE("/spamlist", a.removeSpam)
 	n.GET("/spamlist/check", a.checkSpam)
 }
+
+// routeGroup adds routes with middleware of their own. Echo's group middleware
+// would register catch-all routes for every method, and a wrong method on a known
+// path would then answer 404 instead of 405 with an Allow header.
+type routeGroup struct {
+	g  *echo.Group
+	mw []echo.MiddlewareFunc
+}
+
+func guarded(g *echo.Group, mw ...echo.MiddlewareFunc) routeGroup { return routeGroup{g, mw} }
+
+func (r routeGroup) GET(path string, h echo.HandlerFunc)    { r.g.GET(path, h, r.mw...) }
+func (r routeGroup) POST(path string, h echo.HandlerFunc)   { r.g.POST(path, h, r.mw...) }
+func (r routeGroup) PUT(path string, h echo.HandlerFunc)    { r.g.PUT(path, h, r.mw...) }
+func (r routeGroup) DELETE(path string, h echo.HandlerFunc) { r.g.DELETE(path, h, r.mw...) }
 
 // normalizePath accepts the spellings Quentn clients use: "v1" as well as "V1", and a
 // trailing slash (the official PHP SDK posts to contact/).

@@ -119,6 +119,16 @@ func (c *Contact) Text(name string) (string, bool) {
 	return *f.ptr(c), true
 }
 
+// TextPtr points at a standard text field by its API name, for scanning it from a
+// database row; nil for other names. Unlike SetText it leaves MailKey alone.
+func (c *Contact) TextPtr(name string) *string {
+	f, ok := textFieldByName[name]
+	if !ok {
+		return nil
+	}
+	return f.ptr(c)
+}
+
 // SetText sets a standard text field by its API name; it reports false for other names.
 func (c *Contact) SetText(name, value string) bool {
 	f, ok := textFieldByName[name]

@@ -39,8 +39,8 @@ func (s *Store) lockKeys(ctx context.Context, tx *gorm.DB, tenantID int64, keys 
 	// One round trip: the uncorrelated subquery is an InitPlan behind a one-time filter,
 	// so the shared tenant lock is taken before any key lock; unnest keeps the array's
 	// order, so the key locks are taken ascending.
-	err := tx.WithContext(ctx).Raw("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(?::bigint[]) AS k "+
-		"WHERE (SELECT pg_advisory_xact_lock_shared(?, ?)) IS NOT NULL", pgArray(ids), ingestLockClass, int32(tenantID)).Scan(&n).Error
+	err := scan(tx.WithContext(ctx).Raw("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(?::bigint[]) AS k "+
+		"WHERE (SELECT pg_advisory_xact_lock_shared(?, ?)) IS NOT NULL", pgArray(ids), ingestLockClass, int32(tenantID)), &n)
 	if err == nil && n != int64(len(ids)) {
 		err = fmt.Errorf("took %d of %d key locks", n, len(ids))
 	}
@@ -69,8 +69,8 @@ func (s *Store) lockAndFind(ctx context.Context, tx *gorm.DB, tenantID int64, lo
 	if s.dialect != Postgres || len(ids) == 0 || len(ids) > maxKeyLocks || len(find) > 1000 {
 		return nil, false, nil
 	}
-	err = tx.WithContext(ctx).Raw("SELECT key, contact_id FROM contacthub_lock_and_find(?, ?, ?, ?::bigint[], ?::text[])",
-		tenantID, ingestLockClass, int32(tenantID), pgArray(ids), pgTextArray(find)).Scan(&rows).Error
+	err = scan(tx.WithContext(ctx).Raw("SELECT key, contact_id FROM contacthub_lock_and_find(?, ?, ?, ?::bigint[], ?::text[])",
+		tenantID, ingestLockClass, int32(tenantID), pgArray(ids), pgTextArray(find)), &rows)
 	if err != nil {
 		return nil, false, translate("lock and find candidates", err)
 	}
@@ -158,7 +158,7 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 	var rows []keyRow
 	for chunk := range slices.Chunk(rowKeys(keys, indexKeys), 1000) {
 		var part []keyRow
-		err := s.keyLookup(tx.WithContext(ctx), tenantID, chunk).Scan(&part).Error
+		err := scan(s.keyLookup(tx.WithContext(ctx), tenantID, chunk), &part)
 		if err != nil {
 			return nil, translate("find candidates", err)
 		}
@@ -198,6 +198,50 @@ func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64,
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
+	var byID map[int64]*working
+	var err error
+	if s.dialect == Postgres {
+		byID, err = pgCandidates(ctx, tx, tenantID, ids, withHistory)
+	} else {
+		byID, err = sqliteCandidates(ctx, tx, tenantID, ids, withHistory)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if w := byID[r.ContactID]; w != nil {
+			w.keys[r.Key] = true
+			pool.byKey[r.Key] = append(pool.byKey[r.Key], w)
+		}
+	}
+	return pool, nil
+}
+
+// pgCandidates loads the candidates in one round trip (loadCandidatesPG).
+func pgCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, withHistory bool) (map[int64]*working, error) {
+	contacts, history, err := loadCandidatesPG(ctx, tx, tenantID, ids, withHistory)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*working, len(contacts))
+	for _, c := range contacts {
+		w := &working{c: c, version: c.Version, keys: map[string]bool{}}
+		images := history[c.ID]
+		for i := len(images) - 1; i >= 0; i-- { // oldest first, so remember leaves the newest in front
+			var before models.Contact
+			if err := json.Unmarshal([]byte(images[i]), &before); err != nil {
+				return nil, fmt.Errorf("store: decode merge before-image of contact %d: %w", c.ID, err)
+			}
+			w.remember(&before)
+		}
+		byID[c.ID] = w
+	}
+	return byID, nil
+}
+
+// sqliteCandidates loads the candidates, their terms and history with one query each
+// (SQLite runs in-process: round trips cost little there).
+func sqliteCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, withHistory bool) (map[int64]*working, error) {
 	var contacts []*models.Contact
 	for chunk := range slices.Chunk(ids, 1000) {
 		var part []*models.Contact
@@ -218,13 +262,7 @@ func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64,
 			return nil, err
 		}
 	}
-	for _, r := range rows {
-		if w := byID[r.ContactID]; w != nil {
-			w.keys[r.Key] = true
-			pool.byKey[r.Key] = append(pool.byKey[r.Key], w)
-		}
-	}
-	return pool, nil
+	return byID, nil
 }
 
 // maxHistory is how many earlier versions of a contact the auto check compares with.
@@ -251,10 +289,10 @@ func loadHistory(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, 
 			ContactID     int64
 			BeforeContact string
 		}
-		err := tx.WithContext(ctx).Raw(`SELECT contact_id, before_contact FROM (
+		err := scan(tx.WithContext(ctx).Raw(`SELECT contact_id, before_contact FROM (
 				SELECT contact_id, before_contact, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY id DESC) AS rn
 				FROM merges WHERE tenant_id = ? AND contact_id IN ? AND kind = ? AND undone_at IS NULL) h
-			WHERE rn <= ? ORDER BY contact_id, rn DESC`, tenantID, chunk, models.MergeKindIngest, maxHistory).Scan(&rows).Error
+			WHERE rn <= ? ORDER BY contact_id, rn DESC`, tenantID, chunk, models.MergeKindIngest, maxHistory), &rows)
 		if err != nil {
 			return translate("load candidate history", err)
 		}

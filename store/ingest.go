@@ -32,6 +32,17 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	if opts.Merge == "" {
 		opts.Merge = models.MergeUpdateAdd
 	}
+	if len(subs) == 1 {
+		res, ok, err := s.createIfNew(ctx, tenantID, subs[0], opts)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			s.shortcuts.Add(1)
+			return []models.IngestResult{res}, nil
+		}
+	}
+	s.transactions.Add(1)
 	var results []models.IngestResult
 	err := s.retry(ctx, func(tx *gorm.DB) error {
 		var err error

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
 )
 
@@ -150,5 +151,69 @@ func TestTenantIsolation(t *testing.T) {
 	res2, err := st.Ingest(ctx, b.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "iso@example.com"})}, models.IngestOptions{Check: models.CheckEmail})
 	if err != nil || !res2[0].Created {
 		t.Fatalf("tenant b ingest: %v %+v", err, res2)
+	}
+}
+
+// TestIngestShortcutAndTransactionAgree races the one-statement shortcut for new
+// contacts (PostgreSQL) against the full transaction, which a comment forces: both
+// take the same locks, so 40 concurrent submissions of one mail still make one
+// contact, and every comment lands on it.
+func TestIngestShortcutAndTransactionAgree(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	opts := models.IngestOptions{Check: models.CheckEmail, Merge: models.MergeUpdateAdd}
+
+	shortcuts, _ := st.IngestCounts()
+	res, err := st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "new@example.com", "first_name": "New"})}, opts)
+	if err != nil || res[0].Err != nil || !res[0].Created || res[0].ID == 0 {
+		t.Fatalf("create: %v %+v", err, res)
+	}
+	after, _ := st.IngestCounts()
+	if storetest.Dialect() == store.Postgres && after != shortcuts+1 {
+		t.Fatalf("a new contact with check email took the full transaction on PostgreSQL, want the shortcut")
+	}
+	c, err := st.GetContact(ctx, tn.ID, res[0].ID)
+	if err != nil || c.FirstName != "New" || c.Mail != "new@example.com" {
+		t.Fatalf("created contact = %+v, %v", c, err)
+	}
+	again, err := st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "NEW@example.com", "family_name": "Person"})}, opts)
+	if err != nil || again[0].Err != nil || again[0].Created || again[0].ID != res[0].ID || again[0].MergeID == "" {
+		t.Fatalf("same mail again: %v %+v, want a recorded merge into %d", err, again, res[0].ID)
+	}
+
+	var wg sync.WaitGroup
+	const n = 40
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			body := map[string]any{"mail": "mixed@example.com", "first_name": "Mixed"}
+			if i%2 == 1 {
+				body["comment"] = fmt.Sprintf("comment %d", i)
+			}
+			r, err := st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, body)}, opts)
+			if err == nil {
+				err = r[0].Err
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("ingest %d: %v", i, err)
+		}
+	}
+	found, err := st.FindContactsByMail(ctx, tn.ID, "mixed@example.com")
+	if err != nil || len(found) != 1 {
+		t.Fatalf("%d concurrent submissions of one mail made %d contacts (%v), want 1", n, len(found), err)
+	}
+	_, total, err := st.ListComments(ctx, tn.ID, found[0].ID, 0, 50, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != n/2 {
+		t.Fatalf("contact has %d comments, want %d", total, n/2)
 	}
 }

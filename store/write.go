@@ -153,7 +153,7 @@ func insertContactWithKeys(ctx context.Context, tx *gorm.DB, w *working) error {
 		strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ") RETURNING id), " +
 		"k AS (INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT ?, x, c.id FROM c, unnest(?::text[]) AS x " +
 		"ON CONFLICT DO NOTHING) SELECT id FROM c"
-	if err := tx.WithContext(ctx).Raw(q, args...).Scan(&c.ID).Error; err != nil {
+	if err := scan(tx.WithContext(ctx).Raw(q, args...), &c.ID); err != nil {
 		return translate("insert contact", err)
 	}
 	w.newKeys = nil

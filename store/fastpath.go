@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// createIfNew is the write path's shortcut for its most frequent call: one web-form
+// submission (check email or none, no terms, no comment) of a person the tenant does
+// not have yet. On PostgreSQL it takes the same advisory locks as the transaction in
+// ingest, looks up the same keys with a fresh snapshot and, when none of them has a
+// contact, inserts the contact and its keys — all in one autocommitted statement,
+// one round trip instead of four (BEGIN, lock and find, insert, COMMIT).
+//
+// ok is false when the shortcut does not apply or found a possible duplicate; nothing
+// was written then (the statement's locks ended with it), and the caller runs the
+// full transaction, which locks and looks up again and decides as always.
+func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Submission, opts models.IngestOptions) (res models.IngestResult, ok bool, err error) {
+	if s.dialect != Postgres || len(sub.Terms) > 0 || sub.Comment != "" ||
+		(opts.Check != models.CheckEmail && opts.Check != models.CheckNone) {
+		return res, false, nil
+	}
+	probe := sub.NewContact(tenantID)
+	if checkRequired(probe, opts.RequiredCustom) != nil {
+		return res, false, nil // the full path reports it, unless the submission merges
+	}
+	keys := s.storeKeys(probe)
+	locks := lockIDs(tenantID, keys)
+	if len(locks) == 0 || len(locks) > maxKeyLocks {
+		return res, false, nil
+	}
+	if opts.BeforeCreate != nil {
+		// Asked before it is known whether the contact is new. A refusal sends the
+		// submission down the full path, which asks again only if it creates; a grant
+		// not used there is released by the caller like any for an item not created.
+		if opts.BeforeCreate(ctx, 0, sub) != nil {
+			return res, false, nil
+		}
+	}
+	probe.CreatedAt, probe.UpdatedAt = s.now(), s.now()
+	cols := contactColumns(probe)
+	cols["tenant_id"], cols["created_at"] = probe.TenantID, probe.CreatedAt
+	names := createIfNewColumns()
+	args := make([]any, 0, len(names)+7)
+	args = append(args, tenantID, ingestLockClass, int32(tenantID), pgArray(locks), pgTextArray(s.lookupKeys(probe, opts.Check)))
+	for _, n := range names {
+		args = append(args, cols[n])
+	}
+	args = append(args, pgTextArray(keys))
+	// database/sql directly: gorm's Raw+Scan renders the statement for its logger
+	// on every call (see scan), a tenth of the CPU of a create.
+	rows, err := s.sqlDB.QueryContext(ctx, createIfNewStatement(), args...)
+	if err != nil {
+		if retryable(err) {
+			return res, false, nil
+		}
+		return res, false, translate("create contact", err)
+	}
+	defer rows.Close()
+	var created []int64
+	found := false
+	for rows.Next() {
+		var key sql.NullString
+		var id int64
+		if err := rows.Scan(&key, &id); err != nil {
+			return res, false, translate("create contact", err)
+		}
+		if key.Valid {
+			found = true // a contact shares a lookup key: decide in the full path
+		} else {
+			created = append(created, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		if retryable(err) {
+			return res, false, nil
+		}
+		return res, false, translate("create contact", err)
+	}
+	if found || len(created) != 1 {
+		return res, false, nil
+	}
+	return models.IngestResult{ID: created[0], Created: true}, true, nil
+}
+
+// The shortcut's columns and statement are the same for every contact: built once.
+var (
+	createIfNewColumns = sync.OnceValue(func() []string {
+		cols := contactColumns(&models.Contact{})
+		cols["tenant_id"], cols["created_at"] = nil, nil
+		return slices.Sorted(maps.Keys(cols))
+	})
+	createIfNewStatement = sync.OnceValue(func() string { return createIfNewSQL(createIfNewColumns()) })
+)
+
+// createIfNewSQL is the shortcut's statement for the given contact columns. The
+// VOLATILE function reads contact_keys after taking the locks, with its own snapshot,
+// so it sees every contact committed by a writer it waited for; the insert runs only
+// when it found nothing, and the locks last until the statement's transaction commits.
+func createIfNewSQL(columns []string) string {
+	var sb strings.Builder
+	sb.WriteString("WITH f AS MATERIALIZED (SELECT key, contact_id FROM contacthub_lock_and_find($1, $2, $3, $4::bigint[], $5::text[])), " +
+		"c AS (INSERT INTO contacts (")
+	sb.WriteString(strings.Join(columns, ", "))
+	sb.WriteString(") SELECT ")
+	for i := range columns {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("$" + strconv.Itoa(i+6)) // after the five parameters of f
+	}
+	sb.WriteString(" WHERE NOT EXISTS (SELECT FROM f) RETURNING id), " +
+		"k AS (INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT $1, x, c.id FROM c, unnest($" + strconv.Itoa(len(columns)+6) + "::text[]) AS x ON CONFLICT DO NOTHING) " +
+		"SELECT NULL::text AS key, id AS contact_id FROM c UNION ALL SELECT key, contact_id FROM f")
+	return sb.String()
+}
