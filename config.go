@@ -36,6 +36,8 @@ type Config struct {
 	// second listener. Off by default: profiles reveal internals, so bind it
 	// to localhost or a private network only.
 	DebugAddr string
+	// DBMaxConns caps the database connection pool; 0 = the store's default.
+	DBMaxConns int
 }
 
 // configFromEnv reads CONTACTHUB_* variables into a Config with defaults.
@@ -63,6 +65,9 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", "10485760"), 10, 64); err != nil {
 		return cfg, fmt.Errorf("config: CONTACTHUB_MAX_BODY_BYTES: %w", err)
 	}
+	if cfg.DBMaxConns, err = strconv.Atoi(env("DB_MAX_CONNS", "0")); err != nil {
+		return cfg, fmt.Errorf("config: CONTACTHUB_DB_MAX_CONNS: %w", err)
+	}
 	if cfg.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil {
 		return cfg, fmt.Errorf("config: CONTACTHUB_SHUTDOWN_TIMEOUT: %w", err)
 	}
@@ -76,6 +81,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis://… for limits shared by replicas; empty = in-process (CONTACTHUB_REDIS_URL)")
 	fs.StringVar(&c.RateLimit, "rate-limit", c.RateLimit, "default request quota per API key, e.g. 100/m (CONTACTHUB_RATE_LIMIT)")
 	fs.StringVar(&c.RedisFailure, "redis-failure", c.RedisFailure, "limits while Redis is down: local, open or closed (CONTACTHUB_REDIS_FAILURE)")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", c.DBMaxConns, "database connection pool size; 0 = 20 on PostgreSQL, 8 on SQLite (CONTACTHUB_DB_MAX_CONNS)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve /debug/pprof/ on this address; empty = off (CONTACTHUB_DEBUG_ADDR)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CONTACTHUB_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONTACTHUB_LOG_LEVEL)")
@@ -92,6 +98,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: max body bytes %d: want at least 1024", c.MaxBodyBytes)
+	}
+	if c.DBMaxConns < 0 {
+		return fmt.Errorf("config: CONTACTHUB_DB_MAX_CONNS %d: want 0 (default) or more", c.DBMaxConns)
 	}
 	if c.BootstrapAPIKey != "" && len(c.BootstrapAPIKey) < 16 {
 		return fmt.Errorf("config: CONTACTHUB_BOOTSTRAP_API_KEY must be at least 16 characters")
@@ -119,7 +128,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
 		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure),
-		slog.String("debug_addr", c.DebugAddr),
+		slog.String("debug_addr", c.DebugAddr), slog.Int("db_max_conns", c.DBMaxConns),
 	)
 }
 
@@ -138,7 +147,7 @@ func maskURL(u string) string {
 }
 
 func (c *Config) storeConfig(log *slog.Logger) store.Config {
-	cfg := store.Config{DatabaseURL: c.DatabaseURL, Logger: log}
+	cfg := store.Config{DatabaseURL: c.DatabaseURL, Logger: log, MaxOpenConns: c.DBMaxConns}
 	cfg.Dedupe.DefaultRegion = c.DefaultRegion
 	return cfg
 }
