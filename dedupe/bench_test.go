@@ -57,3 +57,55 @@ func BenchmarkBlockingKeys(b *testing.B) {
 		e.BlockingKeys(r)
 	}
 }
+
+// BenchmarkBestHistory is Best as the store calls it: every candidate with
+// the before-images of its last merges, which differ from it in a field or
+// two.
+func BenchmarkBestHistory(b *testing.B) {
+	e := New(Config{DefaultRegion: "DE"})
+	cands := benchCandidates(20)
+	for i := range cands {
+		r := cands[i].Record
+		h1, h2 := r, r
+		h1.Mail = fmt.Sprintf("old%d@example.org", i)
+		h2.Street, h2.City = "Nebenstraße 3", "Potsdam"
+		cands[i].History = []Record{h1, h2}
+	}
+	sub := cands[5].Record
+	sub.FirstName, sub.Mail = "Mikael", "michael.muller5@example.com"
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Best(sub, cands)
+	}
+}
+
+// BenchmarkBestFirstSight is BenchmarkBest with every phone number new to
+// the engine, as for candidates the memo has not seen: it measures the
+// libphonenumber parsing the memo saves.
+func BenchmarkBestFirstSight(b *testing.B) {
+	e := New(Config{DefaultRegion: "DE"})
+	cands := benchCandidates(20)
+	sub := cands[5].Record
+	sub.FirstName, sub.Mail = "Mikael", "michael.muller5@example.com"
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		for i := range cands {
+			n++
+			cands[i].Record.Phone = fmt.Sprintf("030 %07d", n%10_000_000)
+		}
+		e.Best(sub, cands)
+	}
+}
+
+// BenchmarkBestWebForm is Best for a typical web-form submission (name and
+// mail only) against full candidates.
+func BenchmarkBestWebForm(b *testing.B) {
+	e := New(Config{DefaultRegion: "DE"})
+	cands := benchCandidates(20)
+	sub := Record{FirstName: "Mikael", FamilyName: "Müller", Mail: "michael.muller5@example.com"}
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Best(sub, cands)
+	}
+}

@@ -92,6 +92,7 @@ func blockingKeys(p *prepared) []string {
 		keys = append(keys, k)
 	}
 	fk, gk := nameKey(p.family), nameKey(p.first)
+	ck := cityKey(p.city)
 	sounds := make([]string, 0, 2)
 	for _, k := range [...]string{fk, gk} {
 		if k != "" {
@@ -142,8 +143,8 @@ func blockingKeys(p *prepared) []string {
 			add("b:", names, strconv.Itoa(p.dob.y))
 			add("b:", names, strconv.Itoa(p.dob.y-1))
 		}
-		if p.cityKey != "" {
-			add("c:", names, p.cityKey)
+		if ck != "" {
+			add("c:", names, ck)
 		}
 		if len(p.postal) >= 2 {
 			add("r:", names, p.postal[:2])
@@ -163,8 +164,8 @@ func blockingKeys(p *prepared) []string {
 				add("d:", day, m[:1])
 			}
 		}
-		if p.cityKey != "" {
-			add("k:", day, p.cityKey)
+		if ck != "" {
+			add("k:", day, ck)
 		}
 		ym := strconv.Itoa(p.dob.y) + twoDigits(p.dob.m)
 		for _, k := range sounds {

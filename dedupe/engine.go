@@ -44,11 +44,13 @@ type Config struct {
 // (30.2) does.
 const DefaultThreshold = 20.0
 
-// Engine scores contacts against each other. It holds only its
-// configuration, so one Engine may be shared by any number of goroutines.
+// Engine scores contacts against each other. It holds its configuration
+// and a bounded memo of normalised phone numbers (see phoneMemo); one Engine
+// may be shared by any number of goroutines.
 type Engine struct {
 	cfg       Config
 	threshold float64
+	phones    *phoneMemo
 }
 
 // New returns an Engine for cfg. It does not fail: an unknown DefaultRegion
@@ -59,7 +61,7 @@ func New(cfg Config) *Engine {
 		t = DefaultThreshold
 	}
 	cfg.DefaultRegion = strings.ToUpper(strings.TrimSpace(cfg.DefaultRegion))
-	return &Engine{cfg: cfg, threshold: t}
+	return &Engine{cfg: cfg, threshold: t, phones: newPhoneMemo(cfg.DefaultRegion)}
 }
 
 // Threshold returns the match threshold in effect.
@@ -73,8 +75,9 @@ type Candidate struct {
 	// the before-images of the merges into it. A merge overwrites values
 	// (update_add), so a later submission may agree with what the contact
 	// was rather than what it is (the mail before a typo overwrote it); each
-	// state is compared and the best one counts. Each state costs one more
-	// comparison, so pass the few most recent (five is plenty).
+	// state is compared and every field counts its best agreement with any
+	// of them (see Best). Each state costs one more comparison, so pass the
+	// few most recent (five is plenty).
 	History []Record
 }
 
@@ -93,8 +96,9 @@ type Explanation struct {
 	Threshold float64      `json:"threshold"`
 	Match     bool         `json:"match"`
 	Fields    []FieldScore `json:"fields"`
-	// History is 0 when the candidate's current record was compared, or
-	// i when its earlier state Candidate.History[i-1] scored best.
+	// History is 0 when the candidate's current record contributed the
+	// most weight, or i when its earlier state Candidate.History[i-1] did;
+	// FieldScore.History says it field by field.
 	History int `json:"history,omitempty"`
 }
 
@@ -103,16 +107,23 @@ type FieldScore struct {
 	// Field is the compared field: first_name, family_name, date_of_birth,
 	// mail (Mail and Mail2 of both sides, best pair), phone (likewise),
 	// company, street, street2, postal_code, city, state, country; or an
-	// adjustment: name_order (first and family name read exchanged),
-	// address_line_order (street and street2 read exchanged),
-	// shared_fields_cap (dependent evidence bounded; see the package doc).
+	// adjustment: name_order (first and family name read exchanged; its
+	// weight is the doubt which side exchanged them), address_line_order
+	// (street and street2 read exchanged), shared_fields_cap (dependent
+	// evidence bounded; see the package doc).
 	Field string `json:"field"`
 	// Comparison is the agreement level or the comparator that decided it:
 	// "exact", "nickname", "jaro_winkler>=0.92", "edit_distance<=1",
-	// "phonetic", "initial", "gender_variant", "dob_day_month_swapped",
-	// "dob_one_digit", "same_local_part", "street_only", ... ; "disagree";
-	// "missing" when either side has no value. Exchanged readings are
-	// prefixed "swapped_".
+	// "same_letters", "phonetic", "initial", "gender_variant",
+	// "in_mail" and "not_in_mail" (a name one side lacks, looked for in its
+	// mail addresses), "dob_day_month_swapped", "dob_one_digit",
+	// "dob_year_digit_near", "edit_distance<=2" and "domain_typo" (mail
+	// typos), "digits_differ", "separators_differ", "same_local_part",
+	// "same_name_local_part", "street_only", "implied_by_postal_code" and
+	// "implied_by_city" (an agreement a more specific field already
+	// counted, 0 bits), "other_locality" (a street line agreeing in another
+	// town, 0 bits), ... ; "disagree"; "missing" when either side has no
+	// value. Exchanged readings are prefixed "swapped_".
 	Comparison string `json:"comparison"`
 	// Similarity is the comparator's similarity in [0, 1] (1 for exact, 0
 	// when missing).
@@ -120,6 +131,10 @@ type FieldScore struct {
 	// Weight is the contribution to Score in bits: positive for agreement,
 	// negative for disagreement, 0 when either side is missing.
 	Weight float64 `json:"weight"`
+	// History is 0 when the field was compared with the candidate's current
+	// record, or i when with its earlier state Candidate.History[i-1] (see
+	// Engine.Best).
+	History int `json:"history,omitempty"`
 }
 
 // Compare scores submitted against candidate: the Fellegi-Sunter log2
@@ -131,29 +146,32 @@ func (e *Engine) Compare(submitted, candidate Record) Explanation {
 	return e.compare(&a, &b)
 }
 
-// Best compares submitted with every candidate (and its History) and
-// returns them ranked, highest score first, ties by ascending ID (so a
-// store that numbers candidates oldest first prefers the oldest contact).
-// best points into ranked at the first of them when it reaches the
-// threshold, and is nil otherwise, also when there are no candidates.
+// Best compares submitted with every candidate and returns them ranked,
+// highest score first, ties by ascending ID (so a store that numbers
+// candidates oldest first prefers the oldest contact). A candidate with a
+// History is compared with each of its states, and each field counts its
+// best agreement with any of them; the fields that depend on each other
+// count together, from one state: the exchanged reading of the names, and
+// the address (street, street2, postal code, city, state, country). best
+// points into ranked at the first candidate when it reaches the threshold,
+// and is nil otherwise, also when there are no candidates.
 func (e *Engine) Best(submitted Record, candidates []Candidate) (best *Scored, ranked []Scored) {
 	if len(candidates) == 0 {
 		return nil, nil
 	}
 	a := e.prepare(submitted)
-	phones := len(a.phones) > 0
+	n := needFor(&a)
 	ranked = make([]Scored, len(candidates))
-	for i, c := range candidates {
-		b := e.prepareFor(c.Record, phones)
-		x := e.compare(&a, &b)
-		for h, r := range c.History {
-			b := e.prepareFor(r, phones)
-			if y := e.compare(&a, &b); y.Score > x.Score {
-				x = y
-				x.History = h + 1
-			}
+	for i := range candidates {
+		c := &candidates[i]
+		b := e.prepareFor(c.Record, n, nil, nil)
+		u := compareFields(&a, &b)
+		for h := range c.History {
+			y := e.prepareFor(c.History[h], n, &b, &c.Record)
+			yc := compareFields(&a, &y)
+			u.union(&yc, h+1)
 		}
-		ranked[i] = Scored{ID: c.ID, Explanation: x}
+		ranked[i] = Scored{ID: c.ID, Explanation: e.explain(&u)}
 	}
 	slices.SortStableFunc(ranked, func(x, y Scored) int {
 		if c := cmp.Compare(y.Explanation.Score, x.Explanation.Score); c != 0 {
@@ -167,40 +185,189 @@ func (e *Engine) Best(submitted Record, candidates []Candidate) (best *Scored, r
 	return best, ranked
 }
 
-func (e *Engine) compare(a, b *prepared) Explanation {
-	fields := make([]FieldScore, 0, 16)
-	var score, shared float64
-	add := func(fs FieldScore, isShared bool) {
-		fields = append(fields, fs)
-		score += fs.Weight
-		if isShared {
-			shared += fs.Weight
+// comparison is one comparison before it is summed: the field scores in
+// explanation order, grouped into the units that must come from one state
+// of a candidate (see Best).
+type comparison struct {
+	// names: both readings of first and family name (see nameReadings).
+	names nameReadings
+	// single fields: date_of_birth, mail, phone, company.
+	dob, mail, phone, company FieldScore
+	// address: street, street2, address_line_order when exchanged,
+	// postal_code, city, state, country. Their weights depend on each
+	// other (locality nesting), so they are one unit.
+	address []FieldScore
+}
+
+// union keeps, unit by unit, the better of c and y, a comparison with the
+// candidate's earlier state h (Candidate.History[h-1]): the candidate is
+// compared with every value it has held, as Mail and Mail2 are. A value a
+// state lacks is no value held: a missing comparison never replaces a
+// present one, so a field left empty in an early state does not erase a
+// disagreement with the value the contact has now.
+func (c *comparison) union(y *comparison, h int) {
+	from := func(fs []FieldScore) []FieldScore {
+		for i := range fs {
+			fs[i].History = h
+		}
+		return fs
+	}
+	// First and family name in order are compared field by field; the
+	// exchanged reading only as a pair.
+	n, yn := &c.names, &y.names
+	if yn.xOK && (!n.xOK || yn.exchangedWeight() > n.exchangedWeight()) {
+		n.xFirst, n.xFamily, n.xAdjust, n.xOK = yn.xFirst, yn.xFamily, yn.xAdjust, true
+		n.xFirst.History, n.xFamily.History = h, h
+	}
+	if present(y.address...) && (!present(c.address...) || unitWeight(y.address) > unitWeight(c.address)) {
+		c.address = from(y.address)
+	}
+	for _, p := range [...]struct{ dst, src *FieldScore }{
+		{&n.first, &yn.first}, {&n.family, &yn.family}, {&c.dob, &y.dob}, {&c.mail, &y.mail}, {&c.phone, &y.phone}, {&c.company, &y.company},
+	} {
+		if rs, rd := evidence(*p.src), evidence(*p.dst); rs > rd || rs == rd && rs > 0 && p.src.Weight > p.dst.Weight {
+			*p.dst = *p.src
+			p.dst.History = h
 		}
 	}
+}
 
-	first, family, swapped := compareNames(a, b)
-	add(first, false)
-	add(family, true)
-	if swapped {
-		add(FieldScore{Field: "name_order", Comparison: "swapped", Weight: -swapPenalty}, false)
+// evidence ranks what a field comparison rests on: 0 nothing (missing), 1 a
+// name looked for in a mail address because one side lacked it, 2 the
+// values themselves. A state's value beats a state's lack of it, whatever
+// the weights: otherwise an early state without a family name would let
+// the mail address stand in for the family name the contact has now.
+func evidence(f FieldScore) int {
+	switch f.Comparison {
+	case "missing":
+		return 0
+	case "in_mail", "not_in_mail":
+		return 1
 	}
-	add(compareDOB(a.dob, b.dob), false)
-	add(compareMails(a.mails, b.mails), true)
-	add(comparePhones(a.phones, b.phones), true)
-	add(compareText(companyModel, a.company, b.company, 0.92), true)
-	line1, line2, linesSwapped := compareAddressLines(a, b)
-	add(line1, true)
-	add(line2, true)
+	return 2
+}
+
+// present reports whether any of fs compared two values.
+func present(fs ...FieldScore) bool {
+	for _, f := range fs {
+		if f.Comparison != "missing" {
+			return true
+		}
+	}
+	return false
+}
+
+func unitWeight(fs []FieldScore) float64 {
+	var w float64
+	for _, f := range fs {
+		w += f.Weight
+	}
+	return w
+}
+
+func (e *Engine) compare(a, b *prepared) Explanation {
+	c := compareFields(a, b)
+	return e.explain(&c)
+}
+
+func compareFields(a, b *prepared) comparison {
+	var c comparison
+	c.address = make([]FieldScore, 0, 7)
+	c.names = compareNames(a, b)
+	c.dob = compareDOB(a.dob, b.dob)
+	c.mail = compareMails(a, b, &c.names)
+	c.phone = comparePhones(a.phones, b.phones)
+	c.company = compareText(companyModel, a.company, b.company, 0.92)
+	// Locality nests: a postal code lies in one city, a city in one state
+	// and country. An agreement implied by a more specific one adds
+	// nothing, and a street is weighed within its agreeing locality.
+	postal := comparePostal(a.postal, b.postal)
+	city := compareCity(a.city, b.city)
+	postalAgrees := postal.Comparison == "exact"
+	cityAgrees := city.Weight > 0 && city.Similarity >= 0.90
+	line1, line2, linesSwapped := compareAddressLines(a, b, postalAgrees || cityAgrees)
+	// In another town the same street line is another address: common
+	// street names (Hauptstraße 5, 10 Church Lane) recur in thousands of
+	// towns, so agreeing lines there are no evidence ("other_locality").
+	otherTown := (postal.Comparison == "disagree" || city.Comparison == "disagree") && postal.Weight <= 0 && city.Weight <= 0
+	if otherTown && line1.Weight > 0 {
+		line1 = weightless(line1, "other_locality")
+	}
+	// Within one city, postal codes one digit apart are neighbouring
+	// districts (10945, 10345 in Berlin), not a typo the city does not
+	// already explain.
+	if postal.Comparison == "one_digit" && cityAgrees {
+		postal = weightless(postal, "implied_by_city")
+	}
+	c.address = append(c.address, line1, line2)
 	if linesSwapped {
-		add(FieldScore{Field: "address_line_order", Comparison: "swapped", Weight: -lineSwapPenalty}, false)
+		c.address = append(c.address, FieldScore{Field: "address_line_order", Comparison: "swapped", Weight: -lineSwapPenalty})
 	}
-	add(comparePostal(a.postal, b.postal), true)
-	add(compareText(cityModel, a.city, b.city, 0.90), true)
-	add(compareExact(stateModel, a.state, b.state), true)
-	add(compareExact(countryModel, a.country, b.country), true)
+	if postalAgrees && city.Weight > 0 {
+		city = weightless(city, "implied_by_postal_code")
+	}
+	state := compareExact(stateModel, a.state, b.state)
+	country := compareExact(countryModel, a.country, b.country)
+	switch {
+	case postalAgrees:
+		state, country = weightlessIfAgrees(state, "implied_by_postal_code"), weightlessIfAgrees(country, "implied_by_postal_code")
+	case cityAgrees:
+		state, country = weightlessIfAgrees(state, "implied_by_city"), weightlessIfAgrees(country, "implied_by_city")
+	}
+	c.address = append(c.address, postal, city, state, country)
+	return c
+}
+
+// isShared reports whether field is one of those several people can share;
+// their summed weight is capped (sharedCap).
+func isShared(field string) bool {
+	switch field {
+	case "family_name", "mail", "phone", "company", "street", "street2", "postal_code", "city", "state", "country":
+		return true
+	}
+	return false
+}
+
+// explain sums a comparison into its Explanation, capping the shared fields.
+// Its History is the earlier state of the candidate that contributed the
+// most weight, or 0 when the current record did.
+func (e *Engine) explain(c *comparison) Explanation {
+	fields := make([]FieldScore, 0, 16)
+	fields = append(fields, c.names.pick()...)
+	fields = append(fields, c.dob, c.mail, c.phone, c.company)
+	fields = append(fields, c.address...)
+	var score, shared float64
+	var byState [maxStates]float64
+	for _, f := range fields {
+		score += f.Weight
+		if isShared(f.Field) {
+			shared += f.Weight
+		}
+		byState[min(f.History, maxStates-1)] += f.Weight
+	}
+	history := 0
+	for h := 1; h < maxStates; h++ {
+		if byState[h] > byState[history] {
+			history = h
+		}
+	}
 	if shared > sharedCap {
-		add(FieldScore{Field: "shared_fields_cap", Comparison: "dependent_evidence", Weight: round3(sharedCap - shared)}, false)
+		cut := round3(sharedCap - shared)
+		fields = append(fields, FieldScore{Field: "shared_fields_cap", Comparison: "dependent_evidence", Weight: cut})
+		score += cut
 	}
 	score = round3(score)
-	return Explanation{Score: score, Threshold: e.threshold, Match: score >= e.threshold, Fields: fields}
+	return Explanation{Score: score, Threshold: e.threshold, Match: score >= e.threshold, Fields: fields, History: history}
+}
+
+// maxStates bounds the states per candidate that explain tells apart for
+// Explanation.History; states beyond it (a caller passing a long History)
+// count as the last.
+const maxStates = 16
+
+func weightlessIfAgrees(fs FieldScore, label string) FieldScore {
+	if fs.Weight > 0 {
+		return weightless(fs, label)
+	}
+	return fs
 }

@@ -43,6 +43,12 @@ func TestCompareDecisions(t *testing.T) {
 		{"first-name typo with mail", Record{FirstName: "Thoams", Mail: "thomas.mueller@web.de"}, thomas, true},
 		{"address with first name", Record{FirstName: "Thomas", FamilyName: "Mueller", Street: "Hauptstraße 5", PostalCode: "D-10115"}, thomas, true},
 		{"full name and city", Record{FirstName: "Thomas", FamilyName: "Müller", City: "Berlin"}, thomas, true},
+		{"exact address alone", Record{Street: "Hauptstraße 5", PostalCode: "10115"}, thomas, true},
+		{"mail at a mistyped domain with first name", Record{FirstName: "Thomas", Mail: "thomas.mueller@wbe.de"}, thomas, true},
+		{"exchanged names with a typo", Record{FirstName: "Müller", FamilyName: "Tomas", DateOfBirth: "1980-05-12"}, thomas, true},
+		{"first name spelt in the mail", Record{FamilyName: "Thomson", Mail: "hollythomson3@example.com", DateOfBirth: "1985-05-21"},
+			Record{FirstName: "Holly", FamilyName: "Thomson", DateOfBirth: "1985-05-21"}, true},
+		{"decade slip and a nearby day", Record{FirstName: "Thomas", FamilyName: "Müller", City: "Berlin", DateOfBirth: "1990-06-02"}, thomas, true},
 		// Not matches.
 		{"name alone", Record{FirstName: "Thomas", FamilyName: "Müller"}, thomas, false},
 		{"family mail, other first name", Record{FirstName: "Anna", FamilyName: "Müller", Mail: "thomas.mueller@web.de"}, thomas, false},
@@ -54,6 +60,17 @@ func TestCompareDecisions(t *testing.T) {
 		{"role mail, different people", Record{FirstName: "Jan", FamilyName: "Schulz", Mail: "info@firma.de"},
 			Record{FirstName: "Eva", FamilyName: "Berg", Mail: "info@firma.de"}, false},
 		{"nothing in common", Record{FirstName: "Eva", Mail: "eva@x.de"}, thomas, false},
+		{"namesake with a numbered mailbox", Record{FirstName: "Franziska", FamilyName: "Bergmann", Mail: "franziska.bergmann3@t-online.de"},
+			Record{FirstName: "Franziska", FamilyName: "Bergmann", Mail: "franziska.bergmann@t-online.de"}, false},
+		{"neighbour with the same first name", Record{FirstName: "Mark", FamilyName: "Wright", Street: "47 High Street", PostalCode: "M12 6KQ", City: "Manchester"},
+			Record{FirstName: "Mark", FamilyName: "Moore", Street: "42 High Street", PostalCode: "M12 6KQ", City: "Manchester"}, false},
+		{"household, both names differ", Record{FirstName: "Eva", FamilyName: "Schulz", Street: "Hauptstr. 5", PostalCode: "10115", City: "Berlin", Country: "DE"}, thomas, false},
+		{"date of birth and city only", Record{City: "Berlin", DateOfBirth: "1980-05-12"}, thomas, false},
+		{"namesakes at two providers", Record{FirstName: "William", FamilyName: "Roberts", Mail: "william.roberts@icloud.com"},
+			Record{FirstName: "William", FamilyName: "Roberts", Mail: "william.roberts@gmail.com", Street: "54 Park Avenue", PostalCode: "L19 3OC"}, false},
+		{"same street in another town", Record{FirstName: "Tim", FamilyName: "Jansen", Street: "Gartenstraße 42", PostalCode: "28375", City: "Bremen", DateOfBirth: "1968-04-07"},
+			Record{FirstName: "Tim", FamilyName: "Jansen", Street: "Gartenstraße 42", PostalCode: "38037", City: "Hochburg", DateOfBirth: "1950-01-24"}, false},
+		{"full name and city, other birthday a decade off", Record{FirstName: "Thomas", FamilyName: "Müller", City: "Berlin", DateOfBirth: "1970-09-30"}, thomas, false},
 	}
 	e := setup(t)
 	for _, tt := range tests {
@@ -134,9 +151,37 @@ func TestCompareLabels(t *testing.T) {
 		{Record{Mail: "kontakt@a.de"}, Record{Mail: "kontakt@b.de"}, "mail", "disagree"},
 		{Record{Mail: "j.smith@example.com"}, Record{Mail: "a.smith@example.com"}, "mail", "disagree"},
 		{Record{Mail: "jb88@king.com"}, Record{Mail: "jb8@king.com"}, "mail", "disagree"},
+		{Record{Mail: "franziska.bergmann3@t-online.de"}, Record{Mail: "franziska.bergmann@t-online.de"}, "mail", "digits_differ"},
+		{Record{Mail: "aw@thompson.com"}, Record{Mail: "aw@thpmoson.com"}, "mail", "domain_typo"},
+		{Record{Mail: "lolat86@bishop-giles.com"}, Record{Mail: "glolat86@bishop-giles.com"}, "mail", "edit_distance<=2"},
+		{Record{Mail: "oliver.b@smith.net"}, Record{Mail: "o.b@smith.net"}, "mail", "similar"},
+		{Record{Mail: "michael_bauer@freenet.de"}, Record{Mail: "michael.bauer@freenet.de"}, "mail", "separators_differ"},
+		{Record{FirstName: "Thomas", FamilyName: "Mueller", Mail: "thomas.mueller@gmail.com"},
+			Record{FirstName: "Thomas", FamilyName: "Müller", Mail: "thomas.mueller@web.de"}, "mail", "same_name_local_part"},
+		{Record{FirstName: "Anna", FamilyName: "Weber", Mail: "thomas.mueller@gmail.com"},
+			Record{FirstName: "Thomas", FamilyName: "Müller", Mail: "thomas.mueller@web.de"}, "mail", "same_local_part"},
+		{Record{Street: "Gartenstraße 42", PostalCode: "28375", City: "Bremen"},
+			Record{Street: "Gartenstr. 42", PostalCode: "38037", City: "Hochburg"}, "street", "other_locality"},
+		{Record{PostalCode: "10945", City: "Berlin"}, Record{PostalCode: "10345", City: "Berlin"}, "postal_code", "implied_by_city"},
+		{Record{FirstName: "Cahlrae"}, Record{FirstName: "Charlie"}, "first_name", "jaro_winkler>=0.80"}, // unfolded: ae is no umlaut here
+		{Record{FamilyName: "Hsmel"}, Record{FamilyName: "Holmes"}, "family_name", "same_letters"},
+		{Record{FirstName: "Osrac"}, Record{FirstName: "Oscar"}, "first_name", "same_letters"},
+		{Record{FamilyName: "Rowe"}, Record{FamilyName: "Rwoe"}, "family_name", "jaro_winkler>=0.92"},
+		{Record{FirstName: "Hugo"}, Record{FirstName: "Uhgo"}, "first_name", "edit_distance<=1"},
+		{Record{FirstName: "Mark"}, Record{FirstName: "Mary"}, "first_name", "jaro_winkler>=0.80"},
+		{Record{FamilyName: "Thomson", Mail: "hollythomson3@example.com"}, Record{FirstName: "Holly"}, "first_name", "in_mail"},
+		{Record{FirstName: "Anna", Mail: "a.k@example.com"}, Record{FamilyName: "Schmidt"}, "family_name", "not_in_mail"},
+		{Record{DateOfBirth: "1987-06-06"}, Record{DateOfBirth: "1977-05-30"}, "date_of_birth", "dob_year_digit_near"},
+		{Record{DateOfBirth: "1987-12-30"}, Record{DateOfBirth: "1977-01-02"}, "date_of_birth", "dob_year_digit_near"},
+		{Record{City: "Lioerpovl"}, Record{City: "Liverpool"}, "city", "jaro_winkler>=0.80"},
+		{Record{City: "Berlin", PostalCode: "10115"}, Record{City: "Berlin", PostalCode: "10115"}, "city", "implied_by_postal_code"},
+		{Record{City: "Berlin", State: "BE"}, Record{City: "Berlin", State: "BE"}, "state", "implied_by_city"},
+		{Record{Street: "Hauptstr. 5", PostalCode: "10115"}, Record{Street: "Hauptstraße 5", PostalCode: "10115"}, "street", "exact"},
+		{Record{Street: "47 High Street"}, Record{Street: "42 High Street"}, "street", "street_only"},
 		{Record{Mail: "a@x.de", Mail2: "b@y.de"}, Record{Mail: "b@y.de"}, "mail", "exact"},
 		{Record{Company: "Müller GmbH"}, Record{Company: "Mueller GmbH & Co. KG"}, "company", "exact"},
 		{Record{Street: "Hauptstr. 5"}, Record{Street: "Hauptstrasse 7"}, "street", "street_only"},
+		{Record{Street: "Hauptstr. 5"}, Record{Street: "Hauptstrase 5"}, "street", "street_and_number_similar"},
 		{Record{Street: "Landhaus Eiche", Street2: "Hauptstr. 5"}, Record{Street: "Hauptstr. 5", Street2: "Landhaus Eiche"}, "street", "swapped_exact"},
 		{Record{PostalCode: "4814"}, Record{PostalCode: "4184"}, "postal_code", "one_digit"},
 		{Record{Country: "de"}, Record{Country: "AT"}, "country", "disagree"},
@@ -215,6 +260,65 @@ func TestBest(t *testing.T) {
 		best, _ := e.Best(Record{FirstName: "Anna", Mail: "anna.schmidt@example.com"}, []Candidate{c})
 		if best == nil || best.Explanation.History != 2 {
 			t.Fatalf("best = %+v, want a match on history state 2", best)
+		}
+	})
+	t.Run("history field by field", func(t *testing.T) {
+		t.Parallel()
+		// The first name was mistyped by the last merge, the mail by the
+		// one before: each field counts its best state.
+		c := Candidate{ID: 7,
+			Record:  Record{FirstName: "Anan", FamilyName: "Schmidt", Mail: "anna@schmidt.example"},
+			History: []Record{{FirstName: "Anna", FamilyName: "Schmidt", Mail: "anna@schmidt.example"}, {FirstName: "Anna", Mail: "anna.schmidt@example.com"}},
+		}
+		best, _ := e.Best(Record{FirstName: "Anna", FamilyName: "Schmidt", Mail: "anna.schmidt@example.com"}, []Candidate{c})
+		if best == nil {
+			t.Fatal("no match")
+		}
+		from := map[string]int{}
+		for _, f := range best.Explanation.Fields {
+			from[f.Field] = f.History
+		}
+		if from["first_name"] != 1 || from["family_name"] != 0 || from["mail"] != 2 || best.Explanation.History != 2 {
+			t.Errorf("fields from states %v, explanation history %d; want first_name 1, family_name 0, mail 2; 2",
+				from, best.Explanation.History)
+		}
+	})
+	t.Run("a value an earlier state lacks erases no disagreement", func(t *testing.T) {
+		t.Parallel()
+		c := Candidate{ID: 8,
+			Record:  Record{FirstName: "Anna", FamilyName: "Weber", Mail: "anna.schmidt@example.com"},
+			History: []Record{{Mail: "anna.schmidt@example.com"}},
+		}
+		_, ranked := e.Best(Record{FirstName: "Anna", FamilyName: "Schmidt", Mail: "anna.schmidt@example.com"}, []Candidate{c})
+		for _, f := range ranked[0].Explanation.Fields {
+			if f.Field == "family_name" && f.Comparison != "disagree" {
+				t.Errorf("family_name = %s from state %d, want disagree", f.Comparison, f.History)
+			}
+		}
+	})
+	t.Run("same result as Compare, whatever the submission lacks", func(t *testing.T) {
+		t.Parallel()
+		cands := benchCandidates(12)
+		uncached := New(Config{DefaultRegion: "DE"})
+		uncached.phones = nil
+		for _, sub := range []Record{
+			cands[3].Record,
+			{FirstName: "Julia", Mail: "julia.mueller3@example.com"},
+			{FamilyName: "Müller", Phone: "030 1234503"},
+			{Street: "Hauptstraße 4", PostalCode: "10115"},
+			{FirstName: "Müller", FamilyName: "Julia", DateOfBirth: "1953-04-04", City: "Berlin"},
+		} {
+			_, ranked := e.Best(sub, cands)
+			_, again := uncached.Best(sub, cands)
+			for i, r := range ranked {
+				want := e.Compare(sub, cands[r.ID-1].Record)
+				if r.Explanation.Score != want.Score || !slices.Equal(r.Explanation.Fields, want.Fields) {
+					t.Errorf("%+v vs candidate %d: Best says %s, Compare %s", sub, r.ID, explain(r.Explanation), explain(want))
+				}
+				if again[i].ID != r.ID || again[i].Explanation.Score != r.Explanation.Score {
+					t.Errorf("%+v: without the phone memo candidate %d scores %v, with %v", sub, again[i].ID, again[i].Explanation.Score, r.Explanation.Score)
+				}
+			}
 		}
 	})
 	t.Run("configured threshold", func(t *testing.T) {

@@ -33,8 +33,8 @@ func Example() {
 	// best: contact 42, score 30.3 >= 20
 	//   first_name         exact                 +6.32
 	//   family_name        exact                 +9.73
-	//   mail               exact                +26.25
-	//   shared_fields_cap  dependent_evidence   -11.98
+	//   mail               exact                +26.22
+	//   shared_fields_cap  dependent_evidence   -11.95
 	// runner-up: contact 41, score 19.4, match false
 }
 

@@ -109,7 +109,11 @@ var titles = map[string]bool{
 // and leading honorifics (Dr., Herr, Mrs ...) removed. It never fails; input
 // without letters or digits yields "".
 func NormalizeName(s string) string {
-	t := foldDigraphs(foldText(s))
+	return stripTitles(foldDigraphs(foldText(s)))
+}
+
+// stripTitles removes leading honorifics from a folded name.
+func stripTitles(t string) string {
 	for {
 		i := strings.IndexByte(t, ' ')
 		if i < 0 || !titles[t[:i]] {

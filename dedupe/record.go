@@ -15,7 +15,6 @@ type prepared struct {
 	street        addressLine
 	street2       addressLine
 	city          string
-	cityKey       string // Kölner Phonetik of city, for blocking
 	postal        string
 	state         string
 	country       string
@@ -26,16 +25,25 @@ type prepared struct {
 type name struct {
 	norm    string // NormalizeName
 	compact string // norm without spaces
-	koelner string
-	nysiis  string
+	// unfolded is compact without the umlaut digraphs folded (Michael
+	// rather than michal), or "" when that is compact.
+	unfolded string
+	koelner  string
+	nysiis   string
 }
 
 func newName(s string) name {
-	n := name{norm: NormalizeName(s)}
+	f := stripTitles(foldText(s))
+	n := name{norm: foldDigraphs(f)} // NormalizeName(s)
 	if n.norm == "" {
 		return n
 	}
 	n.compact = strings.ReplaceAll(n.norm, " ", "")
+	// The umlaut folding (ae -> a) also rewrites letters that a typo moved
+	// next to each other (Cahlrae); keep the unfolded letters.
+	if f != n.norm {
+		n.unfolded = strings.ReplaceAll(f, " ", "")
+	}
 	n.koelner = KoelnerPhonetik(n.norm)
 	n.nysiis = NYSIIS(n.norm)
 	return n
@@ -73,42 +81,140 @@ func clip(s string) string {
 	return s[:i]
 }
 
-func (e *Engine) prepare(r Record) prepared { return e.prepareFor(r, true) }
+// prepare normalises every field of r.
+func (e *Engine) prepare(r Record) prepared { return e.prepareFor(r, needAll, nil, nil) }
 
-// prepareFor normalises r; phones are parsed only when withPhones is set,
-// because parsing dominates the cost and is useless against a record
-// without phones.
-func (e *Engine) prepareFor(r Record, withPhones bool) prepared {
-	p := prepared{
-		first:   newName(clip(r.FirstName)),
-		family:  newName(clip(r.FamilyName)),
-		company: normalizeCompany(clip(r.Company)),
-		street:  newAddressLine(clip(r.Street)),
-		street2: newAddressLine(clip(r.Street2)),
-		city:    normalizeText(clip(r.City)),
-		postal:  NormalizePostalCode(clip(r.PostalCode)),
-		state:   normalizeText(clip(r.State)),
-		country: strings.ToUpper(strings.TrimSpace(clip(r.Country))),
-		dob:     parseDate(clip(r.DateOfBirth)),
+// need says which fields of a candidate a comparison can use. A field the
+// submission lacks compares as "missing" whatever the candidate holds, so it
+// need not be normalised; phone numbers, whose parsing is the slowest step,
+// are the main saving.
+type need struct {
+	names, mails, phones, company, lines, city, postal, state, country, dob bool
+}
+
+var needAll = need{true, true, true, true, true, true, true, true, true, true}
+
+// needFor returns what comparisons with the submission a use.
+func needFor(a *prepared) need {
+	names := a.first.norm != "" || a.family.norm != ""
+	return need{
+		// Names are compared with names and looked for in mail
+		// addresses, and the other way round (nameInMails).
+		names:   names || len(a.mails) > 0,
+		mails:   names || len(a.mails) > 0,
+		phones:  len(a.phones) > 0,
+		company: a.company != "",
+		lines:   a.street.text != "" || a.street2.text != "",
+		city:    a.city != "",
+		postal:  a.postal != "",
+		state:   a.state != "",
+		country: a.country != "",
+		dob:     a.dob.ok,
 	}
-	if p.city != "" {
-		p.cityKey = KoelnerPhonetik(p.city)
-		if len(p.cityKey) < 2 {
-			p.cityKey = "=" + strings.ReplaceAll(p.city, " ", "")
+}
+
+// prepareFor normalises the fields of r that n asks for. When base is the
+// prepared form of baseRec (an earlier call for another state of the same
+// contact), the fields r shares with baseRec are copied from it rather than
+// normalised again: the states of a contact differ in a field or two.
+func (e *Engine) prepareFor(r Record, n need, base *prepared, baseRec *Record) prepared {
+	var p prepared
+	reuse := base != nil
+	if !reuse {
+		baseRec = &Record{}
+	}
+	if n.names {
+		if reuse && r.FirstName == baseRec.FirstName {
+			p.first = base.first
+		} else {
+			p.first = newName(clip(r.FirstName))
+		}
+		if reuse && r.FamilyName == baseRec.FamilyName {
+			p.family = base.family
+		} else {
+			p.family = newName(clip(r.FamilyName))
 		}
 	}
-	for _, m := range [...]string{r.Mail, r.Mail2} {
-		if k := e.EmailKey(clip(m)); k != "" && !slices.Contains(p.mails, k) {
-			p.mails = append(p.mails, k)
+	if n.company {
+		if reuse && r.Company == baseRec.Company {
+			p.company = base.company
+		} else {
+			p.company = normalizeCompany(clip(r.Company))
 		}
 	}
-	if !withPhones {
-		return p
+	if n.lines {
+		if reuse && r.Street == baseRec.Street {
+			p.street = base.street
+		} else {
+			p.street = newAddressLine(clip(r.Street))
+		}
+		if reuse && r.Street2 == baseRec.Street2 {
+			p.street2 = base.street2
+		} else {
+			p.street2 = newAddressLine(clip(r.Street2))
+		}
 	}
-	for _, ph := range [...]string{r.Phone, r.Phone2} {
-		if k := NormalizePhone(clip(ph), e.cfg.DefaultRegion); k != "" && !slices.Contains(p.phones, k) {
-			p.phones = append(p.phones, k)
+	if n.city {
+		if reuse && r.City == baseRec.City {
+			p.city = base.city
+		} else {
+			p.city = normalizeText(clip(r.City))
+		}
+	}
+	if n.postal {
+		p.postal = NormalizePostalCode(clip(r.PostalCode))
+	}
+	if n.state {
+		p.state = normalizeText(clip(r.State))
+	}
+	if n.country {
+		p.country = strings.ToUpper(strings.TrimSpace(clip(r.Country)))
+	}
+	if n.dob {
+		p.dob = parseDate(clip(r.DateOfBirth))
+	}
+	if n.mails {
+		if reuse && r.Mail == baseRec.Mail && r.Mail2 == baseRec.Mail2 {
+			p.mails = base.mails
+		} else {
+			for _, m := range [...]string{r.Mail, r.Mail2} {
+				if k := e.EmailKey(clip(m)); k != "" && !slices.Contains(p.mails, k) {
+					p.mails = append(p.mails, k)
+				}
+			}
+		}
+	}
+	if n.phones {
+		if reuse && r.Phone == baseRec.Phone && r.Phone2 == baseRec.Phone2 {
+			p.phones = base.phones
+		} else {
+			for _, ph := range [...]string{r.Phone, r.Phone2} {
+				if k := e.normalizePhone(clip(ph)); k != "" && !slices.Contains(p.phones, k) {
+					p.phones = append(p.phones, k)
+				}
+			}
 		}
 	}
 	return p
+}
+
+// normalizePhone is NormalizePhone in the engine's region, through the memo.
+func (e *Engine) normalizePhone(raw string) string {
+	if e.phones == nil {
+		return NormalizePhone(raw, e.cfg.DefaultRegion)
+	}
+	return e.phones.normalize(raw)
+}
+
+// cityKey is the blocking form of a normalised city: its Kölner Phonetik
+// code, or the city itself (marked "=") when the code is too short to
+// select anything.
+func cityKey(city string) string {
+	if city == "" {
+		return ""
+	}
+	if k := KoelnerPhonetik(city); len(k) >= 2 {
+		return k
+	}
+	return "=" + strings.ReplaceAll(city, " ", "")
 }

@@ -1,5 +1,7 @@
 package dedupe
 
+import "time"
+
 // JaroWinkler returns the Jaro-Winkler similarity of a and b in [0, 1]
 // (Winkler 1990; prefix scale 0.1, common prefix of at most 4, the prefix
 // bonus applied when the Jaro similarity exceeds 0.7). It compares runes;
@@ -85,9 +87,16 @@ func EditDistance(a, b string) int {
 	if len(rb) == 0 {
 		return len(ra)
 	}
-	// Three rolling rows: two back for transpositions.
+	// Three rolling rows: two back for transpositions. Names and mail
+	// addresses fit the buffer on the stack.
 	w := len(rb) + 1
-	buf := make([]int, 3*w)
+	var stack [3 * 48]int
+	var buf []int
+	if 3*w <= len(stack) {
+		buf = stack[:3*w]
+	} else {
+		buf = make([]int, 3*w)
+	}
 	prev2, prev, cur := buf[:w], buf[w:2*w], buf[2*w:]
 	for j := range prev {
 		prev[j] = j
@@ -121,6 +130,7 @@ const (
 	dateNear     // within 31 days of each other
 	dateYear     // within 365 days of each other
 	dateDayMonth // same day and month, another year
+	dateYearNear // one digit of the year wrong and the day a few weeks off
 	dateNotFound // either side missing
 )
 
@@ -137,7 +147,7 @@ func CompareDates(a, b string) string {
 var dateLevelNames = map[dateLevel]string{
 	dateDisagree: "disagree", dateExact: "exact", dateSwapped: "dob_day_month_swapped",
 	dateOneEdit: "dob_one_digit", dateNear: "dob_within_31_days", dateYear: "dob_within_365_days",
-	dateDayMonth: "dob_same_day_month",
+	dateDayMonth: "dob_same_day_month", dateYearNear: "dob_year_digit_near",
 	dateNotFound: "missing",
 }
 
@@ -157,8 +167,34 @@ func compareDates(a, b date) dateLevel {
 		return dateYear
 	case a.m == b.m && a.d == b.d:
 		return dateDayMonth
+	case yearDigitNear(a, b):
+		return dateYearNear
 	}
 	return dateDisagree
+}
+
+// yearDigitNear reports whether a and b differ in exactly one digit of the
+// year (1987/1977, 2004/2014, 1979/1970) and, that digit put right, lie
+// within 31 days of each other: two slips in one date, not another date.
+func yearDigitNear(a, b date) bool {
+	diff := 0
+	for i := 0; i < 4; i++ {
+		if a.digits[i] != b.digits[i] {
+			diff++
+		}
+	}
+	if diff != 1 {
+		return false
+	}
+	// b's month and day in a's year, or the year before or after for
+	// dates around New Year (a 29 February moves to 1 March).
+	for y := a.y - 1; y <= a.y+1; y++ {
+		t := time.Date(y, time.Month(b.m), b.d, 0, 0, 0, 0, time.UTC)
+		if abs(a.days-int(t.Unix()/86400)) <= 31 {
+			return true
+		}
+	}
+	return false
 }
 
 func abs(n int) int {

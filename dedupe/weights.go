@@ -74,16 +74,23 @@ var (
 		level{"dob_within_31_days", 0.02, 0.002},
 		level{"dob_within_365_days", 0.025, 0.025},
 		level{"dob_same_day_month", 0.02, 0.0027},
+		level{"dob_year_digit_near", 0.035, 0.03},
 	)
 	mailModel = newFieldModel("mail",
-		level{"exact", 0.80, 1e-8},
-		level{"edit_distance<=2", 0.08, 1e-6},
+		level{"exact", 0.78, 1e-8},
+		level{"typo", 0.07, 1e-6},
 		level{"same_local_part", 0.03, 1e-5},
+		level{"digits_differ", 0.01, 0.002},
+		level{"similar", 0.02, 0.02},
 	)
 	phoneModel = newFieldModel("phone",
 		level{"exact", 0.75, 5e-7},
 	)
-	companyModel = newFieldModel("company",
+	// A name one side lacks, looked for in that side's mail addresses
+	// (nameInMail); reported as first_name or family_name.
+	firstInMailModel  = newFieldModel("first_name_in_mail", level{"in_mail", 0.3, 0.01})
+	familyInMailModel = newFieldModel("family_name_in_mail", level{"in_mail", 0.3, 0.002})
+	companyModel      = newFieldModel("company",
 		level{"exact", 0.60, 0.001},
 		level{"jaro_winkler>=0.92", 0.10, 0.002},
 	)
@@ -91,6 +98,13 @@ var (
 		level{"exact", 0.75, 1e-5},
 		level{"street_and_number_similar", 0.12, 2e-5},
 		level{"street_only", 0.06, 6e-4},
+	)
+	// The street within an agreeing postal code or city; reported as
+	// street.
+	streetLocalModel = newFieldModel("street_same_locality",
+		level{"exact", 0.75, 1e-4},
+		level{"street_and_number_similar", 0.12, 2e-4},
+		level{"street_only", 0.06, 0.01},
 	)
 	street2Model = newFieldModel("street2",
 		level{"exact", 0.65, 0.005},
@@ -101,8 +115,9 @@ var (
 		level{"one_digit", 0.08, 0.005},
 	)
 	cityModel = newFieldModel("city",
-		level{"exact", 0.85, 0.02},
+		level{"exact", 0.83, 0.02},
 		level{"jaro_winkler>=0.90", 0.08, 0.003},
+		level{"similar", 0.02, 0.005},
 	)
 	stateModel = newFieldModel("state",
 		level{"exact", 0.93, 0.25},
@@ -114,16 +129,18 @@ var (
 
 // allModels lists every field model in the order of the weight table in doc.go.
 var allModels = []*fieldModel{
-	firstNameModel, familyNameModel, dobModel, mailModel, phoneModel, companyModel,
-	streetModel, street2Model, postalModel, cityModel, stateModel, countryModel,
+	firstNameModel, firstInMailModel, familyNameModel, familyInMailModel, dobModel, mailModel, phoneModel, companyModel,
+	streetModel, streetLocalModel, street2Model, postalModel, cityModel, stateModel, countryModel,
 }
 
 const (
-	// swapPenalty is charged when first and family name are read exchanged:
-	// log2(P(in order)/P(exchanged)) ≈ 4 bits among true matches, less the
-	// ≈ 2 bits by which a crosswise agreement between different people is
-	// rarer than an ordinary one (see doc.go).
-	swapPenalty = 2.0
+	// swapPenalty is charged when first and family name are read exchanged,
+	// beyond the uncertainty which side exchanged them (nameReadings): the
+	// ≈ 5 bits by which an exchange is rarer than the usual order among true
+	// matches, less the 3 to 9 bits by which a crosswise agreement between
+	// different people is rarer than the ordinary agreement the name u
+	// assume (see doc.go). That leaves nothing to charge.
+	swapPenalty = 0.0
 	// lineSwapPenalty is the same for street and street2 exchanged. Forms
 	// invite that mistake (a building name in line 1, the street in line 2),
 	// so the penalty only breaks ties in favour of the ordered reading.

@@ -48,6 +48,9 @@ type FieldScore struct {
 	Comparison string  `json:"comparison"`
 	Similarity float64 `json:"similarity"`
 	Weight     float64 `json:"weight"`
+	// History is 0 when the field was compared with the contact as it is, i when
+	// with its state before its i-th latest merge.
+	History int `json:"history,omitempty"`
 }
 
 // DuplicateCandidate is an existing contact ranked against a probe, with the reasons.

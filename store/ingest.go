@@ -242,7 +242,7 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 func explanationOf(e dedupe.Explanation) *models.Explanation {
 	out := &models.Explanation{Score: e.Score, Threshold: e.Threshold, Match: e.Match, History: e.History, Fields: make([]models.FieldScore, len(e.Fields))}
 	for i, f := range e.Fields {
-		out.Fields[i] = models.FieldScore{Field: f.Field, Comparison: f.Comparison, Similarity: f.Similarity, Weight: f.Weight}
+		out.Fields[i] = models.FieldScore{Field: f.Field, Comparison: f.Comparison, Similarity: f.Similarity, Weight: f.Weight, History: f.History}
 	}
 	return out
 }
