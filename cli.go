@@ -129,11 +129,6 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	registerStoreMetrics(api.Metrics.Registry(), st)
 	e := handlers.New(api)
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	if cfg.DebugAddr != "" {
 		stopDebug, err := serveDebug(cfg.DebugAddr, log)
 		if err != nil {
@@ -141,6 +136,11 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		}
 		defer stopDebug()
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 	printWelcome(stdout, ln.Addr().String(), key)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

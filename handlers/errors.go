@@ -40,11 +40,12 @@ const StatusClientClosedRequest = 499
 
 // StatusOf returns the HTTP status for an error's code.
 func StatusOf(err error) int {
+	var de *models.Error
+	if !errors.As(err, &de) && errors.Is(err, context.Canceled) {
+		return StatusClientClosedRequest // request contexts end only when the client leaves
+	}
 	if s, ok := codeStatus[models.ErrorCode(err)]; ok {
 		return s
-	}
-	if errors.Is(err, context.Canceled) {
-		return StatusClientClosedRequest // request contexts end only when the client leaves
 	}
 	return http.StatusInternalServerError
 }
@@ -55,6 +56,11 @@ func StatusOf(err error) int {
 func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+			log.Debug("client closed request", "method", c.Request().Method, "path", c.Request().URL.Path)
+			c.Response().WriteHeader(StatusClientClosedRequest) // for the access log and metrics; nobody reads it
 			return
 		}
 		status, body := http.StatusInternalServerError, errorBody{Error: true, Message: "internal server error"}
@@ -83,11 +89,6 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 					body.Message = http.StatusText(status)
 				}
 			}
-		}
-		if status == StatusClientClosedRequest {
-			log.Debug("client closed request", "method", c.Request().Method, "path", c.Request().URL.Path)
-			c.Response().WriteHeader(status) // for the access log and metrics; nobody reads it
-			return
 		}
 		if status >= 500 && status != http.StatusServiceUnavailable {
 			body.Message = "internal server error"

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -268,4 +269,25 @@ func TestUnknownRouteAndMethod(t *testing.T) {
 	}
 	b.fail(t, http.MethodGet, "/public/api/V1/contact", nil, http.StatusMethodNotAllowed)
 	b.fail(t, http.MethodPatch, "/api/v1/merges/abc/undo", nil, http.StatusMethodNotAllowed)
+}
+
+// TestClientGoneIs499: a request whose client has left (its context is cancelled)
+// is recorded as 499, not as a server error.
+func TestClientGoneIs499(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	gone := func(r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		cancel()
+		*r = *r.WithContext(ctx)
+	}
+	for _, path := range []string{"/api/v1/contacts", "/public/api/V1/terms"} {
+		rec := b.do(t, http.MethodGet, path, nil, gone)
+		if rec.Code != handlers.StatusClientClosedRequest {
+			t.Fatalf("GET %s with the client gone: status %d, want 499; body %s", path, rec.Code, rec.Body)
+		}
+	}
+	if s := handlers.StatusOf(fmt.Errorf("store: list: %w", context.Canceled)); s != handlers.StatusClientClosedRequest {
+		t.Fatalf("StatusOf(wrapped context.Canceled) = %d, want 499", s)
+	}
 }

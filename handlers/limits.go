@@ -79,8 +79,12 @@ func (a *API) limitRequests(next echo.HandlerFunc) echo.HandlerFunc {
 // at most that many contacts are *created* per request_ip per sliding hour (merges do
 // not count), the rest refused (429). In a batch only the refused items fail. Without
 // request_ip neither guard can apply.
-// writeTimeout bounds a contact write that is no longer tied to its request.
-const writeTimeout = 30 * time.Second
+// A contact write is no longer tied to its request; writeTimeout plus
+// writeTimePerItem per submission bounds it (a 10,000-contact import: 130 s).
+const (
+	writeTimeout     = 30 * time.Second
+	writeTimePerItem = 10 * time.Millisecond
+)
 
 func (a *API) ingest(ctx context.Context, tenant int64, subs []*models.Submission, opts *parsedOptions) ([]models.IngestResult, error) {
 	results := make([]models.IngestResult, len(subs))
@@ -137,9 +141,15 @@ func (a *API) ingest(ctx context.Context, tenant int64, subs []*models.Submissio
 	// The write runs to its end even if the client disconnects: a web form that gave
 	// up still gets its contact (a retry finds it as a duplicate), and a cancelled
 	// query would cost the pool its connection.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	limit := writeTimeout + time.Duration(len(kept))*writeTimePerItem
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
 	out, err := a.Contacts.Ingest(wctx, tenant, kept, iopts)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Mostly time spent queueing behind other big batches of the tenant: not a bug.
+		err = &models.Error{Code: models.EUNAVAILABLE, RetryAfter: 5 * time.Second,
+			Message: fmt.Sprintf("the write did not finish within %v (busy with other writes of this tenant); try again — with a duplicate check a retry finds what was stored", limit.Round(time.Second))}
+	}
 	// Only contacts actually created count against the flood limit.
 	for j, r := range reserved {
 		if err != nil || !out[j].Created {

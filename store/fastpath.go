@@ -13,7 +13,7 @@ import (
 )
 
 // createIfNew is the write path's shortcut for its most frequent call: one web-form
-// submission (check email or none, no terms, no comment) of a person the tenant does
+// submission (check email or none, no terms, no comment, no flood limit) of a person the tenant does
 // not have yet. On PostgreSQL it takes the same advisory locks as the transaction in
 // ingest, looks up the same keys with a fresh snapshot and, when none of them has a
 // contact, inserts the contact and its keys — all in one autocommitted statement,
@@ -23,7 +23,9 @@ import (
 // was written then (the statement's locks ended with it), and the caller runs the
 // full transaction, which locks and looks up again and decides as always.
 func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Submission, opts models.IngestOptions) (res models.IngestResult, ok bool, err error) {
-	if s.dialect != Postgres || len(sub.Terms) > 0 || sub.Comment != "" ||
+	// A BeforeCreate hook (the flood limit) must only be asked once it is known that
+	// the contact is new, which this statement cannot stop to do.
+	if s.dialect != Postgres || len(sub.Terms) > 0 || sub.Comment != "" || opts.BeforeCreate != nil ||
 		(opts.Check != models.CheckEmail && opts.Check != models.CheckNone) {
 		return res, false, nil
 	}
@@ -35,14 +37,6 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 	locks := lockIDs(tenantID, keys)
 	if len(locks) == 0 || len(locks) > maxKeyLocks {
 		return res, false, nil
-	}
-	if opts.BeforeCreate != nil {
-		// Asked before it is known whether the contact is new. A refusal sends the
-		// submission down the full path, which asks again only if it creates; a grant
-		// not used there is released by the caller like any for an item not created.
-		if opts.BeforeCreate(ctx, 0, sub) != nil {
-			return res, false, nil
-		}
 	}
 	probe.CreatedAt, probe.UpdatedAt = s.now(), s.now()
 	cols := contactColumns(probe)

@@ -183,6 +183,18 @@ func TestIngestShortcutAndTransactionAgree(t *testing.T) {
 		t.Fatalf("same mail again: %v %+v, want a recorded merge into %d", err, again, res[0].ID)
 	}
 
+	// A BeforeCreate hook (the flood limit) is asked only for contacts that are
+	// created: never for a submission that merges, never twice for one.
+	asked := 0
+	hooked := opts
+	hooked.BeforeCreate = func(context.Context, int, *models.Submission) error { asked++; return nil }
+	if _, err := st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "new@example.com"})}, hooked); err != nil || asked != 0 {
+		t.Fatalf("merging submission: err %v, BeforeCreate asked %d times, want 0", err, asked)
+	}
+	if _, err := st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "hooked@example.com"})}, hooked); err != nil || asked != 1 {
+		t.Fatalf("new submission: err %v, BeforeCreate asked %d times, want 1", err, asked)
+	}
+
 	var wg sync.WaitGroup
 	const n = 40
 	errs := make([]error, n)
