@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"slices"
 	"strings"
 
@@ -151,7 +152,8 @@ func lookupUnion(lookup [][]string) []string {
 // indexKeys are further keys whose rows are read too (not to find candidates): so that
 // each candidate knows which of a submission's keys it is already indexed under, and a
 // merge records exactly the keys it adds (an undo removes those and no others).
-func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, keys, indexKeys []string, withHistory bool) (*candidatePool, error) {
+func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, lookup [][]string, indexKeys []string, withHistory bool) (*candidatePool, error) {
+	keys := lookupUnion(lookup)
 	if len(keys) == 0 {
 		return &candidatePool{byKey: map[string][]*working{}}, nil
 	}
@@ -164,7 +166,7 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 		}
 		rows = append(rows, part...)
 	}
-	return s.candidatesFrom(ctx, tx, tenantID, rows, keys, withHistory)
+	return s.candidatesFrom(ctx, tx, tenantID, rows, lookup, withHistory)
 }
 
 // keyRow is one row of contact_keys.
@@ -180,24 +182,14 @@ func rowKeys(keys, indexKeys []string) []string {
 	return slices.Compact(all)
 }
 
-// candidatesFrom loads the contacts behind the rows found under a lookup key.
-func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, keys []string, withHistory bool) (*candidatePool, error) {
+// candidatesFrom loads the contacts behind the rows found under the submissions'
+// lookup keys (lookup[i] are submission i's), at most maxCandidates per submission.
+func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, withHistory bool) (*candidatePool, error) {
 	pool := &candidatePool{byKey: map[string][]*working{}}
-	isLookup := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		isLookup[k] = true
-	}
 	if len(rows) == 0 {
 		return pool, nil
 	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		if isLookup[r.Key] {
-			ids = append(ids, r.ContactID)
-		}
-	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
+	ids := candidateIDs(rows, lookup)
 	var byID map[int64]*working
 	var err error
 	if s.dialect == Postgres {
@@ -263,6 +255,47 @@ func sqliteCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, ids []in
 		}
 	}
 	return byID, nil
+}
+
+// maxCandidates is how many contacts one submission is compared with at most. A
+// person's duplicate shares several blocking keys with it (name with birth date,
+// with address, the mail, …); a contact that shares one key of a crowded block (a
+// common name and a birth month) rarely is. Beyond this many, those sharing the
+// fewest keys are left out: it bounds the work of an ingest in big tenants, where
+// popular names fill the blocks (BENCHMARKS.md, issue 4).
+const maxCandidates = 64
+
+// candidateIDs are the contacts to load: for each submission those indexed under its
+// lookup keys — when more than maxCandidates, the ones sharing the most keys with it
+// (then the oldest) — ascending.
+func candidateIDs(rows []keyRow, lookup [][]string) []int64 {
+	byKey := make(map[string][]int64)
+	for _, r := range rows {
+		byKey[r.Key] = append(byKey[r.Key], r.ContactID)
+	}
+	var ids []int64
+	shared := make(map[int64]int)
+	for _, keys := range lookup {
+		clear(shared)
+		for _, k := range keys {
+			for _, id := range byKey[k] {
+				shared[id]++
+			}
+		}
+		mine := slices.Collect(maps.Keys(shared))
+		if len(mine) > maxCandidates {
+			slices.SortFunc(mine, func(a, b int64) int {
+				if c := cmp.Compare(shared[b], shared[a]); c != 0 {
+					return c
+				}
+				return cmp.Compare(a, b)
+			})
+			mine = mine[:maxCandidates]
+		}
+		ids = append(ids, mine...)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // maxHistory is how many earlier versions of a contact the auto check compares with.

@@ -129,9 +129,9 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 		return nil, err
 	}
 	if locked {
-		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookupAll, opts.Check == models.CheckAuto)
+		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookup, opts.Check == models.CheckAuto)
 	} else if err = s.lockKeys(ctx, tx, tenantID, allKeys); err == nil {
-		pool, err = s.loadCandidates(ctx, tx, tenantID, lookupAll, allKeys, opts.Check == models.CheckAuto)
+		pool, err = s.loadCandidates(ctx, tx, tenantID, lookup, allKeys, opts.Check == models.CheckAuto)
 	}
 	if err != nil {
 		return nil, err

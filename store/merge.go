@@ -361,7 +361,7 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 // itself when it is stored).
 func (s *Store) FindDuplicates(ctx context.Context, tenantID int64, probe *models.Contact, excludeID int64, limit int) ([]models.DuplicateCandidate, float64, error) {
 	keys := s.storeKeys(probe)
-	pool, err := s.loadCandidates(ctx, s.db, tenantID, keys, nil, true)
+	pool, err := s.loadCandidates(ctx, s.db, tenantID, [][]string{keys}, nil, true)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -1,6 +1,9 @@
 package store
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestPgTextArray(t *testing.T) {
 	t.Parallel()
@@ -17,5 +20,30 @@ func TestPgTextArray(t *testing.T) {
 		if got := pgTextArray(tt.in); got != tt.want {
 			t.Errorf("pgTextArray(%q) = %s, want %s", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestCandidateIDsKeepsThoseSharingMostKeys: beyond maxCandidates per submission, the
+// contacts sharing the fewest lookup keys are left out; each submission gets its own.
+func TestCandidateIDsKeepsThoseSharingMostKeys(t *testing.T) {
+	var rows []keyRow
+	for id := int64(1); id <= maxCandidates+20; id++ {
+		rows = append(rows, keyRow{"y:crowded", id}) // a crowded block: everyone shares it
+	}
+	rows = append(rows, keyRow{"b:names", maxCandidates + 20}, keyRow{"e:mail", maxCandidates + 20}, keyRow{"e:other", 500})
+	got := candidateIDs(rows, [][]string{{"y:crowded", "b:names", "e:mail"}, {"e:other"}})
+	if len(got) != maxCandidates+1 {
+		t.Fatalf("loaded %d contacts, want %d", len(got), maxCandidates+1)
+	}
+	for _, want := range []int64{1, maxCandidates + 20, 500} {
+		if !slices.Contains(got, want) {
+			t.Fatalf("contact %d left out: %v", want, got)
+		}
+	}
+	if slices.Contains(got, maxCandidates+1) {
+		t.Fatalf("kept contact %d, which shares one key, over older ones", maxCandidates+1)
+	}
+	if got := candidateIDs(rows[:3], [][]string{{"y:crowded"}}); !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Fatalf("small block = %v, want all of it", got)
 	}
 }
