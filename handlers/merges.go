@@ -34,6 +34,8 @@ type nativeCreateResponse struct {
 	MergeID     string              `json:"merge_id,omitempty"`
 	Score       *float64            `json:"score,omitempty"`
 	Explanation *models.Explanation `json:"explanation,omitempty"`
+	// Joined are other contacts the submission also matched, merged into this one.
+	Joined []models.JoinedContact `json:"joined,omitempty"`
 	// Contact holds the requested return_fields.
 	Contact map[string]any `json:"contact,omitempty"`
 }
@@ -53,7 +55,7 @@ func (a *API) createContactNative(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := nativeCreateResponse{ID: r.ID, Created: r.Created, MergeID: r.MergeID, Explanation: r.Explanation}
+	out := nativeCreateResponse{ID: r.ID, Created: r.Created, MergeID: r.MergeID, Explanation: r.Explanation, Joined: r.Joined}
 	if r.Explanation != nil {
 		out.Score = &r.Explanation.Score
 	}

@@ -26,8 +26,18 @@ type IngestResult struct {
 	// Explanation is the duplicate engine's reasoning for the best candidate (auto
 	// check only; nil when there was no candidate).
 	Explanation *Explanation
+	// Joined are the other existing contacts the submission also matched (auto
+	// check), each merged into ID afterwards with its own merge record.
+	Joined []JoinedContact
 	// Err is set when this item was not written; the other items were.
 	Err error
+}
+
+// JoinedContact is a contact merged into a submission's contact because the
+// submission matched both.
+type JoinedContact struct {
+	ContactID int64  `json:"id"`
+	MergeID   string `json:"merge_id"`
 }
 
 // Explanation is why the duplicate engine did or did not match: the total score, the

@@ -9,6 +9,10 @@ import (
 const (
 	MergeKindIngest = "ingest" // a submission merged into an existing contact
 	MergeKindManual = "manual" // two existing contacts merged by request
+	// MergeKindCluster: an existing contact merged into the one a submission merged
+	// into, because the submission matched both (the duplicate engine's evidence that
+	// they are one person). Undone like a manual merge.
+	MergeKindCluster = "cluster"
 )
 
 // Merge records one merge with everything needed to undo it exactly: the surviving
@@ -185,6 +189,10 @@ type MergeRequest struct {
 	TargetID, SourceID int64
 	Choices            map[string]FieldChoice
 	DryRun             bool
+	// Kind and Source label the merge record: manual and "api" unless set.
+	Kind, Source string
+	// Explanation, when set, is recorded as why the contacts were merged.
+	Explanation *Explanation
 }
 
 // MergeOutcome is the merged contact and, unless it was a dry run, the merge record.

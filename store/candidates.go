@@ -315,17 +315,20 @@ func (w *working) remember(before *models.Contact) {
 }
 
 // loadHistory fills the candidates' earlier versions from the before-images of their
-// ingest merges that are not undone, newest first, at most maxHistory each.
+// ingest and cluster merges that are not undone, newest first, at most maxHistory each.
 func loadHistory(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, byID map[int64]*working) error {
 	for chunk := range slices.Chunk(ids, 1000) {
 		var rows []struct {
 			ContactID     int64
 			BeforeContact string
 		}
+		// An ingest merge keeps the contact's earlier state; a cluster merge the
+		// absorbed contact's, which is as much an earlier state of the person.
 		err := scan(tx.WithContext(ctx).Raw(`SELECT contact_id, before_contact FROM (
-				SELECT contact_id, before_contact, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY id DESC) AS rn
-				FROM merges WHERE tenant_id = ? AND contact_id IN ? AND kind = ? AND undone_at IS NULL) h
-			WHERE rn <= ? ORDER BY contact_id, rn DESC`, tenantID, chunk, models.MergeKindIngest, maxHistory), &rows)
+				SELECT contact_id, CASE WHEN kind = ? THEN json_extract(before_source, '$.contact') ELSE before_contact END AS before_contact,
+					ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY id DESC) AS rn
+				FROM merges WHERE tenant_id = ? AND contact_id IN ? AND kind IN (?, ?) AND undone_at IS NULL) h
+			WHERE rn <= ? ORDER BY contact_id, rn DESC`, models.MergeKindCluster, tenantID, chunk, models.MergeKindIngest, models.MergeKindCluster, maxHistory), &rows)
 		if err != nil {
 			return translate("load candidate history", err)
 		}

@@ -27,7 +27,7 @@ func loadCandidatesPG(ctx context.Context, tx *gorm.DB, tenantID int64, ids []in
 	for chunk := range slices.Chunk(ids, 1000) {
 		q, args := candidatesSQLs()[0], []any{tenantID, pgArray(chunk)}
 		if withHistory {
-			q, args = candidatesSQLs()[1], append(args, models.MergeKindIngest, maxHistory)
+			q, args = candidatesSQLs()[1], append(args, models.MergeKindIngest, maxHistory, models.MergeKindCluster)
 		}
 		rows, err := tx.Statement.ConnPool.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -98,8 +98,11 @@ var candidatesSQLs = sync.OnceValue(func() [2]string {
 	// Terms as "id,id,…" and history as a JSON array: database/sql hands arrays over
 	// as text, and these two forms parse without a type map.
 	terms := "array_to_string(ARRAY(SELECT t.term_id FROM contact_terms t WHERE t.tenant_id = $1 AND t.contact_id = c.id ORDER BY t.term_id), ',')"
-	history := "(SELECT json_agg(h.before_contact ORDER BY h.id DESC) FROM (SELECT m.id, m.before_contact FROM merges m " +
-		"WHERE m.tenant_id = $1 AND m.contact_id = c.id AND m.kind = $3 AND m.undone_at IS NULL ORDER BY m.id DESC LIMIT $4) AS h)"
+	// An ingest merge keeps the contact's earlier state; a cluster merge the absorbed
+	// contact's, which is as much an earlier state of the person.
+	history := "(SELECT json_agg(h.image ORDER BY h.id DESC) FROM (SELECT m.id, " +
+		"CASE WHEN m.kind = $5 THEN (m.before_source::json -> 'contact')::text ELSE m.before_contact END AS image FROM merges m " +
+		"WHERE m.tenant_id = $1 AND m.contact_id = c.id AND m.kind IN ($3, $5) AND m.undone_at IS NULL ORDER BY m.id DESC LIMIT $4) AS h)"
 	from := " FROM unnest($2::bigint[]) AS u(id) CROSS JOIN LATERAL " +
 		"(SELECT * FROM contacts WHERE id = u.id AND tenant_id = $1 OFFSET 0) AS c"
 	return [2]string{

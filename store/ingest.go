@@ -44,15 +44,66 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	}
 	s.transactions.Add(1)
 	var results []models.IngestResult
+	var joins [][]join
 	err := s.retry(ctx, func(tx *gorm.DB) error {
 		var err error
-		results, err = s.ingest(ctx, tx, tenantID, subs, opts)
+		results, joins, err = s.ingest(ctx, tx, tenantID, subs, opts)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	s.joinMatches(ctx, tenantID, results, joins, opts.Source)
 	return results, nil
+}
+
+// join is another existing contact a submission matched besides the one it merged
+// into, with the engine's explanation of that match.
+type join struct {
+	w           *working
+	explanation *models.Explanation
+}
+
+// joinMatches merges into each submission's contact the other contacts the
+// submission also matched (auto check): it is the evidence that they are one person,
+// and without it a person split early stays split (the duplicate engine compares a
+// submission with contacts, never contacts with each other). Each is a merge of its own
+// (kind cluster, undoable like a manual one), after the submission's transaction: if
+// one cannot be made — the contact was deleted, merged or changed meanwhile — the
+// submission's result stands and that contact is left as it is.
+func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []models.IngestResult, joins [][]join, origin string) {
+	absorbed := map[int64]int64{} // contact id -> the contact it was merged into
+	resolve := func(id int64) int64 {
+		for absorbed[id] != 0 {
+			id = absorbed[id]
+		}
+		return id
+	}
+	for i := range results {
+		for _, j := range joins[i] {
+			results[i].ID = resolve(results[i].ID)
+			other := resolve(j.w.c.ID) // joined earlier in the batch: its survivor
+			if results[i].Err != nil || j.w.c.ID == 0 || other == results[i].ID {
+				continue
+			}
+			out, err := s.MergeContacts(ctx, tenantID, models.MergeRequest{TargetID: results[i].ID, SourceID: other,
+				Kind: models.MergeKindCluster, Source: origin, Explanation: j.explanation})
+			if err != nil {
+				s.log.Info("contact not joined to the contact a submission merged into", "tenant", tenantID,
+					"contact", results[i].ID, "other", other, "err", err)
+				continue
+			}
+			absorbed[other] = results[i].ID
+			results[i].Joined = append(results[i].Joined, models.JoinedContact{ContactID: other, MergeID: out.Merge.ID})
+		}
+	}
+	if len(absorbed) > 0 { // a batch: items that merged into a contact absorbed later answer its survivor
+		for i := range results {
+			if results[i].Err == nil {
+				results[i].ID = resolve(results[i].ID)
+			}
+		}
+	}
 }
 
 // working is a contact the batch reads or changes.
@@ -102,8 +153,9 @@ type batch struct {
 	merges   []*pendingMerge
 }
 
-func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, error) {
+func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, [][]join, error) {
 	results := make([]models.IngestResult, len(subs))
+	joins := make([][]join, len(subs))
 	probes := make([]*models.Contact, len(subs))
 	lookup := make([][]string, len(subs))
 	store := make([][]string, len(subs))
@@ -126,7 +178,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 	var pool *candidatePool
 	rows, locked, err := s.lockAndFind(ctx, tx, tenantID, allKeys, find)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if locked {
 		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookup, opts.Check == models.CheckAuto)
@@ -134,12 +186,12 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 		pool, err = s.loadCandidates(ctx, tx, tenantID, lookup, allKeys, opts.Check == models.CheckAuto)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	slices.Sort(allTerms)
 	missing, err := s.missingTerms(ctx, tx, tenantID, slices.Compact(allTerms))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	b := &batch{tenantID: tenantID}
@@ -151,7 +203,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 				Fields: []models.FieldError{{Field: "terms", Error: fmt.Sprintf("unknown term ids %v", bad)}}}
 			continue
 		}
-		target, explanation := s.match(probes[i], pool.candidates(lookup[i]), opts.Check)
+		target, explanation, also := s.match(probes[i], pool.candidates(lookup[i]), opts.Check)
 		results[i].Explanation = explanation
 		var merge *pendingMerge
 		if target == nil {
@@ -184,6 +236,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 			}}
 			b.merges = append(b.merges, merge)
 			results[i].MergeID = merge.m.ID
+			joins[i] = also
 		}
 		target.addKeys(store[i])
 		pool.add(target, store[i])
@@ -197,35 +250,36 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 		targets[i] = target
 	}
 	if err := s.write(ctx, tx, b); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for i, w := range targets {
 		if w != nil { // new contacts have their ids only after the insert
 			results[i].ID = w.c.ID
 		}
 	}
-	return results, nil
+	return results, joins, nil
 }
 
-// match picks the contact a probe merges into, or nil to create one.
-func (s *Store) match(probe *models.Contact, cands []*working, check models.CheckMethod) (*working, *models.Explanation) {
+// match picks the contact a probe merges into, or nil to create one, and (auto
+// check) the other candidates it also matches.
+func (s *Store) match(probe *models.Contact, cands []*working, check models.CheckMethod) (*working, *models.Explanation, []join) {
 	switch check {
 	case models.CheckNone:
-		return nil, nil
+		return nil, nil, nil
 	case models.CheckEmail:
 		key := s.engine.EmailKey(probe.Mail)
 		if key == "" {
-			return nil, nil
+			return nil, nil, nil
 		}
 		for _, w := range cands { // candidates are ordered oldest first
 			if s.engine.EmailKey(w.c.Mail) == key {
-				return w, nil
+				return w, nil, nil
 			}
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
 	if len(cands) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	dc := make([]dedupe.Candidate, len(cands))
 	for i, w := range cands {
@@ -233,9 +287,15 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 	}
 	best, ranked := s.engine.Best(recordOf(probe), dc)
 	if best == nil {
-		return nil, explanationOf(ranked[0].Explanation)
+		return nil, explanationOf(ranked[0].Explanation), nil
 	}
-	return cands[best.ID], explanationOf(best.Explanation)
+	var also []join
+	for _, r := range ranked[1:] {
+		if r.Explanation.Match {
+			also = append(also, join{w: cands[r.ID], explanation: explanationOf(r.Explanation)})
+		}
+	}
+	return cands[best.ID], explanationOf(best.Explanation), also
 }
 
 // explanationOf converts the engine's explanation to the domain's.

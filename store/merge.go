@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -190,7 +191,7 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 			return err
 		}
 		switch m.Kind {
-		case models.MergeKindManual:
+		case models.MergeKindManual, models.MergeKindCluster:
 			// The absorbed contact comes back under its old id, so references to it
 			// held by other systems stay valid.
 			src := m.BeforeSource.Contact.Clone()
@@ -343,10 +344,11 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 			return errConcurrentChange
 		}
 		srcID := source.ID
-		m := &models.Merge{ID: newMergeID(), TenantID: tenantID, Kind: models.MergeKindManual, Source: "api",
+		kind, origin := cmp.Or(req.Kind, models.MergeKindManual), cmp.Or(req.Source, "api")
+		m := &models.Merge{ID: newMergeID(), TenantID: tenantID, Kind: kind, Source: origin,
 			ContactID: target.ID, SourceContactID: &srcID, Before: target, After: merged,
 			BeforeSource: &models.ContactImage{Contact: source, Keys: sourceKeys}, AddedKeys: added,
-			MovedComments: commentIDs, VersionAfter: merged.Version, CreatedAt: s.now()}
+			MovedComments: commentIDs, Explanation: req.Explanation, VersionAfter: merged.Version, CreatedAt: s.now()}
 		if err := tx.WithContext(ctx).Create(toMergeRow(m)).Error; err != nil {
 			return translate("record merge", err)
 		}

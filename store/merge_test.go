@@ -220,3 +220,64 @@ func TestUndoOfEmailMergeKeepsTheContactsOwnKeys(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestSubmissionMatchingTwoContactsJoinsThem: when an auto submission matches two
+// contacts of one person (split earlier), it merges into the best and the other is
+// merged into that one as a cluster merge — recorded with the engine's explanation and
+// undoable back to the old id.
+func TestSubmissionMatchingTwoContactsJoinsThem(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	person := map[string]any{"first_name": "Henrike", "family_name": "Oltmanns", "date_of_birth": "1979-03-14",
+		"ba_street": "Lindenweg 7", "ba_postal_code": "26122", "ba_city": "Oldenburg"}
+	a := ingestOne(t, st, tn.ID, models.CheckNone, person)
+	withMail := map[string]any{"mail": "h.oltmanns@example.org"}
+	for k, v := range person {
+		withMail[k] = v
+	}
+	withMail["ba_street"] = "Am Hafen 3" // and an address a merge into a would not keep
+	b := ingestOne(t, st, tn.ID, models.CheckNone, withMail) // the same person, split by check none
+	c := ingestOne(t, st, tn.ID, models.CheckAuto, person)
+	if c.Created || c.ID != a.ID || c.MergeID == "" {
+		t.Fatalf("third submission = %+v, want a merge into the older contact %d", c, a.ID)
+	}
+	if len(c.Joined) != 1 || c.Joined[0].ContactID != b.ID || c.Joined[0].MergeID == "" {
+		t.Fatalf("joined = %+v, want contact %d merged in", c.Joined, b.ID)
+	}
+	if _, err := st.GetContact(ctx, tn.ID, b.ID); models.ErrorCode(err) != models.ENOTFOUND {
+		t.Fatalf("absorbed contact still readable: %v", err)
+	}
+	merged, err := st.GetContact(ctx, tn.ID, a.ID)
+	if err != nil || merged.Mail != "h.oltmanns@example.org" {
+		t.Fatalf("surviving contact = %+v, %v; want the absorbed contact's mail filled in", merged, err)
+	}
+	m, err := st.GetMerge(ctx, tn.ID, c.Joined[0].MergeID)
+	if err != nil || m.Kind != models.MergeKindCluster || m.Explanation == nil || !m.Explanation.Match || m.Source != "test" {
+		t.Fatalf("join merge = %+v, %v; want kind cluster with the match's explanation", m, err)
+	}
+	// The absorbed contact is remembered as an earlier state of the survivor.
+	probe := storetest.Submission(t, map[string]any{"first_name": "Henrike", "family_name": "Oltmanns",
+		"ba_street": "Am Hafen 3", "ba_postal_code": "26122"}).NewContact(tn.ID)
+	dups, _, err := st.FindDuplicates(ctx, tn.ID, probe, 0, 5)
+	if err != nil || len(dups) == 0 || dups[0].Contact.ID != a.ID {
+		t.Fatalf("duplicates of the absorbed contact's address = %+v, %v; want contact %d", dups, err, a.ID)
+	}
+	var street *models.FieldScore
+	for i, f := range dups[0].Explanation.Fields {
+		if f.Field == "street" {
+			street = &dups[0].Explanation.Fields[i]
+		}
+	}
+	if street == nil || street.Comparison != "exact" || street.History == 0 {
+		t.Fatalf("street comparison = %+v, want an exact match with an earlier state", street)
+	}
+	undo, err := st.UndoMerge(ctx, tn.ID, c.Joined[0].MergeID)
+	if err != nil || undo.SplitContactID != b.ID {
+		t.Fatalf("undo join = %+v, %v; want contact %d back", undo, err, b.ID)
+	}
+	if back, err := st.GetContact(ctx, tn.ID, b.ID); err != nil || back.Mail != "h.oltmanns@example.org" {
+		t.Fatalf("restored contact = %+v, %v", back, err)
+	}
+}
