@@ -364,11 +364,16 @@ type createResponse struct {
 	Created     bool         `json:"created"`
 	MergeID     string       `json:"merge_id"`
 	Explanation *explanation `json:"explanation"`
+	// Joined are contacts the submission also matched, merged into ID.
+	Joined []struct {
+		ID int64 `json:"id"`
+	} `json:"joined"`
 }
 
 // outcome is what happened to one record.
 type outcome struct {
-	contact int64 // 0: refused (the record stays alone)
+	contact int64   // 0: refused (the record stays alone)
+	joined  []int64 // contacts merged into contact because the record matched them too
 	created bool
 	expl    *explanation
 	took    time.Duration
@@ -397,6 +402,9 @@ func ingestAll(ctx context.Context, c *client, recs []record, check, merge strin
 			o.took = time.Since(start)
 			if err == nil {
 				o.contact, o.created, o.expl = resp.ID, resp.Created, resp.Explanation
+				for _, j := range resp.Joined {
+					o.joined = append(o.joined, j.ID)
+				}
 				break
 			}
 			var ae *apiError
@@ -469,6 +477,7 @@ func score(name, label string, recs []record, res []outcome) report {
 	members := map[int64][]int{}
 	var times []time.Duration
 	var total time.Duration
+	final := finalContacts(res)
 	for i, o := range res {
 		total += o.took
 		times = append(times, o.took)
@@ -477,7 +486,7 @@ func score(name, label string, recs []record, res []outcome) report {
 			rep.Refused++
 			continue
 		}
-		members[o.contact] = append(members[o.contact], i)
+		members[final[i]] = append(members[final[i]], i)
 		if o.expl != nil && rep.Threshold < 0 {
 			rep.Threshold = o.expl.Threshold
 		}
@@ -568,6 +577,10 @@ func mistakes(recs []record, res []outcome) []mistake {
 			continue
 		}
 		before := members[o.contact]
+		for _, j := range o.joined { // what the joined contacts held is this contact's now
+			before = append(before, members[j]...)
+			delete(members, j)
+		}
 		members[o.contact] = append(before, i)
 		if !o.created {
 			ok := false
@@ -582,6 +595,27 @@ func mistakes(recs []record, res []outcome) []mistake {
 		} else if had {
 			out = append(out, mistake{i: i, earlier: first})
 		}
+	}
+	return out
+}
+
+// finalContacts is the contact each record ends up in: the one its answer named,
+// followed through later joins (a contact merged into another because a later record
+// matched both).
+func finalContacts(res []outcome) []int64 {
+	into := map[int64]int64{}
+	for _, o := range res {
+		for _, j := range o.joined {
+			into[j] = o.contact
+		}
+	}
+	out := make([]int64, len(res))
+	for i, o := range res {
+		id := o.contact
+		for steps := 0; into[id] != 0 && steps < len(res); steps++ {
+			id = into[id]
+		}
+		out[i] = id
 	}
 	return out
 }
