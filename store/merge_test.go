@@ -237,7 +237,7 @@ func TestSubmissionMatchingTwoContactsJoinsThem(t *testing.T) {
 	for k, v := range person {
 		withMail[k] = v
 	}
-	withMail["ba_street"] = "Am Hafen 3" // and an address a merge into a would not keep
+	withMail["ba_street"] = "Am Hafen 3"                     // and an address a merge into a would not keep
 	b := ingestOne(t, st, tn.ID, models.CheckNone, withMail) // the same person, split by check none
 	c := ingestOne(t, st, tn.ID, models.CheckAuto, person)
 	if c.Created || c.ID != a.ID || c.MergeID == "" {
