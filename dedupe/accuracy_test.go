@@ -78,14 +78,14 @@ func TestAccuracy(t *testing.T) {
 		{
 			name:    "febrl_dataset2",
 			load:    func(t *testing.T) []labeled { return loadFEBRL(t, filepath.Join(dataDir, "febrl", "dataset2.csv")) },
-			current: floor{precision: 0.995, f1: 0.99},
+			current: floor{precision: 0.995, f1: 0.988},
 			history: floor{precision: 0.995, f1: 0.995},
 		},
 		{
 			name:    "splink_fake_1000",
 			load:    func(t *testing.T) []labeled { return loadSplink(t, filepath.Join(dataDir, "splink", "fake_1000.csv")) },
-			current: floor{precision: 0.99, f1: 0.895},
-			history: floor{precision: 0.99, f1: 0.92},
+			current: floor{precision: 0.99, f1: 0.89},
+			history: floor{precision: 0.99, f1: 0.915},
 		},
 	}
 	for _, tt := range tests {
@@ -166,11 +166,12 @@ func replay(t *testing.T, e *Engine, recs []labeled, withHistory bool) accuracy 
 			id = int(best.ID)
 			c = contacts[id]
 			// As the store does: every other contact the submission also matches is
-			// merged into the best one (the target's values win, its empty fields are
-			// filled), and its record becomes one of the target's earlier states.
+			// merged into the best one unless the two contradict each other (the
+			// target's values win, its empty fields are filled), and its record becomes
+			// one of the target's earlier states.
 			for _, r := range ranked[1:] {
 				o := contacts[r.ID]
-				if !r.Explanation.Match || o == c || o.members == nil {
+				if !r.Explanation.Match || o == c || o.members == nil || e.Contradict(c.rec, o.rec) {
 					continue
 				}
 				if withHistory {

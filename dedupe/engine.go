@@ -146,6 +146,21 @@ func (e *Engine) Compare(submitted, candidate Record) Explanation {
 	return e.compare(&a, &b)
 }
 
+// Contradict reports whether two records disagree on a field that tells people
+// apart: first name or date of birth (a weight below -1 bit; a missing value or a
+// name merely not found in a mail does not count). A store that merges two records
+// because a third matched both uses it: a submission carrying only what a household
+// shares (its mail, landline, address, family name) matches every member, and the
+// members must not become one contact through it.
+func (e *Engine) Contradict(a, b Record) bool {
+	for _, f := range e.Compare(a, b).Fields {
+		if (f.Field == "first_name" || f.Field == "date_of_birth") && f.Weight < -1 {
+			return true
+		}
+	}
+	return false
+}
+
 // Best compares submitted with every candidate and returns them ranked,
 // highest score first, ties by ascending ID (so a store that numbers
 // candidates oldest first prefers the oldest contact). A candidate with a
@@ -338,16 +353,19 @@ func (e *Engine) explain(c *comparison) Explanation {
 	fields = append(fields, c.address...)
 	var score, shared float64
 	var byState [maxStates]float64
+	var supplied [maxStates]bool // an earlier state counts only where it supplied a field
 	for _, f := range fields {
 		score += f.Weight
 		if isShared(f.Field) {
 			shared += f.Weight
 		}
-		byState[min(f.History, maxStates-1)] += f.Weight
+		h := min(f.History, maxStates-1)
+		byState[h] += f.Weight
+		supplied[h] = supplied[h] || f.History > 0
 	}
 	history := 0
 	for h := 1; h < maxStates; h++ {
-		if byState[h] > byState[history] {
+		if supplied[h] && byState[h] > byState[history] {
 			history = h
 		}
 	}

@@ -478,3 +478,15 @@ func TestWeightTableDocumented(t *testing.T) {
 		t.Errorf("doc.go documents %d rows, weights.go has %d", len(documented), rows)
 	}
 }
+
+// TestExplanationHistoryNamesOnlyStatesThatExist: with no earlier states, a
+// disagreement (negative score) is explained by the current record, not by a
+// state that supplied nothing.
+func TestExplanationHistoryNamesOnlyStatesThatExist(t *testing.T) {
+	e := New(Config{})
+	x := e.Compare(Record{FirstName: "Anna", FamilyName: "Schmidt", DateOfBirth: "1980-01-01"},
+		Record{FirstName: "Klaus", FamilyName: "Berger", DateOfBirth: "1950-06-06"})
+	if x.Score >= 0 || x.History != 0 {
+		t.Fatalf("score %.2f, history %d; want a negative score explained by the current record (0)", x.Score, x.History)
+	}
+}

@@ -193,6 +193,9 @@ type MergeRequest struct {
 	Kind, Source string
 	// Explanation, when set, is recorded as why the contacts were merged.
 	Explanation *Explanation
+	// TargetVersion and SourceVersion, when set, are the versions the caller decided
+	// on: a contact at another version is not merged (ECONFLICT).
+	TargetVersion, SourceVersion int64
 }
 
 // MergeOutcome is the merged contact and, unless it was a dry run, the merge record.

@@ -60,19 +60,21 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 // join is another existing contact a submission matched besides the one it merged
 // into, with the engine's explanation of that match.
 type join struct {
-	w           *working
+	target, w   *working
 	explanation *models.Explanation
 }
 
 // joinMatches merges into each submission's contact the other contacts the
 // submission also matched (auto check): it is the evidence that they are one person,
 // and without it a person split early stays split (the duplicate engine compares a
-// submission with contacts, never contacts with each other). Each is a merge of its own
-// (kind cluster, undoable like a manual one), after the submission's transaction: if
-// one cannot be made — the contact was deleted, merged or changed meanwhile — the
-// submission's result stands and that contact is left as it is.
+// submission with contacts, never contacts with each other). match leaves out
+// contacts that contradict the target (dedupe.Engine.Contradict). Each join is a merge
+// of its own (kind cluster, undoable like a manual one), after the submission's
+// transaction, and only of the two contacts as they were when it was decided: a
+// contact changed, merged or deleted meanwhile, or a pair whose merge someone undid,
+// is left as it is, and the submission's result stands.
 func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []models.IngestResult, joins [][]join, origin string) {
-	absorbed := map[int64]int64{} // contact id -> the contact it was merged into
+	absorbed := map[int64]int64{} // contact id -> the contact it was merged into (this batch)
 	resolve := func(id int64) int64 {
 		for absorbed[id] != 0 {
 			id = absorbed[id]
@@ -81,27 +83,40 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 	}
 	for i := range results {
 		for _, j := range joins[i] {
-			results[i].ID = resolve(results[i].ID)
-			other := resolve(j.w.c.ID) // joined earlier in the batch: its survivor
-			if results[i].Err != nil || j.w.c.ID == 0 || other == results[i].ID {
+			target, other := j.target.c.ID, j.w.c.ID
+			if results[i].Err != nil || other == 0 || resolve(target) != target || resolve(other) != other || other == target {
+				continue // one of them was joined into a third earlier in this batch
+			}
+			if apart, err := s.keptApart(ctx, tenantID, target, other); err != nil || apart {
 				continue
 			}
-			out, err := s.MergeContacts(ctx, tenantID, models.MergeRequest{TargetID: results[i].ID, SourceID: other,
-				Kind: models.MergeKindCluster, Source: origin, Explanation: j.explanation})
+			out, err := s.MergeContacts(ctx, tenantID, models.MergeRequest{TargetID: target, SourceID: other,
+				Kind: models.MergeKindCluster, Source: origin, Explanation: j.explanation,
+				TargetVersion: j.target.c.Version, SourceVersion: j.w.c.Version})
 			if err != nil {
 				s.log.Info("contact not joined to the contact a submission merged into", "tenant", tenantID,
-					"contact", results[i].ID, "other", other, "err", err)
+					"contact", target, "other", other, "err", err)
 				continue
 			}
-			absorbed[other] = results[i].ID
+			j.target.c.Version = out.Merge.VersionAfter
+			absorbed[other] = target
 			results[i].Joined = append(results[i].Joined, models.JoinedContact{ContactID: other, MergeID: out.Merge.ID})
 		}
 	}
-	if len(absorbed) > 0 { // a batch: items that merged into a contact absorbed later answer its survivor
-		for i := range results {
-			if results[i].Err == nil {
-				results[i].ID = resolve(results[i].ID)
+	for i := range results {
+		if results[i].Err != nil || results[i].ID == 0 {
+			continue
+		}
+		// An item whose contact was joined into another — in this batch, or by a
+		// concurrent submission's join — answers the contact that holds it now.
+		id := resolve(results[i].ID)
+		if len(joins[i]) > 0 || id != results[i].ID {
+			if survivor, err := s.survivorOf(ctx, tenantID, id); err == nil {
+				id = survivor
 			}
+		}
+		if id != results[i].ID {
+			results[i].ID, results[i].Created = id, false
 		}
 	}
 }
@@ -289,13 +304,15 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 	if best == nil {
 		return nil, explanationOf(ranked[0].Explanation), nil
 	}
+	target := cands[best.ID]
 	var also []join
 	for _, r := range ranked[1:] {
-		if r.Explanation.Match {
-			also = append(also, join{w: cands[r.ID], explanation: explanationOf(r.Explanation)})
+		other := cands[r.ID]
+		if r.Explanation.Match && !s.engine.Contradict(recordOf(target.c), recordOf(other.c)) {
+			also = append(also, join{target: target, w: other, explanation: explanationOf(r.Explanation)})
 		}
 	}
-	return cands[best.ID], explanationOf(best.Explanation), also
+	return target, explanationOf(best.Explanation), also
 }
 
 // explanationOf converts the engine's explanation to the domain's.

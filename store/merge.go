@@ -178,8 +178,10 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 				m.ContactID, cur.Version, m.VersionAfter, what)
 		}
 		res := &models.UndoResult{Merge: m, ContactID: m.ContactID}
+		// The contact gets back the version number of the state it returns to, so an
+		// earlier merge whose after-state this is can be undone next (newest first).
 		restored := m.Before.Clone()
-		restored.ID, restored.TenantID, restored.Version, restored.UpdatedAt = cur.ID, tenantID, cur.Version+1, s.now()
+		restored.ID, restored.TenantID, restored.Version, restored.UpdatedAt = cur.ID, tenantID, m.Before.Version, s.now()
 		restored.MailKey = models.NormalizeMail(restored.Mail)
 		if restored.Terms, err = s.existingTerms(ctx, tx, tenantID, restored.Terms); err != nil {
 			return err
@@ -194,8 +196,7 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 		case models.MergeKindManual, models.MergeKindCluster:
 			// The absorbed contact comes back under its old id, so references to it
 			// held by other systems stay valid.
-			src := m.BeforeSource.Contact.Clone()
-			src.Version++
+			src := m.BeforeSource.Contact.Clone() // with its version: the same state again
 			src.UpdatedAt = s.now()
 			if src.Terms, err = s.existingTerms(ctx, tx, tenantID, src.Terms); err != nil {
 				return err
@@ -223,7 +224,13 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 			res.SplitContactID = c.ID
 		}
 		now := s.now()
-		if err := tx.WithContext(ctx).Model(&mergeRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Update("undone_at", now).Error; err != nil {
+		// An undone ingest merge names the contact its undo split off, so the pair
+		// counts as kept apart (keptApart) like an undone manual or cluster merge.
+		set := map[string]any{"undone_at": now}
+		if m.Kind == models.MergeKindIngest {
+			set["source_contact_id"] = res.SplitContactID
+		}
+		if err := tx.WithContext(ctx).Model(&mergeRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Updates(set).Error; err != nil {
 			return translate("mark merge undone", err)
 		}
 		m.UndoneAt = &now
@@ -247,6 +254,36 @@ func (s *Store) existingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, 
 	}
 	out := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return slices.Contains(missing, id) })
 	return nonNil(out), nil
+}
+
+// survivorOf follows manual and cluster merges from an absorbed contact to the
+// contact that holds it now; it returns id itself when it was not absorbed.
+func (s *Store) survivorOf(ctx context.Context, tenantID, id int64) (int64, error) {
+	for range 16 {
+		var into []int64
+		err := s.db.WithContext(ctx).Model(&mergeRow{}).Where("tenant_id = ? AND source_contact_id = ? AND undone_at IS NULL", tenantID, id).
+			Order("id DESC").Limit(1).Pluck("contact_id", &into).Error
+		if err != nil {
+			return 0, translate("follow merges", err)
+		}
+		if len(into) == 0 {
+			return id, nil
+		}
+		id = into[0]
+	}
+	return id, nil
+}
+
+// keptApart reports whether a merge of a and b (either way) was undone: someone
+// split them on purpose, and a join must not merge them again.
+func (s *Store) keptApart(ctx context.Context, tenantID, a, b int64) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&mergeRow{}).Where("tenant_id = ? AND undone_at IS NOT NULL AND "+
+		"((contact_id = ? AND source_contact_id = ?) OR (contact_id = ? AND source_contact_id = ?))", tenantID, a, b, b, a).Count(&n).Error
+	if err != nil {
+		return false, translate("check undone merges", err)
+	}
+	return n > 0, nil
 }
 
 func deleteKeys(ctx context.Context, tx *gorm.DB, tenantID, contactID int64, keys []string) error {
@@ -306,6 +343,9 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 		source, err := getContact(ctx, tx, tenantID, req.SourceID)
 		if err != nil {
 			return err
+		}
+		if (req.TargetVersion != 0 && target.Version != req.TargetVersion) || (req.SourceVersion != 0 && source.Version != req.SourceVersion) {
+			return models.Errorf(models.ECONFLICT, "contact %d or %d changed since the merge was decided", target.ID, source.ID)
 		}
 		merged, changed := models.MergeContacts(target, source, req.Choices)
 		merged.Version = target.Version + 1

@@ -280,4 +280,76 @@ func TestSubmissionMatchingTwoContactsJoinsThem(t *testing.T) {
 	if back, err := st.GetContact(ctx, tn.ID, b.ID); err != nil || back.Mail != "h.oltmanns@example.org" {
 		t.Fatalf("restored contact = %+v, %v", back, err)
 	}
+	// Undone newest first, the ingest merge that led to the join can be undone too.
+	if _, err := st.UndoMerge(ctx, tn.ID, c.MergeID); err != nil {
+		t.Fatalf("undo the ingest merge after undoing its join: %v", err)
+	}
+	// A pair someone split is not joined again by the next submission.
+	again := ingestOne(t, st, tn.ID, models.CheckAuto, person)
+	for _, j := range again.Joined {
+		if (again.ID == a.ID && j.ContactID == b.ID) || (again.ID == b.ID && j.ContactID == a.ID) {
+			t.Fatalf("submission rejoined %d and %d after their join was undone: %+v", a.ID, b.ID, again)
+		}
+	}
+}
+
+// TestHouseholdSubmissionDoesNotJoinItsMembers: a submission carrying only what a
+// household shares (its mail) matches every member; it merges into one of them, but
+// the members, whose first names differ, are not joined.
+func TestHouseholdSubmissionDoesNotJoinItsMembers(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	home := map[string]any{"family_name": "Müller", "mail": "mueller.family@example.org",
+		"ba_street": "Birkenweg 12", "ba_postal_code": "34117", "ba_city": "Kassel"}
+	member := func(first string) map[string]any {
+		m := map[string]any{"first_name": first}
+		for k, v := range home {
+			m[k] = v
+		}
+		return m
+	}
+	anna := ingestOne(t, st, tn.ID, models.CheckAuto, member("Anna"))
+	peter := ingestOne(t, st, tn.ID, models.CheckAuto, member("Peter"))
+	if !anna.Created || !peter.Created {
+		t.Fatalf("household members were not kept apart to begin with: %+v %+v", anna, peter)
+	}
+	r := ingestOne(t, st, tn.ID, models.CheckAuto, map[string]any{"mail": "mueller.family@example.org"})
+	if r.Created || len(r.Joined) != 0 {
+		t.Fatalf("mail-only submission = %+v; want a merge into one member and no join", r)
+	}
+	for _, id := range []int64{anna.ID, peter.ID} {
+		if _, err := st.GetContact(ctx, tn.ID, id); err != nil {
+			t.Fatalf("household member %d: %v", id, err)
+		}
+	}
+}
+
+// TestBatchItemWhoseContactIsJoinedLaterAnswersTheSurvivor: an item that created a
+// contact which a later item of the batch joined into another answers that other
+// contact, and not as created.
+func TestBatchItemWhoseContactIsJoinedLaterAnswersTheSurvivor(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	person := map[string]any{"first_name": "Henrike", "family_name": "Oltmanns", "date_of_birth": "1979-03-14",
+		"ba_street": "Lindenweg 7", "ba_postal_code": "26122", "ba_city": "Oldenburg"}
+	a := ingestOne(t, st, tn.ID, models.CheckAuto, person)
+	mailOnly := storetest.Submission(t, map[string]any{"first_name": "Henrike", "mail": "henny@example.org"})
+	both := map[string]any{"mail": "henny@example.org"}
+	for k, v := range person {
+		both[k] = v
+	}
+	res, err := st.Ingest(ctx, tn.ID, []*models.Submission{mailOnly, storetest.Submission(t, both)}, models.IngestOptions{Check: models.CheckAuto})
+	if err != nil || res[0].Err != nil || res[1].Err != nil {
+		t.Fatalf("batch: %v %+v", err, res)
+	}
+	if res[1].ID != a.ID || len(res[1].Joined) != 1 {
+		t.Fatalf("item 1 = %+v; want a merge into %d joining item 0's contact", res[1], a.ID)
+	}
+	if res[0].ID != a.ID || res[0].Created {
+		t.Fatalf("item 0 = %+v; want contact %d, not created", res[0], a.ID)
+	}
 }
