@@ -113,6 +113,15 @@ func needFor(a *prepared) need {
 	}
 }
 
+// prepOrReuse prepares raw, or reuses the base state's prepared value when the
+// field is unchanged from it.
+func prepOrReuse[T any](reuse bool, raw, baseRaw string, base T, prep func(string) T) T {
+	if reuse && raw == baseRaw {
+		return base
+	}
+	return prep(clip(raw))
+}
+
 // prepareFor normalises the fields of r that n asks for. When base is the
 // prepared form of baseRec (an earlier call for another state of the same
 // contact), the fields r shares with baseRec are copied from it rather than
@@ -121,45 +130,21 @@ func (e *Engine) prepareFor(r Record, n need, base *prepared, baseRec *Record) p
 	var p prepared
 	reuse := base != nil
 	if !reuse {
-		baseRec = &Record{}
+		base, baseRec = &prepared{}, &Record{}
 	}
 	if n.names {
-		if reuse && r.FirstName == baseRec.FirstName {
-			p.first = base.first
-		} else {
-			p.first = newName(clip(r.FirstName))
-		}
-		if reuse && r.FamilyName == baseRec.FamilyName {
-			p.family = base.family
-		} else {
-			p.family = newName(clip(r.FamilyName))
-		}
+		p.first = prepOrReuse(reuse, r.FirstName, baseRec.FirstName, base.first, newName)
+		p.family = prepOrReuse(reuse, r.FamilyName, baseRec.FamilyName, base.family, newName)
 	}
 	if n.company {
-		if reuse && r.Company == baseRec.Company {
-			p.company = base.company
-		} else {
-			p.company = normalizeCompany(clip(r.Company))
-		}
+		p.company = prepOrReuse(reuse, r.Company, baseRec.Company, base.company, normalizeCompany)
 	}
 	if n.lines {
-		if reuse && r.Street == baseRec.Street {
-			p.street = base.street
-		} else {
-			p.street = newAddressLine(clip(r.Street))
-		}
-		if reuse && r.Street2 == baseRec.Street2 {
-			p.street2 = base.street2
-		} else {
-			p.street2 = newAddressLine(clip(r.Street2))
-		}
+		p.street = prepOrReuse(reuse, r.Street, baseRec.Street, base.street, newAddressLine)
+		p.street2 = prepOrReuse(reuse, r.Street2, baseRec.Street2, base.street2, newAddressLine)
 	}
 	if n.city {
-		if reuse && r.City == baseRec.City {
-			p.city = base.city
-		} else {
-			p.city = normalizeText(clip(r.City))
-		}
+		p.city = prepOrReuse(reuse, r.City, baseRec.City, base.city, normalizeText)
 	}
 	if n.postal {
 		p.postal = NormalizePostalCode(clip(r.PostalCode))
