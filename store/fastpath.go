@@ -13,11 +13,11 @@ import (
 )
 
 // createIfNew is the write path's shortcut for its most frequent call: one web-form
-// submission (check email or none, no terms, no comment, no flood limit) of a person the tenant does
-// not have yet. On PostgreSQL it takes the same advisory locks as the transaction in
-// ingest, looks up the same keys with a fresh snapshot and, when none of them has a
-// contact, inserts the contact and its keys — all in one autocommitted statement,
-// one round trip instead of four (BEGIN, lock and find, insert, COMMIT).
+// submission (check email or none, no terms, no comment, no flood limit) of a person
+// the tenant does not have yet. On PostgreSQL it takes the same advisory locks as the
+// transaction in ingest, looks up the same keys with a fresh snapshot and, when none
+// of them has a contact, inserts the contact and its keys — all in one autocommitted
+// statement, one round trip instead of four (BEGIN, lock and find, insert, COMMIT).
 //
 // ok is false when the shortcut does not apply or found a possible duplicate; nothing
 // was written then (the statement's locks ended with it), and the caller runs the
