@@ -234,3 +234,34 @@ func TestIngestShortcutAndTransactionAgree(t *testing.T) {
 		t.Fatalf("contact has %d comments, want %d", total, n/2)
 	}
 }
+
+// TestBatchInsertKeepsEveryValue: contacts written by the batch insert read back
+// exactly — text with quotes, backslashes and braces, numbers, dates — in input order.
+func TestBatchInsertKeepsEveryValue(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	odd := `Öz"gür \ {Müller}, "NULL"`
+	subs := []*models.Submission{
+		storetest.Submission(t, map[string]any{"mail": "one@example.com", "first_name": odd, "mail_status": 5,
+			"date_of_birth": "1980-02-29", "ba_country": "DE", "company": "ACME, Inc."}),
+		storetest.Submission(t, map[string]any{"mail": "two@example.com", "family_name": "Zwei"}),
+	}
+	res, err := st.Ingest(ctx, tn.ID, subs, models.IngestOptions{Check: models.CheckNone})
+	if err != nil || res[0].Err != nil || res[1].Err != nil || res[0].ID == 0 || res[1].ID <= res[0].ID {
+		t.Fatalf("batch: %v %+v", err, res)
+	}
+	one, err := st.GetContact(ctx, tn.ID, res[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.FirstName != odd || one.Mail != "one@example.com" || one.MailStatus != 5 || one.DateOfBirth != "1980-02-29" ||
+		one.BaCountry != "DE" || one.Company != "ACME, Inc." || one.Version != 1 || one.CreatedAt.IsZero() {
+		t.Fatalf("first contact read back as %+v", one)
+	}
+	two, err := st.GetContact(ctx, tn.ID, res[1].ID)
+	if err != nil || two.FamilyName != "Zwei" || two.Mail != "two@example.com" {
+		t.Fatalf("second contact = %+v, %v", two, err)
+	}
+}
