@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/contacthub/contacthub/handlers"
+	"github.com/contacthub/contacthub/models"
 )
 
 // TestValidation sends every validated contact field, once in POST contact (fields named
@@ -289,5 +290,23 @@ func TestClientGoneIs499(t *testing.T) {
 	}
 	if s := handlers.StatusOf(fmt.Errorf("store: list: %w", context.Canceled)); s != handlers.StatusClientClosedRequest {
 		t.Fatalf("StatusOf(wrapped context.Canceled) = %d, want 499", s)
+	}
+}
+
+// slowContacts is a contact store whose writes never finish in time.
+type slowContacts struct{ handlers.ContactStore }
+
+func (slowContacts) Ingest(ctx context.Context, _ int64, _ []*models.Submission, _ models.IngestOptions) ([]models.IngestResult, error) {
+	return nil, fmt.Errorf("store: lock keys: %w", context.DeadlineExceeded)
+}
+
+// TestWriteOverItsBoundIs503: a contact write that runs past its time bound (queued
+// behind other big batches) answers 503 with Retry-After, not 500.
+func TestWriteOverItsBoundIs503(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(a *handlers.API) { a.Contacts = slowContacts{a.Contacts} })
+	rec := b.do(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "slow@example.com"}})
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After; body %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 	}
 }
