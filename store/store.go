@@ -119,6 +119,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.sqlDB.SetMaxOpenConns(maxOpen)
 	s.sqlDB.SetMaxIdleConns(maxOpen)
 	s.sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	// Connections cache prepared statements and PostgreSQL their plans; a plan made
+	// while a table was nearly empty can stay wrong until statistics change, which
+	// never happens without autovacuum. Renewing connections bounds that.
+	s.sqlDB.SetConnMaxLifetime(time.Hour)
 	if err := s.sqlDB.PingContext(ctx); err != nil {
 		s.sqlDB.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", s.dialect, err)
