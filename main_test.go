@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -353,5 +354,53 @@ func TestServeAddressInUse(t *testing.T) {
 	e2["CONTACTHUB_ADDR"] = strings.TrimPrefix(base, "http://")
 	if _, err := runCLI(t, e2, "serve"); err == nil || !strings.Contains(err.Error(), "listen") {
 		t.Fatalf("second server on %s: %v, want a listen error", base, err)
+	}
+}
+
+// TestDebugListener: the profiles are served on their own address only when asked
+// for, and an address that cannot be bound stops the start with a clear error before
+// the API listener is opened.
+func TestDebugListener(t *testing.T) {
+	t.Parallel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	api, err := net.Listen("tcp", "127.0.0.1:0") // reserve a free port for the API, then free it
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiAddr := api.Addr().String()
+	api.Close()
+
+	e := tempEnv(t)
+	e["CONTACTHUB_ADDR"], e["CONTACTHUB_DEBUG_ADDR"] = apiAddr, busy.Addr().String()
+	_, err = runCLI(t, e, "serve")
+	if err == nil || !strings.Contains(err.Error(), "debug address") {
+		t.Fatalf("serve with a busy debug address: %v, want an error naming it", err)
+	}
+	again, err := net.Listen("tcp", apiAddr)
+	if err != nil {
+		t.Fatalf("the API address was left bound after the failed start: %v", err)
+	}
+	again.Close()
+
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	debugAddr := free.Addr().String()
+	free.Close()
+	e = tempEnv(t)
+	e["CONTACTHUB_DEBUG_ADDR"] = debugAddr
+	_, _, stop := startServer(t, e, "serve")
+	resp, err := http.Get("http://" + debugAddr + "/debug/pprof/")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /debug/pprof/ on the debug address: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := stop(); err != nil {
+		t.Fatal(err)
 	}
 }
