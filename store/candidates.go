@@ -220,11 +220,9 @@ func pgCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64,
 		w := &working{c: c, version: c.Version, keys: map[string]bool{}}
 		images := history[c.ID]
 		for i := len(images) - 1; i >= 0; i-- { // oldest first, so remember leaves the newest in front
-			var before models.Contact
-			if err := json.Unmarshal([]byte(images[i]), &before); err != nil {
-				return nil, fmt.Errorf("store: decode merge before-image of contact %d: %w", c.ID, err)
+			if err := w.rememberImage(images[i]); err != nil {
+				return nil, err
 			}
-			w.remember(&before)
 		}
 		byID[c.ID] = w
 	}
@@ -314,6 +312,16 @@ func (w *working) remember(before *models.Contact) {
 	}
 }
 
+// rememberImage remembers an earlier state stored as JSON in a merge record.
+func (w *working) rememberImage(image string) error {
+	var before models.Contact
+	if err := json.Unmarshal([]byte(image), &before); err != nil {
+		return fmt.Errorf("store: decode merge before-image of contact %d: %w", w.c.ID, err)
+	}
+	w.remember(&before)
+	return nil
+}
+
 // loadHistory fills the candidates' earlier versions from the before-images of their
 // ingest and cluster merges that are not undone, newest first, at most maxHistory each.
 func loadHistory(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, byID map[int64]*working) error {
@@ -333,12 +341,10 @@ func loadHistory(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, 
 			return translate("load candidate history", err)
 		}
 		for _, r := range rows { // oldest first, so remember leaves the newest in front
-			var before models.Contact
-			if err := json.Unmarshal([]byte(r.BeforeContact), &before); err != nil {
-				return fmt.Errorf("store: decode merge before-image of contact %d: %w", r.ContactID, err)
-			}
 			if w := byID[r.ContactID]; w != nil {
-				w.remember(&before)
+				if err := w.rememberImage(r.BeforeContact); err != nil {
+					return err
+				}
 			}
 		}
 	}

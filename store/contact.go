@@ -159,6 +159,17 @@ func contactColumns(c *models.Contact) map[string]any {
 	return m
 }
 
+// contactRow lists every column an insert writes: contactColumns plus tenant_id,
+// created_at and, when set (an undo brings an absorbed contact back), id.
+func contactRow(c *models.Contact) map[string]any {
+	cols := contactColumns(c)
+	cols["tenant_id"], cols["created_at"] = c.TenantID, c.CreatedAt
+	if c.ID != 0 {
+		cols["id"] = c.ID
+	}
+	return cols
+}
+
 // customJSON encodes custom values for the custom_fields column; updates by column map
 // bypass GORM's serializer, so they encode here the same way.
 func customJSON(v models.CustomValues) string {

@@ -39,8 +39,7 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 		return res, false, nil
 	}
 	probe.CreatedAt, probe.UpdatedAt = s.now(), s.now()
-	cols := contactColumns(probe)
-	cols["tenant_id"], cols["created_at"] = probe.TenantID, probe.CreatedAt
+	cols := contactRow(probe)
 	names := createIfNewColumns()
 	args := make([]any, 0, len(names)+7)
 	args = append(args, tenantID, ingestLockClass, int32(tenantID), pgArray(locks), pgTextArray(s.lookupKeys(probe, opts.Check)))
@@ -86,11 +85,7 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 
 // The shortcut's columns and statement are the same for every contact: built once.
 var (
-	createIfNewColumns = sync.OnceValue(func() []string {
-		cols := contactColumns(&models.Contact{})
-		cols["tenant_id"], cols["created_at"] = nil, nil
-		return slices.Sorted(maps.Keys(cols))
-	})
+	createIfNewColumns   = sync.OnceValue(func() []string { return slices.Sorted(maps.Keys(contactRow(&models.Contact{}))) })
 	createIfNewStatement = sync.OnceValue(func() string { return createIfNewSQL(createIfNewColumns()) })
 )
 

@@ -138,11 +138,7 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 // and clears w.newKeys, which are then written.
 func insertContactWithKeys(ctx context.Context, tx *gorm.DB, w *working) error {
 	c := w.c
-	cols := contactColumns(c)
-	cols["tenant_id"], cols["created_at"] = c.TenantID, c.CreatedAt
-	if c.ID != 0 {
-		cols["id"] = c.ID // an undo brings an absorbed contact back under its old id
-	}
+	cols := contactRow(c)
 	names := slices.Sorted(maps.Keys(cols))
 	args := make([]any, 0, len(names)+2)
 	for _, n := range names {
