@@ -81,6 +81,7 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 		}
 		return id
 	}
+	gone := make([]bool, len(results)) // a join found a contact deleted: maybe this item's
 	for i := range results {
 		for _, j := range joins[i] {
 			target, other := j.target.c.ID, j.w.c.ID
@@ -96,6 +97,7 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 			if err != nil {
 				s.log.Info("contact not joined to the contact a submission merged into", "tenant", tenantID,
 					"contact", target, "other", other, "err", err)
+				gone[i] = gone[i] || models.ErrorCode(err) == models.ENOTFOUND
 				continue
 			}
 			j.target.c.Version = out.Merge.VersionAfter
@@ -108,9 +110,10 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 			continue
 		}
 		// An item whose contact was joined into another — in this batch, or by a
-		// concurrent submission's join — answers the contact that holds it now.
+		// concurrent submission's join (its own join then found it gone) — answers
+		// the contact that holds it now.
 		id := resolve(results[i].ID)
-		if len(joins[i]) > 0 || id != results[i].ID {
+		if gone[i] {
 			if survivor, err := s.survivorOf(ctx, tenantID, id); err == nil {
 				id = survivor
 			}
