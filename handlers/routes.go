@@ -70,6 +70,8 @@ func New(a *API) *echo.Echo {
 func (a *API) Register(e *echo.Echo) {
 	e.GET("/healthz", a.healthz)
 	e.GET("/readyz", a.readyz)
+	e.GET("/openapi.json", openAPI)
+	e.GET("/docs", docs)
 	if a.Metrics != nil {
 		e.GET("/metrics", a.Metrics.handler())
 	}
