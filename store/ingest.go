@@ -91,6 +91,9 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 			if apart, err := s.keptApart(ctx, tenantID, target, other); err != nil || apart {
 				continue
 			}
+			if s.beforeJoin != nil {
+				s.beforeJoin(target, other)
+			}
 			out, err := s.MergeContacts(ctx, tenantID, models.MergeRequest{TargetID: target, SourceID: other,
 				Kind: models.MergeKindCluster, Source: origin, Explanation: j.explanation,
 				TargetVersion: j.target.c.Version, SourceVersion: j.w.c.Version})

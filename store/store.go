@@ -64,6 +64,10 @@ type Store struct {
 	// shortcuts and transactions count Ingest calls by how they were written (see
 	// createIfNew), for metrics and for tests that the shortcut is taken.
 	shortcuts, transactions atomic.Int64
+	// beforeJoin is for tests only (nil otherwise): joinMatches calls it after a join
+	// was decided and before its merge, the gap in which a concurrent writer can change
+	// or join either contact, so a test can put such a write there deterministically.
+	beforeJoin func(target, other int64)
 }
 
 // IngestCounts reports how many Ingest calls were written by the one-statement
