@@ -235,7 +235,7 @@ func sqliteCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, ids []in
 	var contacts []*models.Contact
 	for chunk := range slices.Chunk(ids, 1000) {
 		var part []*models.Contact
-		if err := tx.WithContext(ctx).Where(byIDsInTenant, chunk, tenantID).Find(&part).Error; err != nil {
+		if err := tx.WithContext(ctx).Where(contactsByIDs, chunk, tenantID).Find(&part).Error; err != nil {
 			return nil, translate("load candidates", err)
 		}
 		contacts = append(contacts, part...)
@@ -350,9 +350,3 @@ func loadHistory(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, 
 	}
 	return nil
 }
-
-// byIDsInTenant selects rows by primary key within a tenant. "tenant_id + 0" keeps the
-// planner on the primary key: with stale statistics (a tenant that grew since the last
-// ANALYZE) it otherwise estimated the tenant at one row and scanned all of its contacts
-// through (tenant_id, …) indexes — 190 ms per lookup at 1M contacts (BENCHMARKS.md).
-const byIDsInTenant = "id IN ? AND tenant_id + 0 = ?"

@@ -104,7 +104,7 @@ var candidatesSQLs = sync.OnceValue(func() [2]string {
 		"CASE WHEN m.kind = $5 THEN (m.before_source::json -> 'contact')::text ELSE m.before_contact END AS image FROM merges m " +
 		"WHERE m.tenant_id = $1 AND m.contact_id = c.id AND m.kind IN ($3, $5) AND m.undone_at IS NULL ORDER BY m.id DESC LIMIT $4) AS h)"
 	from := " FROM unnest($2::bigint[]) AS u(id) CROSS JOIN LATERAL " +
-		"(SELECT * FROM contacts WHERE id = u.id AND tenant_id = $1 OFFSET 0) AS c"
+		"(SELECT * FROM contacts WHERE id = u.id AND tenant_id + 0 = $1 OFFSET 0) AS c" // see byid.go
 	return [2]string{
 		"SELECT " + cols + ", " + terms + ", NULL::json" + from,
 		"SELECT " + cols + ", " + terms + ", " + history + from,

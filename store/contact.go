@@ -22,7 +22,7 @@ func (s *Store) GetContact(ctx context.Context, tenantID, id int64) (*models.Con
 
 func getContact(ctx context.Context, db *gorm.DB, tenantID, id int64) (*models.Contact, error) {
 	var c models.Contact
-	err := db.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&c).Error
+	err := db.WithContext(ctx).Where(contactByID, id, tenantID).Take(&c).Error
 	if err != nil {
 		if translated := translate("", err); models.ErrorCode(translated) == models.ENOTFOUND {
 			return nil, models.Errorf(models.ENOTFOUND, "contact %d not found", id)
@@ -57,12 +57,15 @@ func (s *Store) DeleteContact(ctx context.Context, tenantID, id int64) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		// Children are deleted explicitly (not only by ON DELETE CASCADE) so the
 		// behaviour does not depend on SQLite's foreign_keys pragma.
-		for _, table := range []string{"contact_terms", "comments", "contact_keys"} {
+		for _, table := range []string{"contact_terms", "comments"} {
 			if err := tx.Exec("DELETE FROM "+table+" WHERE tenant_id = ? AND contact_id = ?", tenantID, id).Error; err != nil {
 				return translate("delete contact children", err)
 			}
 		}
-		res := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&models.Contact{})
+		if err := tx.Exec("DELETE FROM contact_keys WHERE "+keysOfContact, id, tenantID).Error; err != nil {
+			return translate("delete contact keys", err)
+		}
+		res := tx.Where(contactByID, id, tenantID).Delete(&models.Contact{})
 		if res.Error != nil {
 			return translate(fmt.Sprintf("delete contact %d", id), res.Error)
 		}

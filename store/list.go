@@ -22,7 +22,7 @@ func (s *Store) GetContacts(ctx context.Context, tenantID int64, ids []int64) ([
 	out := []*models.Contact{}
 	for chunk := range slices.Chunk(ids, 1000) {
 		var part []*models.Contact
-		if err := s.db.WithContext(ctx).Where(byIDsInTenant, chunk, tenantID).Order("id").Find(&part).Error; err != nil {
+		if err := s.db.WithContext(ctx).Where(contactsByIDs, chunk, tenantID).Order("id").Find(&part).Error; err != nil {
 			return nil, translate("get contacts", err)
 		}
 		out = append(out, part...)

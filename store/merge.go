@@ -330,8 +330,8 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 		if s.dialect == Postgres {
 			// Hold both contacts (in id order) so no write, comment or merge lands on the
 			// source between reading it and deleting it. SQLite has one writer anyway.
-			err := tx.WithContext(ctx).Exec("SELECT id FROM contacts WHERE tenant_id = ? AND id IN (?, ?) ORDER BY id FOR UPDATE",
-				tenantID, req.TargetID, req.SourceID).Error
+			err := tx.WithContext(ctx).Exec("SELECT id FROM contacts WHERE "+contactsByIDs+" ORDER BY id FOR UPDATE",
+				[]int64{req.TargetID, req.SourceID}, tenantID).Error
 			if err != nil {
 				return translate("lock contacts to merge", err)
 			}
@@ -350,10 +350,10 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 		merged, changed := models.MergeContacts(target, source, req.Choices)
 		merged.Version = target.Version + 1
 		var sourceKeys, targetKeys []string
-		if err := tx.WithContext(ctx).Table("contact_keys").Where("tenant_id = ? AND contact_id = ?", tenantID, source.ID).Pluck("key", &sourceKeys).Error; err != nil {
+		if err := tx.WithContext(ctx).Table("contact_keys").Where(keysOfContact, source.ID, tenantID).Pluck("key", &sourceKeys).Error; err != nil {
 			return translate("load source keys", err)
 		}
-		if err := tx.WithContext(ctx).Table("contact_keys").Where("tenant_id = ? AND contact_id = ?", tenantID, target.ID).Pluck("key", &targetKeys).Error; err != nil {
+		if err := tx.WithContext(ctx).Table("contact_keys").Where(keysOfContact, target.ID, tenantID).Pluck("key", &targetKeys).Error; err != nil {
 			return translate("load target keys", err)
 		}
 		var commentIDs []int64
@@ -371,12 +371,13 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 		if err := moveComments(ctx, tx, tenantID, commentIDs, target.ID); err != nil {
 			return err
 		}
-		for _, table := range []string{"contact_terms", "contact_keys"} {
-			if err := tx.WithContext(ctx).Exec("DELETE FROM "+table+" WHERE tenant_id = ? AND contact_id = ?", tenantID, source.ID).Error; err != nil {
-				return translate("delete absorbed contact", err)
-			}
+		if err := tx.WithContext(ctx).Exec("DELETE FROM contact_terms WHERE tenant_id = ? AND contact_id = ?", tenantID, source.ID).Error; err != nil {
+			return translate("delete absorbed contact", err)
 		}
-		res := tx.WithContext(ctx).Where("tenant_id = ? AND id = ? AND version = ?", tenantID, source.ID, source.Version).Delete(&models.Contact{})
+		if err := tx.WithContext(ctx).Exec("DELETE FROM contact_keys WHERE "+keysOfContact, source.ID, tenantID).Error; err != nil {
+			return translate("delete absorbed contact", err)
+		}
+		res := tx.WithContext(ctx).Where(contactByIDVersion, source.ID, tenantID, source.Version).Delete(&models.Contact{})
 		if res.Error != nil {
 			return translate("delete absorbed contact", res.Error)
 		}

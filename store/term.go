@@ -220,7 +220,7 @@ func (s *Store) changeContactTerms(ctx context.Context, tenantID, contactID int6
 		if slices.Equal(next, c.Terms) {
 			return nil
 		}
-		res := tx.Model(&models.Contact{}).Where("tenant_id = ? AND id = ? AND version = ?", tenantID, contactID, c.Version).
+		res := tx.Model(&models.Contact{}).Where(contactByIDVersion, contactID, tenantID, c.Version).
 			Updates(map[string]any{"version": c.Version + 1, "updated_at": s.now()})
 		if res.Error != nil {
 			return translate(fmt.Sprintf("touch contact %d", contactID), res.Error)
@@ -299,7 +299,7 @@ func (s *Store) lockTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids 
 // contactExists returns ENOTFOUND when the tenant has no contact id.
 func contactExists(ctx context.Context, db *gorm.DB, tenantID, id int64) error {
 	var n int64
-	if err := db.WithContext(ctx).Model(&models.Contact{}).Where("tenant_id = ? AND id = ?", tenantID, id).Limit(1).Count(&n).Error; err != nil {
+	if err := db.WithContext(ctx).Model(&models.Contact{}).Where(contactByID, id, tenantID).Limit(1).Count(&n).Error; err != nil {
 		return translate(fmt.Sprintf("find contact %d", id), err)
 	}
 	if n == 0 {

@@ -56,7 +56,7 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 		}
 		if !w.isNew && w.dirty {
 			c.UpdatedAt = now
-			res := tx.Model(&models.Contact{}).Where("tenant_id = ? AND id = ? AND version = ?", b.tenantID, c.ID, w.version).
+			res := tx.Model(&models.Contact{}).Where(contactByIDVersion, c.ID, b.tenantID, w.version).
 				Updates(contactColumns(c))
 			if res.Error != nil {
 				return translate(fmt.Sprintf("update contact %d", c.ID), res.Error)
@@ -68,7 +68,7 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 			// A merge that changed nothing still attaches keys, comments and a merge
 			// record to the contact: make sure it was not deleted or changed meanwhile
 			// (and hold it until commit). SQLite has one writer, so it cannot be.
-			res := tx.Exec("UPDATE contacts SET version = version WHERE tenant_id = ? AND id = ? AND version = ?", b.tenantID, c.ID, w.version)
+			res := tx.Exec("UPDATE contacts SET version = version WHERE "+contactByIDVersion, c.ID, b.tenantID, w.version)
 			if res.Error != nil {
 				return translate(fmt.Sprintf("lock contact %d", c.ID), res.Error)
 			}

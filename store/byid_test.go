@@ -1,0 +1,95 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/contacthub/contacthub/store"
+	"github.com/contacthub/contacthub/store/storetest"
+)
+
+// TestLookupsByIDIgnoreStaleTenantStatistics: a tenant that grew after the last
+// ANALYZE looks like one row to PostgreSQL's planner. Lookups of a contact and of its
+// key rows by id must still use the id's index, not walk a tenant-prefixed index over
+// all of the tenant's rows (byid.go; BENCHMARKS.md, issue 4, stale statistics).
+func TestLookupsByIDIgnoreStaleTenantStatistics(t *testing.T) {
+	if storetest.Dialect() != store.Postgres {
+		t.Skip("PostgreSQL's planner only")
+	}
+	st := storetest.Open(t)
+	db := st.DB()
+	ctx := context.Background()
+	known, late := storetest.NewTenant(t, st), storetest.NewTenant(t, st)
+	fill := func(tenant int64) {
+		t.Helper()
+		_, err := db.ExecContext(ctx, `
+			WITH c AS (
+				INSERT INTO contacts (tenant_id, first_name, family_name, company, mail, mail_key, custom_fields, created_at, updated_at)
+				SELECT $1::bigint, 'First' || g, 'Family' || g, 'Company ' || g, 'p' || g || '@t' || $1::text || '.example',
+				       'p' || g || '@t' || $1::text || '.example', '{}', now(), now()
+				FROM generate_series(1, 5000) g
+				RETURNING id, mail_key)
+			INSERT INTO contact_keys (tenant_id, key, contact_id)
+			SELECT $1::bigint, k, id FROM c, unnest(ARRAY['e:' || mail_key, 'x:' || id, 'y:' || id]) k`, tenant)
+		if err != nil {
+			t.Fatalf("fill tenant %d: %v", tenant, err)
+		}
+	}
+	fill(known.ID)
+	if _, err := db.ExecContext(ctx, "ANALYZE contacts, contact_keys"); err != nil {
+		t.Fatal(err)
+	}
+	fill(late.ID) // after the ANALYZE: the statistics do not know this tenant
+	var id int64
+	if err := db.QueryRowContext(ctx, "SELECT max(id) FROM contacts WHERE tenant_id = $1", late.ID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tt := range []struct {
+		stmt, wantIndex string
+	}{
+		{"SELECT * FROM contacts WHERE " + store.ContactByID, "contacts_pkey"},
+		{"UPDATE contacts SET version = version WHERE " + store.ContactByID, "contacts_pkey"},
+		{"DELETE FROM contact_keys WHERE " + store.KeysOfContact, "contact_keys_contact"},
+	} {
+		// Literal values, as PostgreSQL plans the first executions of a prepared
+		// statement (custom plans): that is where the tenant's estimate is used.
+		stmt := strings.Replace(strings.Replace(tt.stmt, "?", fmt.Sprint(id), 1), "?", fmt.Sprint(late.ID), 1)
+		var plan string
+		if err := db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+stmt).Scan(&plan); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+		if got := indexNames(t, plan); len(got) != 1 || got[0] != tt.wantIndex {
+			t.Errorf("%s\nuses indexes %v, want only %s; plan: %s", stmt, got, tt.wantIndex, plan)
+		}
+	}
+}
+
+// indexNames lists the indexes a JSON plan scans.
+func indexNames(t *testing.T, plan string) []string {
+	t.Helper()
+	var nodes []struct{ Plan map[string]any }
+	if err := json.Unmarshal([]byte(plan), &nodes); err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	var out []string
+	var walk func(n map[string]any)
+	walk = func(n map[string]any) {
+		if name, ok := n["Index Name"].(string); ok {
+			out = append(out, name)
+		}
+		children, _ := n["Plans"].([]any)
+		for _, c := range children {
+			if m, ok := c.(map[string]any); ok {
+				walk(m)
+			}
+		}
+	}
+	for _, n := range nodes {
+		walk(n.Plan)
+	}
+	return out
+}
