@@ -22,4 +22,6 @@ const (
 	contactsByIDs = "id IN ? AND tenant_id + 0 = ?"
 	// keysOfContact matches a contact's rows in contact_keys (indexed by contact_id).
 	keysOfContact = "contact_id = ? AND tenant_id + 0 = ?"
+	// keysOfContacts matches the rows in contact_keys of the contacts with these ids.
+	keysOfContacts = "contact_id IN ? AND tenant_id + 0 = ?"
 )

@@ -146,19 +146,18 @@ func lookupUnion(lookup [][]string) []string {
 	return slices.Compact(all)
 }
 
-// loadCandidates fetches the contacts indexed under any of keys, with their terms and,
-// withHistory, their earlier versions.
+// loadCandidates fetches the contacts indexed under any of the lookup keys, with their
+// terms and, withHistory, their earlier versions.
 //
-// indexKeys are further keys whose rows are read too (not to find candidates): so that
-// each candidate knows which of a submission's keys it is already indexed under, and a
-// merge records exactly the keys it adds (an undo removes those and no others).
+// indexKeys are the keys the submissions will be indexed under: each candidate learns
+// which of them it already has (see candidatesFrom).
 func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, lookup [][]string, indexKeys []string, withHistory bool) (*candidatePool, error) {
 	keys := lookupUnion(lookup)
 	if len(keys) == 0 {
 		return &candidatePool{byKey: map[string][]*working{}}, nil
 	}
 	var rows []keyRow
-	for chunk := range slices.Chunk(rowKeys(keys, indexKeys), 1000) {
+	for chunk := range slices.Chunk(keys, 1000) {
 		var part []keyRow
 		err := scan(s.keyLookup(tx.WithContext(ctx), tenantID, chunk), &part)
 		if err != nil {
@@ -166,7 +165,7 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 		}
 		rows = append(rows, part...)
 	}
-	return s.candidatesFrom(ctx, tx, tenantID, rows, lookup, withHistory)
+	return s.candidatesFrom(ctx, tx, tenantID, rows, lookup, indexKeys, withHistory)
 }
 
 // keyRow is one row of contact_keys.
@@ -175,16 +174,16 @@ type keyRow struct {
 	ContactID int64
 }
 
-// rowKeys are the keys whose contact_keys rows loadCandidates reads.
-func rowKeys(keys, indexKeys []string) []string {
-	all := append(slices.Clone(keys), indexKeys...)
-	slices.Sort(all)
-	return slices.Compact(all)
-}
-
 // candidatesFrom loads the contacts behind the rows found under the submissions'
 // lookup keys (lookup[i] are submission i's), at most maxCandidates per submission.
-func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, withHistory bool) (*candidatePool, error) {
+//
+// Each candidate also learns which of indexKeys it is already indexed under, so that a
+// merge into it records exactly the keys it adds (an undo removes those and no
+// others). Where the lookup keys are all of indexKeys (auto) the rows already say so;
+// otherwise (email: the lookup is the mail key alone) the candidates' own key rows are
+// read by contact id — not every row under indexKeys, which for a batch of 1,000
+// contacts with common names and cities would be every namesake in the tenant.
+func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, indexKeys []string, withHistory bool) (*candidatePool, error) {
 	pool := &candidatePool{byKey: map[string][]*working{}}
 	if len(rows) == 0 {
 		return pool, nil
@@ -199,6 +198,13 @@ func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64,
 	}
 	if err != nil {
 		return nil, err
+	}
+	if rest := missingFrom(indexKeys, lookupUnion(lookup)); len(rest) > 0 && len(byID) > 0 {
+		more, err := keyRowsOf(ctx, tx, tenantID, slices.Collect(maps.Keys(byID)), rest)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, more...)
 	}
 	for _, r := range rows {
 		if w := byID[r.ContactID]; w != nil {
@@ -349,4 +355,36 @@ func loadHistory(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, 
 		}
 	}
 	return nil
+}
+
+// missingFrom returns the keys of want that are not in have (both sorted).
+func missingFrom(want, have []string) []string {
+	var out []string
+	for _, k := range want {
+		if _, found := slices.BinarySearch(have, k); !found {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// keyRowsOf reads the rows of contact_keys of the contacts ids under any of keys.
+func keyRowsOf(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, keys []string) ([]keyRow, error) {
+	wanted := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		wanted[k] = true
+	}
+	var out []keyRow
+	for chunk := range slices.Chunk(ids, 1000) {
+		var part []keyRow
+		if err := scan(tx.WithContext(ctx).Table("contact_keys").Select("key, contact_id").Where(keysOfContacts, chunk, tenantID), &part); err != nil {
+			return nil, translate("load candidates' keys", err)
+		}
+		for _, r := range part {
+			if wanted[r.Key] {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, nil
 }

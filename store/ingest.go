@@ -43,11 +43,12 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 		}
 	}
 	s.transactions.Add(1)
+	keys := s.keysOf(tenantID, subs, opts.Check)
 	var results []models.IngestResult
 	var joins [][]join
 	err := s.retry(ctx, func(tx *gorm.DB) error {
 		var err error
-		results, joins, err = s.ingest(ctx, tx, tenantID, subs, opts)
+		results, joins, err = s.ingest(ctx, tx, tenantID, subs, keys, opts)
 		return err
 	})
 	if err != nil {
@@ -174,35 +175,47 @@ type batch struct {
 	merges   []*pendingMerge
 }
 
-func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, [][]join, error) {
+// submissionKeys are the blocking keys of a batch's submissions: those each is stored
+// under (store), those its check looks candidates up by (lookup), and all of them.
+type submissionKeys struct {
+	store, lookup [][]string
+	all           []string
+}
+
+// keysOf computes the submissions' keys. It runs before the transaction (and once,
+// however often the transaction is retried): normalising names and phones is most of
+// the batch's Go work, and done outside it overlaps with another batch's writes
+// instead of holding the tenant's ingest lock.
+func (s *Store) keysOf(tenantID int64, subs []*models.Submission, check models.CheckMethod) submissionKeys {
+	k := submissionKeys{store: make([][]string, len(subs)), lookup: make([][]string, len(subs))}
+	for i, sub := range subs {
+		probe := sub.NewContact(tenantID)
+		k.store[i] = s.storeKeys(probe)
+		k.lookup[i] = s.lookupKeys(probe, check)
+		k.all = append(k.all, k.store[i]...)
+	}
+	slices.Sort(k.all)
+	k.all = slices.Compact(k.all)
+	return k
+}
+
+func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []*models.Submission, keys submissionKeys, opts models.IngestOptions) ([]models.IngestResult, [][]join, error) {
 	results := make([]models.IngestResult, len(subs))
 	joins := make([][]join, len(subs))
 	probes := make([]*models.Contact, len(subs))
-	lookup := make([][]string, len(subs))
-	store := make([][]string, len(subs))
-	var allKeys []string
+	store, lookup, allKeys := keys.store, keys.lookup, keys.all
 	var allTerms []int64
 	for i, sub := range subs {
-		probes[i] = sub.NewContact(tenantID)
-		store[i] = s.storeKeys(probes[i])
-		lookup[i] = s.lookupKeys(probes[i], opts.Check)
-		allKeys = append(allKeys, store[i]...)
+		probes[i] = sub.NewContact(tenantID) // fresh per attempt: the write path changes them
 		allTerms = append(allTerms, sub.Terms...)
 	}
-	slices.Sort(allKeys)
-	allKeys = slices.Compact(allKeys)
-	lookupAll := lookupUnion(lookup)
-	var find []string
-	if len(lookupAll) > 0 {
-		find = rowKeys(lookupAll, allKeys)
-	}
 	var pool *candidatePool
-	rows, locked, err := s.lockAndFind(ctx, tx, tenantID, allKeys, find)
+	rows, locked, err := s.lockAndFind(ctx, tx, tenantID, allKeys, lookupUnion(lookup))
 	if err != nil {
 		return nil, nil, err
 	}
 	if locked {
-		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookup, opts.Check == models.CheckAuto)
+		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookup, allKeys, opts.Check == models.CheckAuto)
 	} else if err = s.lockKeys(ctx, tx, tenantID, allKeys); err == nil {
 		pool, err = s.loadCandidates(ctx, tx, tenantID, lookup, allKeys, opts.Check == models.CheckAuto)
 	}

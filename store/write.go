@@ -20,9 +20,13 @@ import (
 func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 	tx = tx.WithContext(ctx)
 	var fresh []*models.Contact
+	// idNow are the new contacts that get their id from this insert: no key row can
+	// name them yet. (An undo brings a contact back under its old id.)
+	idNow := map[*working]bool{}
 	for _, w := range b.touched {
 		if w.isNew {
 			fresh = append(fresh, w.c)
+			idNow[w] = w.c.ID == 0
 		}
 	}
 	switch {
@@ -45,14 +49,18 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 	type termRow struct {
 		TenantID, ContactID, TermID int64
 	}
-	var keyRows []keyRow
+	var keyRows, newContactKeyRows []keyRow
 	var termRows []termRow
 	var replaceTerms []int64
 	now := s.now()
 	for _, w := range b.touched {
 		c := w.c
 		for _, k := range w.newKeys {
-			keyRows = append(keyRows, keyRow{b.tenantID, k, c.ID})
+			if idNow[w] {
+				newContactKeyRows = append(newContactKeyRows, keyRow{b.tenantID, k, c.ID})
+			} else {
+				keyRows = append(keyRows, keyRow{b.tenantID, k, c.ID})
+			}
 		}
 		if !w.isNew && w.dirty {
 			c.UpdatedAt = now
@@ -99,12 +107,20 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 	if err := s.insertContactTerms(ctx, tx, b.tenantID, termContacts, termIDs); err != nil {
 		return err
 	}
-	keys, keyContacts := make([]string, len(keyRows)), make([]int64, len(keyRows))
-	for i, r := range keyRows {
-		keys[i], keyContacts[i] = r.Key, r.ContactID
-	}
-	if err := s.insertContactKeys(ctx, tx, b.tenantID, keys, keyContacts); err != nil {
-		return err
+	// A contact whose id was just assigned has no key rows yet, and addKeys made its
+	// keys distinct; other contacts' new keys were checked against their rows under
+	// the key locks, and the conflict check stays as a safety net there.
+	for _, group := range []struct {
+		rows     []keyRow
+		mayExist bool
+	}{{newContactKeyRows, false}, {keyRows, true}} {
+		keys, keyContacts := make([]string, len(group.rows)), make([]int64, len(group.rows))
+		for i, r := range group.rows {
+			keys[i], keyContacts[i] = r.Key, r.ContactID
+		}
+		if err := s.insertContactKeys(ctx, tx, b.tenantID, keys, keyContacts, group.mayExist); err != nil {
+			return err
+		}
 	}
 	if len(b.comments) > 0 {
 		rows := make([]*models.Comment, len(b.comments))

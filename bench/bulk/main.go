@@ -4,6 +4,12 @@
 // server's contacts table (same columns, defaults and indexes). It prints contacts/s
 // for both and their ratio, as a table or as JSON lines (-json).
 //
+// With -copy-written it also times COPY of exactly the rows the server wrote in the
+// first measured run — its contacts rows and their blocking-key rows in contact_keys,
+// exported from the server's tables — into fresh tables LIKE contacts and contact_keys:
+// what the database alone needs to store the same data, the way bench/
+// pgbench_insert_same_rows.sql is for single creates.
+//
 //	go run ./bench/bulk -url http://127.0.0.1:18083 -key KEY \
 //	    -db 'postgres://postgres@127.0.0.1:5432/bench?sslmode=disable' -contacts 100000 -c 1,2
 //
@@ -53,7 +59,9 @@ type options struct {
 	clients  []int
 	check    string
 	copyRuns int
-	json     bool
+	// copyWritten adds the COPY of the rows the server wrote (contacts and key rows).
+	copyWritten bool
+	json        bool
 }
 
 func main() {
@@ -78,6 +86,10 @@ type result struct {
 	P95BatchMS  float64 `json:"p95_batch_ms,omitempty"`
 	Errors      int     `json:"errors"`
 	RatioToCOPY float64 `json:"ratio_to_copy,omitempty"`
+	// RatioToWritten compares with the COPY of the rows the server wrote (-copy-written).
+	RatioToWritten float64 `json:"ratio_to_copy_written,omitempty"`
+	// KeyRows is how many contact_keys rows that COPY wrote.
+	KeyRows int `json:"key_rows,omitempty"`
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -104,20 +116,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			copyRate += res.PerSecond / float64(o.copyRuns)
 		}
 	}
+	var bulk []*result
+	firstRun := ""
 	for _, clients := range o.clients {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		res, err := measureBulk(ctx, hc, o, clients, rows(fmt.Sprintf("api%d-%d", clients, time.Now().UnixNano()), o.contacts))
+		run := fmt.Sprintf("api%d-%d", clients, time.Now().UnixNano())
+		res, err := measureBulk(ctx, hc, o, clients, rows(run, o.contacts))
 		if err != nil {
 			return err
 		}
 		if copyRate > 0 {
 			res.RatioToCOPY = res.PerSecond / copyRate
 		}
-		results = append(results, res)
+		if firstRun == "" {
+			firstRun = run
+		}
+		bulk = append(bulk, res)
 	}
-	return report(stdout, results, o.json)
+	if o.copyWritten && o.db != "" {
+		var writtenRate float64
+		for range o.copyRuns {
+			res, err := measureCopyWritten(ctx, o, firstRun)
+			if err != nil {
+				return fmt.Errorf("COPY of the rows written: %w", err)
+			}
+			results = append(results, res)
+			writtenRate += res.PerSecond / float64(o.copyRuns)
+		}
+		for _, res := range bulk {
+			res.RatioToWritten = res.PerSecond / writtenRate
+		}
+	}
+	return report(stdout, append(results, bulk...), o.json)
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -133,6 +165,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.StringVar(&clients, "c", "1", "concurrent callers; a comma list runs each, e.g. 1,2")
 	fs.StringVar(&o.check, "check", "email", "duplicate_check_method: email, auto or none")
 	fs.IntVar(&o.copyRuns, "copy-runs", 2, "COPY runs averaged for the ratio")
+	fs.BoolVar(&o.copyWritten, "copy-written", false, "also time COPY of the rows the server wrote in the first run (contacts and key rows)")
 	fs.BoolVar(&o.json, "json", false, "print JSON lines instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -331,10 +364,69 @@ func measureCopy(ctx context.Context, o *options, list []contact) (*result, erro
 	return &result{Method: "COPY (psql \\copy)", Contacts: len(list), Seconds: elapsed.Seconds(), PerSecond: float64(len(list)) / elapsed.Seconds()}, nil
 }
 
-func psql(ctx context.Context, db, command string) error {
-	out, err := exec.CommandContext(ctx, "psql", db, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", command).CombinedOutput()
+// measureCopyWritten exports the contacts rows of run (their mails start with the
+// run's label) and their contact_keys rows from the server's tables, and times one psql
+// session copying both into fresh tables LIKE the originals, which it drops afterwards.
+func measureCopyWritten(ctx context.Context, o *options, run string) (*result, error) {
+	dir, err := os.MkdirTemp("", "contacthub-bulk-")
 	if err != nil {
-		return fmt.Errorf("psql %q: %v: %s", command, err, bytes.TrimSpace(out))
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	contactsFile, keysFile := filepath.Join(dir, "contacts.csv"), filepath.Join(dir, "keys.csv")
+	ofRun := fmt.Sprintf("c.mail LIKE '%s.%%'", run) // run labels are letters, digits and '-'
+	if err := psql(ctx, o.db,
+		fmt.Sprintf(`\copy (SELECT c.* FROM contacts c WHERE %s ORDER BY c.id) TO '%s' WITH (FORMAT csv)`, ofRun, contactsFile),
+		fmt.Sprintf(`\copy (SELECT k.* FROM contact_keys k JOIN contacts c ON c.id = k.contact_id AND c.tenant_id = k.tenant_id WHERE %s ORDER BY k.contact_id) TO '%s' WITH (FORMAT csv)`, ofRun, keysFile),
+	); err != nil {
+		return nil, err
+	}
+	contacts, err := countLines(contactsFile)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := countLines(keysFile)
+	if err != nil {
+		return nil, err
+	}
+	if contacts != o.contacts {
+		return nil, fmt.Errorf("found %d contacts of run %s, want %d", contacts, run, o.contacts)
+	}
+	suffix := strconv.FormatInt(time.Now().UnixNano(), 10)
+	ct, kt := "bench_copy_c_"+suffix, "bench_copy_k_"+suffix
+	if err := psql(ctx, o.db, "CREATE TABLE "+ct+" (LIKE contacts INCLUDING ALL)", "CREATE TABLE "+kt+" (LIKE contact_keys INCLUDING ALL)"); err != nil {
+		return nil, err
+	}
+	defer psql(context.Background(), o.db, "DROP TABLE IF EXISTS "+ct, "DROP TABLE IF EXISTS "+kt)
+	start := time.Now()
+	err = psql(ctx, o.db,
+		fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, ct, contactsFile),
+		fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, kt, keysFile))
+	elapsed := time.Since(start)
+	if err != nil {
+		return nil, err
+	}
+	return &result{Method: "COPY of rows written", Contacts: contacts, KeyRows: keys,
+		Seconds: elapsed.Seconds(), PerSecond: float64(contacts) / elapsed.Seconds()}, nil
+}
+
+func countLines(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return bytes.Count(b, []byte("\n")), nil
+}
+
+// psql runs commands in one psql session, in order.
+func psql(ctx context.Context, db string, commands ...string) error {
+	args := []string{db, "-X", "-q", "-v", "ON_ERROR_STOP=1"}
+	for _, c := range commands {
+		args = append(args, "-c", c)
+	}
+	out, err := exec.CommandContext(ctx, "psql", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("psql %q: %v: %s", commands, err, bytes.TrimSpace(out))
 	}
 	return nil
 }
@@ -350,7 +442,7 @@ func report(w io.Writer, results []*result, asJSON bool) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "method\tcontacts\tbatch\tclients\tcheck\tseconds\tcontacts/s\tp50 call ms\tp95 call ms\terrors\tx COPY\t")
+	fmt.Fprintln(tw, "method\tcontacts\tkey rows\tbatch\tclients\tcheck\tseconds\tcontacts/s\tp50 call ms\tp95 call ms\terrors\tx COPY\tx COPY written\t")
 	for _, r := range results {
 		dash := func(v float64, f string) string {
 			if v == 0 {
@@ -358,9 +450,10 @@ func report(w io.Writer, results []*result, asJSON bool) error {
 			}
 			return fmt.Sprintf(f, v)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%.2f\t%.0f\t%s\t%s\t%d\t%s\t\n", r.Method, r.Contacts,
-			dash(float64(r.Batch), "%.0f"), dash(float64(r.Clients), "%.0f"), orDash(r.Check), r.Seconds, r.PerSecond,
-			dash(r.P50BatchMS, "%.0f"), dash(r.P95BatchMS, "%.0f"), r.Errors, dash(r.RatioToCOPY, "%.2f"))
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%.2f\t%.0f\t%s\t%s\t%d\t%s\t%s\t\n", r.Method, r.Contacts,
+			dash(float64(r.KeyRows), "%.0f"), dash(float64(r.Batch), "%.0f"), dash(float64(r.Clients), "%.0f"), orDash(r.Check),
+			r.Seconds, r.PerSecond, dash(r.P50BatchMS, "%.0f"), dash(r.P95BatchMS, "%.0f"), r.Errors,
+			dash(r.RatioToCOPY, "%.2f"), dash(r.RatioToWritten, "%.2f"))
 	}
 	return tw.Flush()
 }
