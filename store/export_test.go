@@ -9,3 +9,11 @@ const (
 	ContactByID   = contactByID
 	KeysOfContact = keysOfContact
 )
+
+// SetSearchWalk shortens the id walk of a word search (see searchByWords) so a test
+// can cross it with a few contacts; it returns the restore. Not for parallel tests.
+func SetSearchWalk(n int) (restore func()) {
+	old := searchWalk
+	searchWalk = n
+	return func() { searchWalk = old }
+}

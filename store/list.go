@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -76,18 +78,28 @@ func (s *Store) ListContacts(ctx context.Context, tenantID int64, f models.Conta
 	if s.dialect == SQLite {
 		escape = ` ESCAPE '\'`
 	}
-	for _, w := range f.QueryWords() {
-		p := likeEscaper.Replace(w) + "%"
-		q = q.Where("(lower(contacts.first_name) LIKE ?"+escape+" OR lower(contacts.family_name) LIKE ?"+escape+
-			" OR lower(contacts.company) LIKE ?"+escape+")", p, p, p)
-	}
-	order := "contacts.id"
-	if byUpdate {
-		order = "contacts.updated_at, contacts.id"
+	words := f.QueryWords()
+	matchWords := func(q *gorm.DB) *gorm.DB {
+		for _, w := range words {
+			p := likeEscaper.Replace(w) + "%"
+			q = q.Where("(lower(contacts.first_name) LIKE ?"+escape+" OR lower(contacts.family_name) LIKE ?"+escape+
+				" OR lower(contacts.company) LIKE ?"+escape+")", p, p, p)
+		}
+		return q
 	}
 	var rows []*models.Contact
-	if err := q.Order(order).Limit(f.Limit + 1).Find(&rows).Error; err != nil {
-		return nil, translate("list contacts", err)
+	if len(words) > 1 && s.dialect == Postgres && !byUpdate && f.Mail == "" && f.TermID == 0 {
+		if rows, err = s.searchByWords(ctx, tenantID, cur.id, matchWords, f.Limit+1); err != nil {
+			return nil, err
+		}
+	} else {
+		order := "contacts.id"
+		if byUpdate {
+			order = "contacts.updated_at, contacts.id"
+		}
+		if err := matchWords(q).Order(order).Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+			return nil, translate("list contacts", err)
+		}
 	}
 	page := &models.ContactPage{Contacts: rows}
 	if len(rows) > f.Limit {
@@ -102,6 +114,51 @@ func (s *Store) ListContacts(ctx context.Context, tenantID int64, f models.Conta
 		return nil, err
 	}
 	return page, nil
+}
+
+// searchWalk is how many of a tenant's contacts, in id order from the cursor, a word
+// search reads before it turns to the word indexes for the rest of the page.
+var searchWalk = 20_000 // a variable for tests
+
+// searchByWords answers a page of a search for several words (PostgreSQL): up to want
+// contacts after the id after that match the words (match adds their conditions), in
+// id order.
+//
+// Why two steps: the planner picks between walking the id index and filtering (fast
+// when matches are dense: "a b" finds 100 within the first few thousand contacts) and
+// reading the words' prefix indexes and sorting (fast when they are sparse). It
+// estimates the density of several words as if they were independent, and words of a
+// name are not: for "jürgen smith" (a German first name, an English surname) it
+// walked all 1M contacts of a tenant, 520 ms, to find none; the index path takes
+// 6 ms. Forcing the index path instead costs 120–190 ms for dense short words. So the
+// search walks a bounded stretch of ids first — the walk ends early when the page
+// fills — and asks the word indexes only for what lies beyond the stretch, ordering
+// by an expression so the planner cannot choose the walk there. A single word is left
+// to the planner, which estimates one word well.
+func (s *Store) searchByWords(ctx context.Context, tenantID, after int64, match func(*gorm.DB) *gorm.DB, want int) ([]*models.Contact, error) {
+	db := s.db.WithContext(ctx)
+	var bound []int64 // the id that ends the walk; none when fewer contacts follow
+	if err := db.Model(&models.Contact{}).Where("tenant_id = ? AND id > ?", tenantID, after).
+		Order("id").Offset(searchWalk-1).Limit(1).Pluck("id", &bound).Error; err != nil {
+		return nil, translate("list contacts", err)
+	}
+	walk := match(db.Model(&models.Contact{}).Where("contacts.tenant_id = ? AND contacts.id > ?", tenantID, after))
+	if len(bound) == 1 {
+		walk = walk.Where("contacts.id <= ?", bound[0])
+	}
+	var rows []*models.Contact
+	if err := walk.Order("contacts.id").Limit(want).Find(&rows).Error; err != nil {
+		return nil, translate("list contacts", err)
+	}
+	if len(rows) == want || len(bound) == 0 {
+		return rows, nil
+	}
+	var rest []*models.Contact
+	beyond := match(db.Model(&models.Contact{}).Where("contacts.tenant_id = ? AND contacts.id > ?", tenantID, bound[0]))
+	if err := beyond.Order("contacts.id + 0").Limit(want - len(rows)).Find(&rest).Error; err != nil {
+		return nil, translate("list contacts", err)
+	}
+	return append(rows, rest...), nil
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
