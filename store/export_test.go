@@ -1,7 +1,7 @@
 package store
 
 // SetBeforeJoin lets the tests of package store_test put a write between a join's
-// decision and its merge (see Store.beforeJoin). Set it before the store is used.
+// decision and its merge (see Store.beforeJoin). Set it while no ingest runs.
 func SetBeforeJoin(s *Store, f func(target, other int64)) { s.beforeJoin = f }
 
 // The by-id conditions of byid.go, for the plan test.

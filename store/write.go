@@ -108,8 +108,8 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 		return err
 	}
 	// A contact whose id was just assigned has no key rows yet, and addKeys made its
-	// keys distinct; other contacts' new keys were checked against their rows under
-	// the key locks, and the conflict check stays as a safety net there.
+	// keys distinct. Other contacts need the conflict check: UpdateContact adds all of
+	// a contact's keys again, and the ones it already has must be left alone.
 	for _, group := range []struct {
 		rows     []keyRow
 		mayExist bool

@@ -203,6 +203,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	default:
 		return nil, fmt.Errorf("-check %q: want email, auto or none", o.check)
 	}
+	// The export finds a run's contacts by its mail label. Under auto a run's rows
+	// merge into an earlier run's people (only the mail differs), so the contacts
+	// would carry other rows than this run wrote.
+	if o.copyWritten && (o.db == "" || o.check == "auto") {
+		return nil, errors.New("-copy-written needs -db and -check email or none")
+	}
 	return &o, nil
 }
 
@@ -240,8 +246,9 @@ func pick(i, salt, n int) int {
 }
 
 // rows generates n distinct contacts with a spread of names and addresses like a CRM
-// export; run makes their mails unique to this run, so no row merges with an earlier
-// run's.
+// export; run makes their mails unique to this run, so with check email (or none) no
+// row merges with an earlier run's. Under auto they do: row i of every run is the
+// same person with another mail.
 func rows(run string, n int) []contact {
 	out := make([]contact, n)
 	for i := range out {
