@@ -54,10 +54,16 @@ func TestLookupsByIDIgnoreStaleTenantStatistics(t *testing.T) {
 		{"SELECT * FROM contacts WHERE " + store.ContactByID, "contacts_pkey"},
 		{"UPDATE contacts SET version = version WHERE " + store.ContactByID, "contacts_pkey"},
 		{"DELETE FROM contact_keys WHERE " + store.KeysOfContact, "contact_keys_contact"},
+		{"SELECT * FROM contacts WHERE " + store.ContactsByIDs, "contacts_pkey"},
+		{"SELECT key FROM contact_keys WHERE " + store.KeysOfContacts, "contact_keys_contact"},
 	} {
 		// Literal values, as PostgreSQL plans the first executions of a prepared
 		// statement (custom plans): that is where the tenant's estimate is used.
-		stmt := strings.Replace(strings.Replace(tt.stmt, "?", fmt.Sprint(id), 1), "?", fmt.Sprint(late.ID), 1)
+		ids := fmt.Sprint(id)
+		if strings.Contains(tt.stmt, "IN ?") {
+			ids = fmt.Sprintf("(%d, %d)", id-1, id)
+		}
+		stmt := strings.Replace(strings.Replace(tt.stmt, "?", ids, 1), "?", fmt.Sprint(late.ID), 1)
 		var plan string
 		if err := db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+stmt).Scan(&plan); err != nil {
 			t.Fatalf("%s: %v", stmt, err)

@@ -6,8 +6,10 @@ func SetBeforeJoin(s *Store, f func(target, other int64)) { s.beforeJoin = f }
 
 // The by-id conditions of byid.go, for the plan test.
 const (
-	ContactByID   = contactByID
-	KeysOfContact = keysOfContact
+	ContactByID    = contactByID
+	ContactsByIDs  = contactsByIDs
+	KeysOfContact  = keysOfContact
+	KeysOfContacts = keysOfContacts
 )
 
 // SetSearchWalk shortens the id walk of a word search (see searchByWords) so a test
