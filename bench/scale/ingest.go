@@ -74,6 +74,14 @@ func ingest(ctx context.Context, o *options, eng *dedupe.Engine, w *world, db *p
 	}
 
 	warmup := o.warmup
+	// The new people of earlier rounds are in the tenant too (assumed run with this
+	// round's sizes): their mails are taken as well, or a "new" person of this round
+	// could get an address an earlier round's person already has, and merging the two
+	// would be counted as a false merge of the engine.
+	for earlier := 1; earlier < o.round; earlier++ {
+		base := n + 10_000_000*earlier
+		w.population(base, base+o.ingest+warmup, taken)
+	}
 	base := n + 10_000_000*o.round
 	fresh := w.population(base, base+o.ingest+warmup, taken)
 	probes := make([]*probe, o.ingest)
