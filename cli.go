@@ -178,6 +178,7 @@ func printWelcome(w io.Writer, addr, key string) {
 	}
 	fmt.Fprintf(w, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/public/api/V1/check-credentials\n", shown, base)
 	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"contact\":{\"mail\":\"jane@example.com\",\"first_name\":\"Jane\"}}' %s/public/api/V1/contact\n", shown, base)
+	fmt.Fprintf(w, "Every endpoint: %s/docs (OpenAPI: %s/openapi.json)\n", base, base)
 }
 
 func tenantsCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {

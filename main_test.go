@@ -281,6 +281,7 @@ func TestServe(t *testing.T) {
 	for _, want := range []string{
 		"API key for tenant 1 (shown once, keep it): " + key,
 		"curl -H 'Authorization: Bearer " + key + "' " + base + "/public/api/V1/check-credentials",
+		"Every endpoint: " + base + "/docs",
 	} {
 		if !strings.Contains(welcome, want) {
 			t.Errorf("welcome lacks %q:\n%s", want, welcome)
@@ -289,6 +290,9 @@ func TestServe(t *testing.T) {
 	var ok struct{ Success bool }
 	if code := get(t, base+"/public/api/V1/check-credentials", key, &ok); code != http.StatusOK || !ok.Success {
 		t.Fatalf("check-credentials with bootstrap key: %d %+v", code, ok)
+	}
+	if code := get(t, base+"/docs", "", nil); code != http.StatusOK {
+		t.Fatalf("GET /docs = %d", code)
 	}
 	if code := get(t, base+"/public/api/V1/check-credentials", "wrong-key-wrong-key", nil); code != http.StatusUnauthorized {
 		t.Fatalf("check-credentials with a wrong key: %d", code)
