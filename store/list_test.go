@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
 )
 
@@ -21,22 +22,7 @@ func TestListContactsCursorAndTenant(t *testing.T) {
 		want = append(want, newContact(t, st, tn.ID, map[string]any{"mail": fmt.Sprintf("l%d@example.com", i)}))
 		newContact(t, st, other.ID, map[string]any{"mail": fmt.Sprintf("l%d@example.com", i)})
 	}
-	var got []int64
-	f := models.ContactFilter{Limit: 2}
-	for {
-		page, err := st.ListContacts(ctx, tn.ID, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range page.Contacts {
-			got = append(got, c.ID)
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		f.Cursor = page.NextCursor
-	}
-	if !slices.Equal(got, want) {
+	if got := pageAll(t, st, tn.ID, models.ContactFilter{Limit: 2}); !slices.Equal(got, want) {
 		t.Fatalf("listing = %v, want %v", got, want)
 	}
 	if _, err := st.ListContacts(ctx, tn.ID, models.ContactFilter{Cursor: "bm9wZQ"}); !errors.Is(err, models.ErrInvalid) {
@@ -51,5 +37,27 @@ func TestListContactsCursorAndTenant(t *testing.T) {
 	cs, err = st.GetContacts(ctx, tn.ID, []int64{want[3], want[1], want[3]})
 	if err != nil || len(cs) != 2 || cs[0].ID != want[1] || cs[1].ID != want[3] || cs[0].Terms == nil {
 		t.Fatalf("GetContacts = %+v, %v", cs, err)
+	}
+}
+
+// pageAll follows a listing's cursors to its last page and returns the ids shown.
+func pageAll(t *testing.T, st *store.Store, tenantID int64, f models.ContactFilter) []int64 {
+	t.Helper()
+	var got []int64
+	for pages := 0; ; pages++ {
+		if pages > 1000 {
+			t.Fatalf("listing %+v: no end of pages", f)
+		}
+		page, err := st.ListContacts(context.Background(), tenantID, f)
+		if err != nil {
+			t.Fatalf("listing %+v: %v", f, err)
+		}
+		for _, c := range page.Contacts {
+			got = append(got, c.ID)
+		}
+		if page.NextCursor == "" {
+			return got
+		}
+		f.Cursor = page.NextCursor
 	}
 }

@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -20,7 +19,6 @@ func TestWordSearchPagesAsAFilterWould(t *testing.T) {
 	defer store.SetSearchWalk(7)()
 	st := storetest.Open(t)
 	tn, other := storetest.NewTenant(t, st), storetest.NewTenant(t, st)
-	ctx := context.Background()
 	firsts := []string{"Anna", "Jürgen", "Karl", "Andrea", "Jürgen", "Anna", "Karl"}
 	families := []string{"Smith", "Schmidt", "Taylor", "Schneider", "Smythe"}
 	companies := []string{"", "", "Smith & Söhne", "Anker GmbH"}
@@ -53,25 +51,7 @@ func TestWordSearchPagesAsAFilterWould(t *testing.T) {
 				want = append(want, p.id)
 			}
 		}
-		var got []int64
-		f := models.ContactFilter{Query: q, Limit: 3}
-		for pages := 0; ; pages++ {
-			if pages > 100 {
-				t.Fatalf("%q: no end of pages", q)
-			}
-			page, err := st.ListContacts(ctx, tn.ID, f)
-			if err != nil {
-				t.Fatalf("%q: %v", q, err)
-			}
-			for _, c := range page.Contacts {
-				got = append(got, c.ID)
-			}
-			if page.NextCursor == "" {
-				break
-			}
-			f.Cursor = page.NextCursor
-		}
-		if !slices.Equal(got, want) {
+		if got := pageAll(t, st, tn.ID, models.ContactFilter{Query: q, Limit: 3}); !slices.Equal(got, want) {
 			t.Errorf("%q = %v\nwant %v", q, got, want)
 		}
 	}
