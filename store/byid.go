@@ -24,4 +24,11 @@ const (
 	keysOfContact = "contact_id = ? AND tenant_id + 0 = ?"
 	// keysOfContacts matches the rows in contact_keys of the contacts with these ids.
 	keysOfContacts = "contact_id IN ? AND tenant_id + 0 = ?"
+	// contactsWithMail matches the contacts whose mail_key is the given one, found
+	// through their mail's blocking key (arguments: tenant, "e:" key, tenant,
+	// mail_key). Asked for "tenant_id = ? AND mail_key = ?" ORDER BY id, the planner
+	// walked all of a tenant it did not know for the order (348 ms at 1M) instead of
+	// using (tenant_id, mail_key); the key's primary key (tenant_id, key) leaves it no
+	// such choice, and the contacts follow by id.
+	contactsWithMail = "id IN (SELECT contact_id FROM contact_keys WHERE tenant_id = ? AND key = ?) AND tenant_id + 0 = ? AND mail_key = ?"
 )

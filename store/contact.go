@@ -39,8 +39,13 @@ func getContact(ctx context.Context, db *gorm.DB, tenantID, id int64) (*models.C
 // FindContactsByMail returns the contacts whose mail equals mail ignoring case and
 // surrounding space, oldest first (an empty slice when there are none).
 func (s *Store) FindContactsByMail(ctx context.Context, tenantID int64, mail string) ([]*models.Contact, error) {
-	var out []*models.Contact
-	err := s.db.WithContext(ctx).Where("tenant_id = ? AND mail_key = ?", tenantID, models.NormalizeMail(mail)).
+	out := []*models.Contact{}
+	norm := models.NormalizeMail(mail)
+	key := s.engine.EmailKey(norm)
+	if key == "" { // not an address: no contact has it
+		return out, nil
+	}
+	err := s.db.WithContext(ctx).Where(contactsWithMail, tenantID, "e:"+key, tenantID, norm).
 		Order("id").Limit(MaxMailMatches).Find(&out).Error
 	if err != nil {
 		return nil, translate("find contacts by mail", err)

@@ -6,10 +6,11 @@ func SetBeforeJoin(s *Store, f func(target, other int64)) { s.beforeJoin = f }
 
 // The by-id conditions of byid.go, for the plan test.
 const (
-	ContactByID    = contactByID
-	ContactsByIDs  = contactsByIDs
-	KeysOfContact  = keysOfContact
-	KeysOfContacts = keysOfContacts
+	ContactByID      = contactByID
+	ContactsByIDs    = contactsByIDs
+	KeysOfContact    = keysOfContact
+	KeysOfContacts   = keysOfContacts
+	ContactsWithMail = contactsWithMail
 )
 
 // SetSearchWalk shortens the id walk of a word search (see searchByWords) so a test
