@@ -49,7 +49,16 @@ func (s *Store) ListContacts(ctx context.Context, tenantID int64, f models.Conta
 	if err != nil {
 		return nil, err
 	}
-	q := s.db.WithContext(ctx).Model(&models.Contact{}).Where("contacts.tenant_id = ?", tenantID)
+	q := s.db.WithContext(ctx).Model(&models.Contact{})
+	if f.Mail != "" {
+		key := s.engine.EmailKey(f.Mail)
+		if key == "" { // not an address: no contact has it
+			return &models.ContactPage{Contacts: []*models.Contact{}}, nil
+		}
+		q = q.Where(contactsWithMail, tenantID, "e:"+key, tenantID, f.Mail) // tenant-scoped; see byid.go
+	} else {
+		q = q.Where("contacts.tenant_id = ?", tenantID)
+	}
 	if byUpdate {
 		q = q.Where("contacts.updated_at >= ?", f.UpdatedSince.UTC())
 		if cur.id > 0 {
@@ -57,9 +66,6 @@ func (s *Store) ListContacts(ctx context.Context, tenantID int64, f models.Conta
 		}
 	} else if cur.id > 0 {
 		q = q.Where("contacts.id > ?", cur.id)
-	}
-	if f.Mail != "" {
-		q = q.Where("contacts.mail_key = ?", f.Mail)
 	}
 	if f.TermID != 0 {
 		// Repeating the id cursor inside the subquery lets Postgres start its walk of
