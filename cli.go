@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -172,13 +173,17 @@ func printWelcome(w io.Writer, addr, key string) {
 	if shown == "" {
 		shown = "<your API key>"
 	}
-	fmt.Fprintf(w, "contacthub is listening on %s\n", base)
+	// One write: whoever reads the output (a person, a test waiting for the curl
+	// line) sees the whole message at once.
+	var b strings.Builder
+	fmt.Fprintf(&b, "contacthub is listening on %s\n", base)
 	if key != "" {
-		fmt.Fprintf(w, "API key for tenant 1 (shown once, keep it): %s\n", key)
+		fmt.Fprintf(&b, "API key for tenant 1 (shown once, keep it): %s\n", key)
 	}
-	fmt.Fprintf(w, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/public/api/V1/check-credentials\n", shown, base)
-	fmt.Fprintf(w, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"contact\":{\"mail\":\"jane@example.com\",\"first_name\":\"Jane\"}}' %s/public/api/V1/contact\n", shown, base)
-	fmt.Fprintf(w, "Every endpoint: %s/docs (OpenAPI: %s/openapi.json)\n", base, base)
+	fmt.Fprintf(&b, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/public/api/V1/check-credentials\n", shown, base)
+	fmt.Fprintf(&b, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"contact\":{\"mail\":\"jane@example.com\",\"first_name\":\"Jane\"}}' %s/public/api/V1/contact\n", shown, base)
+	fmt.Fprintf(&b, "Every endpoint: %s/docs (OpenAPI: %s/openapi.json)\n", base, base)
+	io.WriteString(w, b.String())
 }
 
 func tenantsCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {

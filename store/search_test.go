@@ -14,7 +14,8 @@ import (
 // page, exactly the tenant's contacts whose first name, family name or company start
 // with every word, in id order — also where the matches are sparse and PostgreSQL's
 // search leaves its bounded walk of ids for the word indexes (searchByWords), here
-// after every 7 contacts, in the middle of pages. Not parallel: it shortens the walk.
+// after every 7 contacts, in the middle of pages (SQLite runs the plain query, which
+// the test checks as well). Not parallel: it shortens the walk.
 func TestWordSearchPagesAsAFilterWould(t *testing.T) {
 	defer store.SetSearchWalk(7)()
 	st := storetest.Open(t)
