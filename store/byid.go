@@ -30,6 +30,8 @@ const (
 	// walked all of a tenant it did not know for the order (348 ms at 1M) instead of
 	// using (tenant_id, mail_key); contact_keys' primary key (tenant_id, key,
 	// contact_id) leaves it no such choice and yields the ids in order, and the
-	// contacts follow by id.
+	// contacts follow by id. Every contact with a mail has that row (storeKeys), as
+	// long as the engine's mail key stays what it was when the contact was written:
+	// a change to dedupe.EmailKey (or FoldPlusTags) needs the keys rebuilt.
 	contactsWithMail = "id IN (SELECT contact_id FROM contact_keys WHERE tenant_id = ? AND key = ?) AND tenant_id + 0 = ? AND mail_key = ?"
 )

@@ -94,6 +94,8 @@ func (s *Store) ListContacts(ctx context.Context, tenantID int64, f models.Conta
 		return q
 	}
 	var rows []*models.Contact
+	// searchByWords builds its own statements from the words alone: it runs only when
+	// no other filter is set, and a new filter must be added there or excluded here.
 	if len(words) > 1 && s.dialect == Postgres && !byUpdate && f.Mail == "" && f.TermID == 0 {
 		if rows, err = s.searchByWords(ctx, tenantID, cur.id, matchWords, f.Limit+1); err != nil {
 			return nil, err
