@@ -21,15 +21,9 @@ func TestLookupsByIDIgnoreStaleTenantStatistics(t *testing.T) {
 	if storetest.Dialect() != store.Postgres {
 		t.Skip("PostgreSQL's planner only")
 	}
-	st := storetest.Open(t)
+	st, _, late := staleTenant(t)
 	db := st.DB()
 	ctx := context.Background()
-	known, late := storetest.NewTenant(t, st), storetest.NewTenant(t, st)
-	fillTenant(t, db, known.ID)
-	if _, err := db.ExecContext(ctx, "ANALYZE contacts, contact_keys"); err != nil {
-		t.Fatal(err)
-	}
-	fillTenant(t, db, late.ID) // after the ANALYZE: the statistics do not know this tenant
 	var id int64
 	if err := db.QueryRowContext(ctx, "SELECT max(id) FROM contacts WHERE tenant_id = $1", late.ID).Scan(&id); err != nil {
 		t.Fatal(err)
@@ -68,15 +62,9 @@ func TestLookupByMailIgnoresStaleTenantStatistics(t *testing.T) {
 	if storetest.Dialect() != store.Postgres {
 		t.Skip("PostgreSQL's planner only")
 	}
-	st := storetest.Open(t)
+	st, known, late := staleTenant(t)
 	db := st.DB()
 	ctx := context.Background()
-	known, late := storetest.NewTenant(t, st), storetest.NewTenant(t, st)
-	fillTenant(t, db, known.ID)
-	if _, err := db.ExecContext(ctx, "ANALYZE contacts, contact_keys"); err != nil {
-		t.Fatal(err)
-	}
-	fillTenant(t, db, late.ID)
 	mail := fmt.Sprintf("'p77@t%d.example'", late.ID)
 	args := []string{fmt.Sprint(late.ID), "'e:' || " + mail, fmt.Sprint(late.ID), mail}
 	stmt := "SELECT * FROM contacts WHERE " + store.ContactsWithMail + " ORDER BY id LIMIT 500"
@@ -99,6 +87,20 @@ func TestLookupByMailIgnoresStaleTenantStatistics(t *testing.T) {
 	if cs, err := st.FindContactsByMail(ctx, known.ID, "p77@t"+fmt.Sprint(late.ID)+".example"); err != nil || len(cs) != 0 {
 		t.Fatalf("another tenant's mail = %+v, %v; want none", cs, err)
 	}
+}
+
+// staleTenant returns a store with two tenants of 5,000 contacts: known, filled before
+// an ANALYZE, and late, filled after it, so the statistics do not know late.
+func staleTenant(t *testing.T) (st *store.Store, known, late storetest.Tenant) {
+	t.Helper()
+	st = storetest.Open(t)
+	known, late = storetest.NewTenant(t, st), storetest.NewTenant(t, st)
+	fillTenant(t, st.DB(), known.ID)
+	if _, err := st.DB().ExecContext(context.Background(), "ANALYZE contacts, contact_keys"); err != nil {
+		t.Fatal(err)
+	}
+	fillTenant(t, st.DB(), late.ID)
+	return st, known, late
 }
 
 // fillTenant inserts 5,000 contacts with their mail key rows and two more keys each,

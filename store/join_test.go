@@ -10,7 +10,8 @@ import (
 	"github.com/contacthub/contacthub/store/storetest"
 )
 
-// henrike is one person; splitPerson stores her twice.
+// henrike is one person (the join tests here and in merge_test.go); splitPerson
+// stores her twice.
 var henrike = map[string]any{"first_name": "Henrike", "family_name": "Oltmanns", "date_of_birth": "1979-03-14",
 	"ba_street": "Lindenweg 7", "ba_postal_code": "26122", "ba_city": "Oldenburg"}
 

@@ -230,14 +230,10 @@ func TestSubmissionMatchingTwoContactsJoinsThem(t *testing.T) {
 	st := storetest.Open(t)
 	tn := storetest.NewTenant(t, st)
 	ctx := context.Background()
-	person := map[string]any{"first_name": "Henrike", "family_name": "Oltmanns", "date_of_birth": "1979-03-14",
-		"ba_street": "Lindenweg 7", "ba_postal_code": "26122", "ba_city": "Oldenburg"}
+	person := henrike
 	a := ingestOne(t, st, tn.ID, models.CheckNone, person)
-	withMail := map[string]any{"mail": "h.oltmanns@example.org"}
-	for k, v := range person {
-		withMail[k] = v
-	}
-	withMail["ba_street"] = "Am Hafen 3"                     // and an address a merge into a would not keep
+	// and an address a merge into a would not keep
+	withMail := withFields(person, map[string]any{"mail": "h.oltmanns@example.org", "ba_street": "Am Hafen 3"})
 	b := ingestOne(t, st, tn.ID, models.CheckNone, withMail) // the same person, split by check none
 	c := ingestOne(t, st, tn.ID, models.CheckAuto, person)
 	if c.Created || c.ID != a.ID || c.MergeID == "" {
@@ -334,14 +330,10 @@ func TestBatchItemWhoseContactIsJoinedLaterAnswersTheSurvivor(t *testing.T) {
 	st := storetest.Open(t)
 	tn := storetest.NewTenant(t, st)
 	ctx := context.Background()
-	person := map[string]any{"first_name": "Henrike", "family_name": "Oltmanns", "date_of_birth": "1979-03-14",
-		"ba_street": "Lindenweg 7", "ba_postal_code": "26122", "ba_city": "Oldenburg"}
+	person := henrike
 	a := ingestOne(t, st, tn.ID, models.CheckAuto, person)
 	mailOnly := storetest.Submission(t, map[string]any{"first_name": "Henrike", "mail": "henny@example.org"})
-	both := map[string]any{"mail": "henny@example.org"}
-	for k, v := range person {
-		both[k] = v
-	}
+	both := withFields(person, map[string]any{"mail": "henny@example.org"})
 	res, err := st.Ingest(ctx, tn.ID, []*models.Submission{mailOnly, storetest.Submission(t, both)}, models.IngestOptions{Check: models.CheckAuto})
 	if err != nil || res[0].Err != nil || res[1].Err != nil {
 		t.Fatalf("batch: %v %+v", err, res)
