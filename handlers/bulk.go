@@ -64,17 +64,26 @@ func (a *API) createContacts(c echo.Context) error {
 
 	subs := make([]*models.Submission, 0, len(req.Contacts))
 	index := make([]int, 0, len(req.Contacts)) // index[j] is the input position of subs[j]
+	errs := make([]error, len(items))
 	for i, fields := range items {
 		if fields == nil {
 			continue // reported above
 		}
 		sub, err := decodeContact(fields, defs, "", quentnIdentity)
 		if err != nil {
-			out[i] = a.bulkError(submittedMail(fields), err)
+			errs[i] = err
 			continue
 		}
 		subs = append(subs, sub)
 		index = append(index, i)
+	}
+	if err := a.addUnknownTerms(ctx, tenant, items, errs, ""); err != nil {
+		return err
+	}
+	for i, err := range errs {
+		if err != nil {
+			out[i] = a.bulkError(submittedMail(items[i]), err)
+		}
 	}
 	if len(subs) == 0 {
 		return c.JSON(http.StatusOK, out)

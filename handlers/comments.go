@@ -65,22 +65,19 @@ func (a *API) listComments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rng, err := queryInt(c, "range", 0, 0)
-	if err != nil {
-		return err
-	}
-	limit, err := queryInt(c, "limit", maxCommentsRange, 1)
-	if err != nil {
-		return err
-	}
-	limit = min(limit, maxCommentsRange)
+	var v models.ValidationError
+	rng := queryInt(c, &v, "range", 0, 0)
+	limit := min(queryInt(c, &v, "limit", maxCommentsRange, 1), maxCommentsRange)
 	sort := strings.ToLower(strings.TrimSpace(c.QueryParam("sort")))
 	switch sort {
 	case "":
 		sort = "asc"
 	case "asc", "desc":
 	default:
-		return invalid("sort", `must be "asc" or "desc"`)
+		v.Add("sort", `must be "asc" or "desc"`)
+	}
+	if err := v.Err(); err != nil {
+		return err
 	}
 	list, total, err := a.Comments.ListComments(c.Request().Context(), tenantID(c), id, rng*limit, limit, sort == "desc")
 	if err != nil {

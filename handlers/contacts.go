@@ -3,9 +3,11 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -123,6 +125,62 @@ func decodeContact(raw map[string]json.RawMessage, defs map[string]*models.Custo
 	return sub, nil
 }
 
+// addUnknownTerms completes errs[i], the errors of the submitted contacts fields[i],
+// with the term ids each names that the tenant does not have. The write path checks
+// terms only for contacts whose other fields are valid; asking here as well lets an
+// answer list every problem of a contact at once. One query serves all of them; prefix
+// qualifies the field name as decodeContact's does ("contact.").
+func (a *API) addUnknownTerms(ctx context.Context, tenant int64, fields []map[string]json.RawMessage, errs []error, prefix string) error {
+	named := make([][]int64, len(errs))
+	var all []int64
+	for i, err := range errs {
+		if models.ErrorCode(err) == models.EINVALID {
+			named[i] = submittedTermIDs(fields[i])
+			all = append(all, named[i]...)
+		}
+	}
+	if len(all) == 0 {
+		return nil
+	}
+	slices.Sort(all)
+	unknown, err := a.Terms.UnknownTerms(ctx, tenant, slices.Compact(all))
+	if err != nil {
+		return err
+	}
+	for i, ids := range named {
+		var bad []int64
+		for _, id := range ids {
+			if slices.Contains(unknown, id) {
+				bad = append(bad, id)
+			}
+		}
+		var de *models.Error
+		if len(bad) == 0 || !errors.As(errs[i], &de) {
+			continue
+		}
+		withTerms := *de
+		problem := models.UnknownTerms(bad)
+		problem.Field = prefix + problem.Field
+		withTerms.Fields = append(slices.Clip(de.Fields), problem)
+		errs[i] = &withTerms
+	}
+	return nil
+}
+
+// submittedTermIDs are the term ids of a submitted contact's "terms" field, or none
+// when the field is missing or malformed (the decoder reports that).
+func submittedTermIDs(fields map[string]json.RawMessage) []int64 {
+	var ids []int64
+	if raw, ok := fields["terms"]; !ok || json.Unmarshal(raw, &ids) != nil {
+		return nil
+	}
+	ids, reason := models.NormalizeIDs(ids, models.MaxTermsPerContact)
+	if reason != "" {
+		return nil
+	}
+	return ids
+}
+
 // prefixFields qualifies the field names of a validation error, e.g. "contact.mail".
 func prefixFields(err error, prefix string) error {
 	de, ok := err.(*models.Error)
@@ -161,7 +219,11 @@ func (a *API) createOne(c echo.Context, req *createContactRequest, rule identity
 	}
 	sub, err := decodeContact(req.Contact, defs, "contact.", rule)
 	if err != nil {
-		return models.IngestResult{}, nil, err
+		errs := []error{err}
+		if err := a.addUnknownTerms(ctx, tenant, []map[string]json.RawMessage{req.Contact}, errs, "contact."); err != nil {
+			return models.IngestResult{}, nil, err
+		}
+		return models.IngestResult{}, nil, errs[0]
 	}
 	opts.ingest.RequiredCustom = requiredCustom(defs)
 	results, err := a.ingest(ctx, tenant, []*models.Submission{sub}, opts)
@@ -254,7 +316,7 @@ func (a *API) getContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ref, err := url.PathUnescape(c.Param("ref"))
+	ref, err := pathParam(c, "ref")
 	if err != nil {
 		return models.Errorf(models.ENOTFOUND, "contact not found")
 	}
@@ -360,7 +422,11 @@ func (a *API) updateContact(c echo.Context) error {
 	}
 	sub, err := models.DecodeSubmission(raw, defs, models.ForUpdate)
 	if err != nil {
-		return err
+		errs := []error{err}
+		if err := a.addUnknownTerms(ctx, tenant, []map[string]json.RawMessage{raw}, errs, ""); err != nil {
+			return err
+		}
+		return errs[0]
 	}
 	contact, err := a.Contacts.UpdateContact(ctx, tenant, id, sub)
 	if err != nil {

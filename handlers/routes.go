@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -137,20 +138,43 @@ func (r routeGroup) DELETE(path string, h echo.HandlerFunc) { r.g.DELETE(path, h
 // trailing slash (the official PHP SDK posts to contact/).
 func normalizePath(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		r := c.Request()
-		p := r.URL.Path
-		if rest, ok := strings.CutPrefix(p, "/public/api/v1"); ok {
-			p = quentnPrefix + rest
-		}
-		if len(p) > 1 && strings.HasSuffix(p, "/") {
-			p = strings.TrimRight(p, "/")
-		}
-		if p != r.URL.Path {
-			r.URL.Path = p
-			r.URL.RawPath = ""
+		u := c.Request().URL
+		if p, changed := canonicalPath(u.Path); changed {
+			u.Path = p
+			// Echo routes on RawPath when the client escaped a character that means
+			// something in a path (a term named "a/b" as a%2Fb); it must stay the
+			// escaped form of the same route, or the parameter would split in two.
+			if u.RawPath != "" {
+				u.RawPath, _ = canonicalPath(u.RawPath)
+			}
 		}
 		return next(c)
 	}
+}
+
+// canonicalPath is p with the Quentn prefix spelled "V1" and no trailing slash.
+func canonicalPath(p string) (string, bool) {
+	q := p
+	if rest, ok := strings.CutPrefix(q, "/public/api/v1"); ok {
+		q = quentnPrefix + rest
+	}
+	if len(q) > 1 && strings.HasSuffix(q, "/") {
+		q = strings.TrimRight(q, "/")
+	}
+	return q, q != p
+}
+
+// pathParam is the path parameter name decoded exactly once. Echo hands out parameters
+// as they appear in the path it routed on: already decoded from URL.Path, or still
+// escaped from URL.RawPath, which Go sets only when the client escaped a character
+// that would read differently decoded (%2F, or %25 before hex digits). Decoding
+// unconditionally would read a term named "x%20y" as "x y" — another term.
+func pathParam(c echo.Context, name string) (string, error) {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v, nil
+	}
+	return url.PathUnescape(v)
 }
 
 // bodyLimit caps request bodies: 413 up front for a declared Content-Length, and a

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -33,6 +32,8 @@ type TermStore interface {
 	SetContactTerms(ctx context.Context, tenantID, contactID int64, ids []int64) error
 	AddContactTerms(ctx context.Context, tenantID, contactID int64, ids []int64) error
 	RemoveContactTerms(ctx context.Context, tenantID, contactID int64, ids []int64) error
+	// UnknownTerms returns the ids in ids that are not terms of the tenant.
+	UnknownTerms(ctx context.Context, tenantID int64, ids []int64) ([]int64, error)
 }
 
 // maxTermsPage is the default and the maximum of `limit` on GET terms (Quentn's cap).
@@ -73,12 +74,10 @@ type updateTermRequest struct {
 
 // listTerms handles GET /public/api/V1/terms?offset=&limit= (limit default and max 500).
 func (a *API) listTerms(c echo.Context) error {
-	offset, err := queryInt(c, "offset", 0, 0)
-	if err != nil {
-		return err
-	}
-	limit, err := queryInt(c, "limit", maxTermsPage, 1)
-	if err != nil {
+	var v models.ValidationError
+	offset := queryInt(c, &v, "offset", 0, 0)
+	limit := queryInt(c, &v, "limit", maxTermsPage, 1)
+	if err := v.Err(); err != nil {
 		return err
 	}
 	list, err := a.Terms.ListTerms(c.Request().Context(), tenantID(c), offset, min(limit, maxTermsPage))
@@ -162,9 +161,9 @@ func (a *API) deleteTerm(c echo.Context) error {
 
 // term resolves the :ref path parameter (id or name) to a term of the caller's tenant.
 func (a *API) term(c echo.Context) (*models.Term, error) {
-	ref := c.Param("ref")
-	if u, err := url.PathUnescape(ref); err == nil {
-		ref = u
+	ref, err := pathParam(c, "ref")
+	if err != nil {
+		return nil, models.Errorf(models.ENOTFOUND, "term %q not found", c.Param("ref"))
 	}
 	return a.Terms.GetTerm(c.Request().Context(), tenantID(c), ref)
 }
@@ -254,14 +253,15 @@ func decodeIDs(c echo.Context, field string) ([]int64, error) {
 }
 
 // queryInt parses an optional integer query parameter that must be at least min.
-func queryInt(c echo.Context, name string, def, min int) (int, error) {
+func queryInt(c echo.Context, v *models.ValidationError, name string, def, min int) int {
 	s := strings.TrimSpace(c.QueryParam(name))
 	if s == "" {
-		return def, nil
+		return def
 	}
 	n, err := strconv.ParseInt(s, 10, 32)
 	if err != nil || int(n) < min {
-		return 0, invalid(name, fmt.Sprintf("must be an integer of at least %d", min))
+		v.Addf(name, "must be an integer of at least %d", min)
+		return def
 	}
-	return int(n), nil
+	return int(n)
 }

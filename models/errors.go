@@ -79,6 +79,12 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
+// UnknownTerms is the problem of a contact that names term ids its tenant does not
+// have; every path that checks term ids reports it in these words.
+func UnknownTerms(ids []int64) FieldError {
+	return FieldError{Field: "terms", Error: fmt.Sprintf("unknown term ids %v", ids)}
+}
+
 // ValidationError collects per-field problems so a caller sees all of them at once,
 // not only the first.
 type ValidationError struct {

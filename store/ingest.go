@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"gorm.io/gorm"
@@ -234,7 +233,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 	for i, sub := range subs {
 		if bad := intersect(sub.Terms, missing); len(bad) > 0 {
 			results[i].Err = &models.Error{Code: models.EINVALID, Message: "invalid fields",
-				Fields: []models.FieldError{{Field: "terms", Error: fmt.Sprintf("unknown term ids %v", bad)}}}
+				Fields: []models.FieldError{models.UnknownTerms(bad)}}
 			continue
 		}
 		target, explanation, also := s.match(probes[i], pool.candidates(lookup[i]), opts.Check)

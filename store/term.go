@@ -259,13 +259,17 @@ func (s *Store) changeContactTerms(ctx context.Context, tenantID, contactID int6
 // the term from this contact too) — never in between, which would fail the insert of
 // the contact's term rows.
 func (s *Store) missingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64) ([]int64, error) {
+	return s.findMissingTerms(ctx, tx, tenantID, ids, true)
+}
+
+func (s *Store) findMissingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64, lock bool) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	var found []int64
 	for chunk := range slices.Chunk(ids, 1000) {
 		q := tx.WithContext(ctx).Model(&models.Term{}).Where("tenant_id = ? AND id IN ?", tenantID, chunk)
-		if s.dialect == Postgres {
+		if lock && s.dialect == Postgres {
 			q = q.Clauses(clause.Locking{Strength: "KEY SHARE"})
 		}
 		var part []int64
@@ -283,6 +287,13 @@ func (s *Store) missingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, i
 	return missing, nil
 }
 
+// UnknownTerms returns the ids in ids that are not terms of the tenant, in the order
+// given. It reads outside any transaction: handlers use it to report unknown terms
+// beside other problems of a submission the write path never gets to see.
+func (s *Store) UnknownTerms(ctx context.Context, tenantID int64, ids []int64) ([]int64, error) {
+	return s.findMissingTerms(ctx, s.db, tenantID, ids, false)
+}
+
 // lockTerms is missingTerms as an EINVALID error naming the unknown ids.
 func (s *Store) lockTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids []int64) error {
 	missing, err := s.missingTerms(ctx, tx, tenantID, ids)
@@ -291,7 +302,7 @@ func (s *Store) lockTerms(ctx context.Context, tx *gorm.DB, tenantID int64, ids 
 	}
 	if len(missing) > 0 {
 		return &models.Error{Code: models.EINVALID, Message: "invalid fields",
-			Fields: []models.FieldError{{Field: "terms", Error: fmt.Sprintf("unknown term ids %v", missing)}}}
+			Fields: []models.FieldError{models.UnknownTerms(missing)}}
 	}
 	return nil
 }
