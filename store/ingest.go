@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 
 	"gorm.io/gorm"
@@ -45,11 +46,17 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	keys := s.keysOf(tenantID, subs, opts.Check)
 	var results []models.IngestResult
 	var joins [][]join
-	err := s.retry(ctx, func(tx *gorm.DB) error {
+	run := func(tx *gorm.DB, conn *sql.Conn) error {
 		var err error
-		results, joins, err = s.ingest(ctx, tx, tenantID, subs, keys, opts)
+		results, joins, err = s.ingest(ctx, tx, conn, tenantID, subs, keys, opts)
 		return err
-	})
+	}
+	var err error
+	if len(subs) >= copyMin {
+		err = s.retryOnConn(ctx, run)
+	} else {
+		err = s.retry(ctx, func(tx *gorm.DB) error { return run(tx, nil) })
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +176,7 @@ type pendingComment struct {
 // batch collects what one transaction writes.
 type batch struct {
 	tenantID int64
+	conn     *sql.Conn  // the transaction's connection, for COPY (txOnConn); nil: no COPY
 	touched  []*working // new and changed contacts in first-touch order
 	comments []pendingComment
 	merges   []*pendingMerge
@@ -198,7 +206,7 @@ func (s *Store) keysOf(tenantID int64, subs []*models.Submission, check models.C
 	return k
 }
 
-func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []*models.Submission, keys submissionKeys, opts models.IngestOptions) ([]models.IngestResult, [][]join, error) {
+func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantID int64, subs []*models.Submission, keys submissionKeys, opts models.IngestOptions) ([]models.IngestResult, [][]join, error) {
 	results := make([]models.IngestResult, len(subs))
 	joins := make([][]join, len(subs))
 	probes := make([]*models.Contact, len(subs))
@@ -227,7 +235,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, tenantID int64, subs []
 		return nil, nil, err
 	}
 
-	b := &batch{tenantID: tenantID}
+	b := &batch{tenantID: tenantID, conn: conn}
 	touched := map[*working]bool{}
 	targets := make([]*working, len(subs))
 	for i, sub := range subs {

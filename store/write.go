@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
@@ -34,6 +35,10 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 		// The web-form case: one new contact. Contact and keys go in with one statement,
 		// a round trip less on the hottest path.
 		if err := insertContactWithKeys(ctx, tx, b.touched[0]); err != nil {
+			return err
+		}
+	case len(fresh) >= copyMin && b.conn != nil && !slices.ContainsFunc(fresh, func(c *models.Contact) bool { return c.ID != 0 }):
+		if err := s.copyContacts(ctx, tx, b.conn, fresh); err != nil {
 			return err
 		}
 	case len(fresh) > 0:
@@ -114,6 +119,16 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 		rows     []keyRow
 		mayExist bool
 	}{{newContactKeyRows, false}, {keyRows, true}} {
+		if !group.mayExist && len(group.rows) >= copyMin && b.conn != nil {
+			rows := make([][]any, len(group.rows))
+			for i, r := range group.rows {
+				rows[i] = []any{r.TenantID, r.Key, r.ContactID}
+			}
+			if err := copyRows(ctx, b.conn, "contact_keys", []string{"tenant_id", "key", "contact_id"}, rows); err != nil {
+				return translate("insert contact keys", err)
+			}
+			continue
+		}
 		keys, keyContacts := make([]string, len(group.rows)), make([]int64, len(group.rows))
 		for i, r := range group.rows {
 			keys[i], keyContacts[i] = r.Key, r.ContactID
@@ -179,9 +194,14 @@ var errConcurrentChange = errors.New("store: contact changed concurrently")
 // retry runs fn in a write transaction and repeats it a few times when it lost a race
 // (optimistic version check, serialization failure or deadlock).
 func (s *Store) retry(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.retryOnConn(ctx, func(tx *gorm.DB, _ *sql.Conn) error { return fn(tx) })
+}
+
+// retryOnConn is retry with txOnConn's transactions: fn may also COPY on conn.
+func (s *Store) retryOnConn(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Conn) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.tx(ctx, fn)
+		err = s.txOnConn(ctx, fn)
 		if !retryable(err) {
 			return err
 		}

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// Bulk create writes its new contacts and their key rows with COPY on PostgreSQL.
+// A multi-row INSERT of 1,000 contacts binds ~30,000 parameters, which PostgreSQL
+// parses and plans and GORM builds by reflection; COPY streams the rows in binary.
+// database/sql cannot express COPY, so such a transaction runs on a connection of
+// its own that the write path also reaches directly (txOnConn, copyRows).
+
+// copyMin is the fewest new contacts a batch writes with COPY. Below it an INSERT
+// costs little, and COPY's extra round trips (ids, then the rows) are not worth it.
+const copyMin = 64
+
+// txOnConn is tx on a connection fn may also use outside database/sql (copyRows). On
+// SQLite it is tx, and conn is nil.
+func (s *Store) txOnConn(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Conn) error) error {
+	if s.dialect != Postgres {
+		return s.tx(ctx, func(tx *gorm.DB) error { return fn(tx, nil) })
+	}
+	conn, err := s.sqlDB.Conn(ctx)
+	if err != nil {
+		return translate("begin", err)
+	}
+	defer conn.Close()
+	db := s.db.WithContext(ctx)
+	db.Statement.ConnPool = conn // gorm begins the transaction on it: *sql.Conn is a gorm.TxBeginner
+	return db.Transaction(func(tx *gorm.DB) error { return fn(tx, conn) })
+}
+
+// copyRows writes rows into the columns of table with COPY, inside the transaction
+// in progress on conn (see txOnConn).
+func copyRows(ctx context.Context, conn *sql.Conn, table string, columns []string, rows [][]any) error {
+	return conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: COPY needs a pgx connection, not %T", dc)
+		}
+		n, err := pc.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, pgx.CopyFromRows(rows))
+		if err == nil && n != int64(len(rows)) {
+			err = fmt.Errorf("store: COPY %s wrote %d of %d rows", table, n, len(rows))
+		}
+		return err
+	})
+}
+
+// copyContacts inserts new contacts (none has an id) with COPY and sets their ids,
+// which it takes from the contacts' identity sequence first: COPY returns nothing.
+// What the contacts carry afterwards is what GORM's insert would have left there.
+func (s *Store) copyContacts(ctx context.Context, tx *gorm.DB, conn *sql.Conn, fresh []*models.Contact) error {
+	var ids []int64
+	if err := tx.Raw("SELECT nextval(pg_get_serial_sequence('contacts', 'id')) FROM generate_series(1, ?)", len(fresh)).
+		Scan(&ids).Error; err != nil {
+		return translate("reserve contact ids", err)
+	}
+	if len(ids) != len(fresh) {
+		return fmt.Errorf("store: reserved %d contact ids for %d contacts", len(ids), len(fresh))
+	}
+	slices.Sort(ids) // ids ascend in input order, as a multi-row insert assigns them
+	now := s.now()
+	columns := append(slices.Clone(createIfNewColumns()), "id")
+	rows := make([][]any, len(fresh))
+	for i, c := range fresh {
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = now
+		}
+		if c.UpdatedAt.IsZero() {
+			c.UpdatedAt = now
+		}
+		c.ID = ids[i]
+		values := contactRow(c)
+		row := make([]any, len(columns))
+		for j, name := range columns {
+			row[j] = values[name]
+		}
+		rows[i] = row
+	}
+	if err := copyRows(ctx, conn, "contacts", columns, rows); err != nil {
+		for _, c := range fresh {
+			c.ID = 0 // the transaction rolls back; a retry assigns again
+		}
+		return translate("insert contacts", err)
+	}
+	return nil
+}
