@@ -24,6 +24,11 @@ const (
 	keysOfContact = "contact_id = ? AND tenant_id + 0 = ?"
 	// keysOfContacts matches the rows in contact_keys of the contacts with these ids.
 	keysOfContacts = "contact_id IN ? AND tenant_id + 0 = ?"
+	// termsOfContact matches a contact's rows in contact_terms (indexed by contact_id
+	// since migration 00009).
+	termsOfContact = "contact_id = ? AND tenant_id + 0 = ?"
+	// termsOfContacts matches the rows in contact_terms of the contacts with these ids.
+	termsOfContacts = "contact_id IN ? AND tenant_id + 0 = ?"
 	// contactsWithMail matches the contacts whose mail_key is the given one, found
 	// through their mail's blocking key (arguments: tenant, "e:" key, tenant,
 	// mail_key). Asked for "tenant_id = ? AND mail_key = ?" ORDER BY id, the planner

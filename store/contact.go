@@ -139,7 +139,7 @@ func loadTerms(ctx context.Context, db *gorm.DB, tenantID int64, contacts []*mod
 	for chunk := range slices.Chunk(ids, 1000) {
 		var rows []struct{ ContactID, TermID int64 }
 		err := scan(db.WithContext(ctx).Table("contact_terms").Select("contact_id, term_id").
-			Where("tenant_id = ? AND contact_id IN ?", tenantID, chunk).Order("contact_id, term_id"), &rows)
+			Where(termsOfContacts, chunk, tenantID).Order("contact_id, term_id"), &rows)
 		if err != nil {
 			return translate("load contact terms", err)
 		}

@@ -1,5 +1,11 @@
 package store
 
+import (
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/models"
+)
+
 // SetBeforeJoin lets the tests of package store_test put a write between a join's
 // decision and its merge (see Store.beforeJoin). Set it while no ingest runs.
 func SetBeforeJoin(s *Store, f func(target, other int64)) { s.beforeJoin = f }
@@ -11,6 +17,8 @@ const (
 	KeysOfContact    = keysOfContact
 	KeysOfContacts   = keysOfContacts
 	ContactsWithMail = contactsWithMail
+	TermsOfContact   = termsOfContact
+	TermsOfContacts  = termsOfContacts
 )
 
 // SetSearchWalk shortens the id walk of a word search (see searchByWords) so a test
@@ -19,4 +27,13 @@ func SetSearchWalk(n int) (restore func()) {
 	old := searchWalk
 	searchWalk = n
 	return func() { searchWalk = old }
+}
+
+// PageSQL is the statement ListContacts sends for the first page of f when f has no
+// words to search, with its arguments, for plan tests.
+func PageSQL(s *Store, tenantID int64, f models.ContactFilter) (string, []any) {
+	var rows []*models.Contact
+	q := s.pageQuery(s.db.Session(&gorm.Session{DryRun: true}), tenantID, f, cursor{})
+	stmt := q.Order("contacts.id").Limit(101).Find(&rows).Statement
+	return stmt.SQL.String(), stmt.Vars
 }

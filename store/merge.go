@@ -371,7 +371,7 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 		if err := moveComments(ctx, tx, tenantID, commentIDs, target.ID); err != nil {
 			return err
 		}
-		if err := tx.WithContext(ctx).Exec("DELETE FROM contact_terms WHERE tenant_id = ? AND contact_id = ?", tenantID, source.ID).Error; err != nil {
+		if err := tx.WithContext(ctx).Exec("DELETE FROM contact_terms WHERE "+termsOfContact, source.ID, tenantID).Error; err != nil {
 			return translate("delete absorbed contact", err)
 		}
 		if err := tx.WithContext(ctx).Exec("DELETE FROM contact_keys WHERE "+keysOfContact, source.ID, tenantID).Error; err != nil {

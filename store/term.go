@@ -154,8 +154,8 @@ func (s *Store) ContactTerms(ctx context.Context, tenantID, contactID int64) ([]
 		return nil, err
 	}
 	out := []*models.Term{}
-	err := s.db.WithContext(ctx).Where("tenant_id = ? AND id IN (SELECT term_id FROM contact_terms WHERE tenant_id = ? AND contact_id = ?)",
-		tenantID, tenantID, contactID).Order("id").Find(&out).Error
+	err := s.db.WithContext(ctx).Where("tenant_id = ? AND id IN (SELECT term_id FROM contact_terms WHERE "+termsOfContact+")",
+		tenantID, contactID, tenantID).Order("id").Find(&out).Error
 	if err != nil {
 		return nil, translate("list contact terms", err)
 	}

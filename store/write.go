@@ -99,7 +99,7 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 		}
 	}
 	for chunk := range slices.Chunk(replaceTerms, 1000) {
-		if err := tx.Exec("DELETE FROM contact_terms WHERE tenant_id = ? AND contact_id IN ?", b.tenantID, chunk).Error; err != nil {
+		if err := tx.Exec("DELETE FROM contact_terms WHERE "+termsOfContacts, chunk, b.tenantID).Error; err != nil {
 			return translate("replace contact terms", err)
 		}
 	}
