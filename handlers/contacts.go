@@ -462,9 +462,13 @@ func success(c echo.Context) error {
 
 // pathID parses a numeric id path parameter naming a thing; anything else is not found.
 func pathID(c echo.Context, param, thing string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(param), 10, 64)
-	if err != nil || id <= 0 {
+	ref, err := pathParam(c, param)
+	if err != nil {
 		return 0, models.Errorf(models.ENOTFOUND, "%s %q not found", thing, c.Param(param))
+	}
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Errorf(models.ENOTFOUND, "%s %q not found", thing, ref)
 	}
 	return id, nil
 }

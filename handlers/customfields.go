@@ -97,7 +97,11 @@ func (a *API) listCustomFields(c echo.Context) error {
 
 // getCustomField handles GET /public/api/V1/custom-fields/{id|name}.
 func (a *API) getCustomField(c echo.Context) error {
-	f, err := a.CustomFields.GetCustomField(c.Request().Context(), tenantID(c), c.Param("ref"))
+	ref, err := fieldRef(c)
+	if err != nil {
+		return err
+	}
+	f, err := a.CustomFields.GetCustomField(c.Request().Context(), tenantID(c), ref)
 	if err != nil {
 		return err
 	}
@@ -130,7 +134,11 @@ func (a *API) updateCustomField(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	f, err := a.CustomFields.GetCustomField(ctx, tenantID(c), c.Param("ref"))
+	ref, err := fieldRef(c)
+	if err != nil {
+		return err
+	}
+	f, err := a.CustomFields.GetCustomField(ctx, tenantID(c), ref)
 	if err != nil {
 		return err
 	}
@@ -146,8 +154,21 @@ func (a *API) updateCustomField(c echo.Context) error {
 // deleteCustomField handles DELETE /public/api/V1/custom-fields/{id|name}; the field's
 // values are removed from every contact.
 func (a *API) deleteCustomField(c echo.Context) error {
-	if err := a.CustomFields.DeleteCustomField(c.Request().Context(), tenantID(c), c.Param("ref")); err != nil {
+	ref, err := fieldRef(c)
+	if err != nil {
+		return err
+	}
+	if err := a.CustomFields.DeleteCustomField(c.Request().Context(), tenantID(c), ref); err != nil {
 		return err
 	}
 	return success(c)
+}
+
+// fieldRef is the {id|name} of a custom-fields path, decoded once (pathParam).
+func fieldRef(c echo.Context) (string, error) {
+	ref, err := pathParam(c, "ref")
+	if err != nil {
+		return "", models.Errorf(models.ENOTFOUND, "custom field %q not found", c.Param("ref"))
+	}
+	return ref, nil
 }

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,15 +49,87 @@ func decodeBytes(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return models.Errorf(models.EBADREQUEST, "request body is empty; send JSON")
 	}
+	if err := checkText(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(body, err, v)
 	}
-	if dec.More() {
-		return models.Errorf(models.EBADREQUEST, "malformed JSON: unexpected data after the JSON value at %s", position(body, dec.InputOffset()))
+	// Only white space may follow the value. (dec.More reports false before a closing
+	// bracket, so {"a":1}} passed as {"a":1}.)
+	end := dec.InputOffset()
+	if rest := bytes.TrimLeft(body[end:], " \t\r\n"); len(rest) > 0 {
+		return models.Errorf(models.EBADREQUEST, "malformed JSON: unexpected data after the JSON value at %s", position(body, int64(len(body)-len(rest))))
 	}
 	return nil
+}
+
+// checkText refuses a body that is not valid UTF-8, raw or escaped. encoding/json
+// would replace each bad byte, and each \u escape of half a surrogate pair, with
+// U+FFFD, so the contact would be stored altered instead of refused.
+func checkText(body []byte) error {
+	if !utf8.Valid(body) {
+		i := 0
+		for i < len(body) {
+			r, size := utf8.DecodeRune(body[i:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			i += size
+		}
+		return models.Errorf(models.EBADREQUEST, "request body is not valid UTF-8: bad byte at %s", position(body, int64(i)))
+	}
+	// Backslashes occur only inside strings in JSON; whatever else is wrong the decoder
+	// reports.
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' || i+1 >= len(body) {
+			continue
+		}
+		if body[i+1] != 'u' {
+			i++ // \" \\ \/ \b …: skip the escaped character
+			continue
+		}
+		r, ok := hex4(body[i+2:])
+		switch {
+		case !ok:
+			continue // the decoder reports it
+		case utf16.IsSurrogate(r) && r < 0xDC00: // first half: the second must follow
+			if len(body) >= i+12 && body[i+6] == '\\' && body[i+7] == 'u' {
+				if r2, ok := hex4(body[i+8:]); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
+					i += 11
+					continue
+				}
+			}
+			fallthrough
+		case utf16.IsSurrogate(r):
+			return models.Errorf(models.EBADREQUEST, "request body is not valid UTF-8: unpaired surrogate %s at %s", body[i:i+6], position(body, int64(i)))
+		}
+		i += 5
+	}
+	return nil
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }
 
 func jsonError(body []byte, err error, v any) error {

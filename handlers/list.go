@@ -26,6 +26,11 @@ type contactListResponse struct {
 func (a *API) listContacts(c echo.Context) error {
 	var v models.ValidationError
 	f := models.ContactFilter{Mail: c.QueryParam("mail"), Query: c.QueryParam("q"), Cursor: strings.TrimSpace(c.QueryParam("cursor"))}
+	for _, p := range []struct{ name, value string }{{"mail", f.Mail}, {"q", f.Query}} {
+		if !isText(p.value) {
+			v.Add(p.name, "must be UTF-8 text without NUL bytes")
+		}
+	}
 	if s := strings.TrimSpace(c.QueryParam("term")); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {

@@ -265,7 +265,11 @@ func (a *API) listMerges(c echo.Context) error {
 		}
 		contactID = n
 	}
-	list, err := a.Merges.ListMerges(c.Request().Context(), tenantID(c), contactID, c.QueryParam("before"), limit)
+	before := c.QueryParam("before")
+	if !isText(before) {
+		return invalid("before", "must be a merge id (next_before of the previous page)")
+	}
+	list, err := a.Merges.ListMerges(c.Request().Context(), tenantID(c), contactID, before, limit)
 	if err != nil {
 		return err
 	}
@@ -282,7 +286,11 @@ func (a *API) listMerges(c echo.Context) error {
 
 // getMerge handles GET /api/v1/merges/{id}.
 func (a *API) getMerge(c echo.Context) error {
-	m, err := a.Merges.GetMerge(c.Request().Context(), tenantID(c), c.Param("id"))
+	id, err := mergeRef(c)
+	if err != nil {
+		return err
+	}
+	m, err := a.Merges.GetMerge(c.Request().Context(), tenantID(c), id)
 	if err != nil {
 		return err
 	}
@@ -291,10 +299,23 @@ func (a *API) getMerge(c echo.Context) error {
 
 // undoMerge handles POST /api/v1/merges/{id}/undo.
 func (a *API) undoMerge(c echo.Context) error {
-	res, err := a.Merges.UndoMerge(c.Request().Context(), tenantID(c), c.Param("id"))
+	id, err := mergeRef(c)
+	if err != nil {
+		return err
+	}
+	res, err := a.Merges.UndoMerge(c.Request().Context(), tenantID(c), id)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "merge_id": res.Merge.ID,
 		"contact_id": res.ContactID, "split_contact_id": res.SplitContactID})
+}
+
+// mergeRef is the {id} of a merges path, decoded once (pathParam).
+func mergeRef(c echo.Context) (string, error) {
+	id, err := pathParam(c, "id")
+	if err != nil {
+		return "", models.Errorf(models.ENOTFOUND, "merge %q not found", c.Param("id"))
+	}
+	return id, nil
 }

@@ -2,10 +2,12 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -169,13 +171,26 @@ func canonicalPath(p string) (string, bool) {
 // escaped from URL.RawPath, which Go sets only when the client escaped a character
 // that would read differently decoded (%2F, or %25 before hex digits). Decoding
 // unconditionally would read a term named "x%20y" as "x y" — another term.
+//
+// A value with a NUL byte or that is not UTF-8 is an error: no id, name or mail can
+// hold one, and PostgreSQL refuses such text as a query argument (a 500 otherwise).
 func pathParam(c echo.Context, name string) (string, error) {
 	v := c.Param(name)
-	if c.Request().URL.RawPath == "" {
-		return v, nil
+	if c.Request().URL.RawPath != "" {
+		var err error
+		if v, err = url.PathUnescape(v); err != nil {
+			return "", err
+		}
 	}
-	return url.PathUnescape(v)
+	if !isText(v) {
+		return "", errors.New("path parameter is not UTF-8 text")
+	}
+	return v, nil
 }
+
+// isText reports whether s can be a query argument: UTF-8 without NUL bytes, which
+// no stored id, name or mail holds and PostgreSQL refuses as text.
+func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
 // bodyLimit caps request bodies: 413 up front for a declared Content-Length, and a
 // capped reader for chunked bodies.

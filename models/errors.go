@@ -85,6 +85,12 @@ func UnknownTerms(ids []int64) FieldError {
 	return FieldError{Field: "terms", Error: fmt.Sprintf("unknown term ids %v", ids)}
 }
 
+// TooManyTerms is the problem of a merge that would leave a contact with n terms,
+// more than MaxTermsPerContact (the union of two contacts' terms can be).
+func TooManyTerms(n int) FieldError {
+	return FieldError{Field: "terms", Error: fmt.Sprintf("a contact holds at most %d terms; this merge would give it %d", MaxTermsPerContact, n)}
+}
+
 // ValidationError collects per-field problems so a caller sees all of them at once,
 // not only the first.
 type ValidationError struct {

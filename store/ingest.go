@@ -264,12 +264,22 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 			results[i].Created = true
 		} else {
 			before := target.c.Clone()
-			if changed := target.c.Apply(sub, opts.Merge, true); len(changed) > 0 {
+			changed := target.c.Apply(sub, opts.Merge, true)
+			if n := len(target.c.Terms); n > models.MaxTermsPerContact {
+				*target.c = *before
+				results[i].Err = &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{models.TooManyTerms(n)}}
+				continue
+			}
+			if len(changed) > 0 {
 				target.remember(before)
-				target.c.Version++
 				target.dirty = true
 				target.termsDirty = target.termsDirty || slices.Contains(changed, "terms")
 			}
+			// Every merge leaves its own version, a merge that changed nothing too: an
+			// undo is allowed only while the contact is at the version its merge left
+			// (VersionAfter), and two merges sharing one would let the older be undone
+			// first and the newer later, over whatever was written in between.
+			target.c.Version++
 			merge = &pendingMerge{w: target, m: &models.Merge{
 				ID: newMergeID(), TenantID: tenantID, Kind: models.MergeKindIngest, Source: opts.Source,
 				Before: before, After: target.c.Clone(), Submission: sub, AddedKeys: target.missingKeys(store[i]),

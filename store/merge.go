@@ -186,6 +186,11 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 		if restored.Terms, err = s.existingTerms(ctx, tx, tenantID, restored.Terms); err != nil {
 			return err
 		}
+		fields, err := customFieldNames(ctx, tx, tenantID)
+		if err != nil {
+			return err
+		}
+		keepDefined(restored.Custom, fields)
 		if err := s.restoreContact(ctx, tx, restored, cur.Version); err != nil {
 			return err
 		}
@@ -201,6 +206,7 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 			if src.Terms, err = s.existingTerms(ctx, tx, tenantID, src.Terms); err != nil {
 				return err
 			}
+			keepDefined(src.Custom, fields)
 			w := &working{c: src, isNew: true, keys: map[string]bool{}}
 			w.addKeys(m.BeforeSource.Keys)
 			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}}); err != nil {
@@ -213,6 +219,7 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 		case models.MergeKindIngest:
 			c := m.Submission.NewContact(tenantID)
 			c.CreatedAt, c.UpdatedAt = s.now(), s.now()
+			keepDefined(c.Custom, fields)
 			w := &working{c: c, isNew: true, keys: map[string]bool{}}
 			w.addKeys(s.storeKeys(c))
 			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}}); err != nil {
@@ -254,6 +261,27 @@ func (s *Store) existingTerms(ctx context.Context, tx *gorm.DB, tenantID int64, 
 	}
 	out := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { return slices.Contains(missing, id) })
 	return nonNil(out), nil
+}
+
+// customFieldNames lists the tenant's custom fields as the transaction sees them (not
+// the cached definitions, which another replica's delete may not have reached yet).
+func customFieldNames(ctx context.Context, tx *gorm.DB, tenantID int64) ([]string, error) {
+	var names []string
+	if err := tx.WithContext(ctx).Model(&models.CustomField{}).Where("tenant_id = ?", tenantID).Pluck("name", &names).Error; err != nil {
+		return nil, translate("load custom field names", err)
+	}
+	return names, nil
+}
+
+// keepDefined drops from values the custom fields deleted since a snapshot was taken:
+// deleting a field removed its values from every contact, and an undo must not bring
+// one back.
+func keepDefined(values models.CustomValues, names []string) {
+	for name := range values {
+		if !slices.Contains(names, name) {
+			delete(values, name)
+		}
+	}
 }
 
 // survivorOf follows manual and cluster merges from an absorbed contact to the
@@ -348,6 +376,9 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 			return models.Errorf(models.ECONFLICT, "contact %d or %d changed since the merge was decided", target.ID, source.ID)
 		}
 		merged, changed := models.MergeContacts(target, source, req.Choices)
+		if n := len(merged.Terms); n > models.MaxTermsPerContact {
+			return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{models.TooManyTerms(n)}}
+		}
 		merged.Version = target.Version + 1
 		var sourceKeys, targetKeys []string
 		if err := tx.WithContext(ctx).Table("contact_keys").Where(keysOfContact, source.ID, tenantID).Pluck("key", &sourceKeys).Error; err != nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -219,6 +220,13 @@ func translate(op string, err error) error {
 		return fmt.Errorf("store: %s: %w", op, models.Errorf(models.ENOTFOUND, "not found"))
 	case errors.Is(err, gorm.ErrDuplicatedKey):
 		return fmt.Errorf("store: %s: %w", op, models.Errorf(models.ECONFLICT, "already exists"))
+	}
+	// Text PostgreSQL cannot hold (a NUL byte, bytes that are not UTF-8) is the
+	// caller's input: the handlers refuse it first, this keeps any path they miss from
+	// answering 500.
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05") {
+		return fmt.Errorf("store: %s: %w", op, models.Errorf(models.EBADREQUEST, "the request holds text with a NUL byte or that is not UTF-8"))
 	}
 	return fmt.Errorf("store: %s: %w", op, err)
 }

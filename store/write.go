@@ -77,11 +77,12 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 			if res.RowsAffected == 0 {
 				return errConcurrentChange
 			}
-		} else if !w.isNew && s.dialect == Postgres {
-			// A merge that changed nothing still attaches keys, comments and a merge
-			// record to the contact: make sure it was not deleted or changed meanwhile
-			// (and hold it until commit). SQLite has one writer, so it cannot be.
-			res := tx.Exec("UPDATE contacts SET version = version WHERE "+contactByIDVersion, c.ID, b.tenantID, w.version)
+		} else if !w.isNew && (c.Version != w.version || s.dialect == Postgres) {
+			// A merge that changed nothing still takes a version of its own (see
+			// ingest) and attaches keys, comments and a merge record to the contact:
+			// make sure it was not deleted or changed meanwhile (and hold it until
+			// commit). SQLite has one writer, so there it only needs the version.
+			res := tx.Exec("UPDATE contacts SET version = ? WHERE "+contactByIDVersion, c.Version, c.ID, b.tenantID, w.version)
 			if res.Error != nil {
 				return translate(fmt.Sprintf("lock contact %d", c.ID), res.Error)
 			}
