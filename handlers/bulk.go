@@ -47,6 +47,9 @@ func (a *API) createContacts(c echo.Context) error {
 		return models.Errorf(models.ETOOLARGE, "at most %d contacts per call, got %d; split the list or use an import", MaxBulkContacts, len(req.Contacts))
 	}
 	ctx, tenant := c.Request().Context(), tenantID(c)
+	if err := a.checkReturnFields(ctx, tenant, opts.returnFields); err != nil {
+		return err
+	}
 	out := make([]map[string]any, len(req.Contacts))
 	items := make([]map[string]json.RawMessage, len(req.Contacts))
 	var names []string

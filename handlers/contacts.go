@@ -95,6 +95,32 @@ func (o *createOptions) parse() (*parsedOptions, error) {
 	return p, v.Err()
 }
 
+// checkReturnFields refuses return_fields naming a custom field the tenant has not
+// defined, as GET's fields does: the answer would carry null for it, as if the field
+// were empty. It runs before anything is written.
+func (a *API) checkReturnFields(ctx context.Context, tenant int64, fields []string) error {
+	var custom []string
+	for _, f := range fields {
+		if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok {
+			custom = append(custom, name)
+		}
+	}
+	if len(custom) == 0 {
+		return nil
+	}
+	defs, err := a.Contacts.CustomFields(ctx, tenant, custom...)
+	if err != nil {
+		return err
+	}
+	var v models.ValidationError
+	for i, f := range fields {
+		if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok && defs[name] == nil {
+			v.Addf(fmt.Sprintf("return_fields[%d]", i), "%q is not a defined custom field", f)
+		}
+	}
+	return v.Err()
+}
+
 // identityRule says what a new contact must at least carry.
 type identityRule int
 
@@ -213,6 +239,9 @@ func (a *API) createOne(c echo.Context, req *createContactRequest, rule identity
 		return models.IngestResult{}, nil, err
 	}
 	ctx, tenant := c.Request().Context(), tenantID(c)
+	if err := a.checkReturnFields(ctx, tenant, opts.returnFields); err != nil {
+		return models.IngestResult{}, nil, err
+	}
 	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
 	if err != nil {
 		return models.IngestResult{}, nil, err
@@ -411,6 +440,9 @@ func (a *API) updateContact(c echo.Context) error {
 			return err
 		}
 		returnFields = parsed.returnFields
+		if err := a.checkReturnFields(c.Request().Context(), tenantID(c), returnFields); err != nil {
+			return err
+		}
 	}
 	if len(raw) == 0 {
 		return invalid("body", "send at least one field to change")

@@ -660,3 +660,18 @@ func TestBulkItemReportsEveryFieldError(t *testing.T) {
 		t.Errorf("PUT contact: fields %v, want phone and terms", got)
 	}
 }
+
+// TestBulkReturnFieldsNeedDefinedCustomFields: return_fields naming a custom field the
+// tenant does not have fails the whole call, as GET's fields does, and writes nothing.
+func TestBulkReturnFieldsNeedDefinedCustomFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	e := b.fail(t, http.MethodPost, "/public/api/V1/contacts", map[string]any{
+		"contacts":      []map[string]any{{"mail": "rfbulk@example.com"}},
+		"return_fields": []string{"first_name", "field_nope"},
+	}, http.StatusUnprocessableEntity)
+	if got := e.fields(); !slices.Equal(got, []string{"return_fields[1]"}) {
+		t.Errorf("fields %v, want return_fields[1]", got)
+	}
+	b.fail(t, http.MethodGet, "/public/api/V1/contact/rfbulk@example.com", nil, http.StatusNotFound)
+}
