@@ -456,12 +456,16 @@ func TestEdgeCreateOptionTypes(t *testing.T) {
 func TestEdgeDuplicateJSONKeys(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	t.Skip("BUG (low): {\"contact\": {\"mail\": \"dup1@…\", \"mail\": \"dup2@…\"}} answers 200 and stores dup2 (encoding/json keeps the last of duplicate keys; decodeBytes, handlers/json.go:50, does not detect them); also top-level options (\"flood_limit\": 5, \"flood_limit\": 0) and case variants (\"Flood_Limit\") that encoding/json matches case-insensitively")
 	e := b.fail(t, http.MethodPost, edgeU+"/contact", `{"contact": {"mail": "dup1@example.com", "mail": "dup2@example.com"}}`, http.StatusUnprocessableEntity)
 	if !slices.Equal(e.fields(), []string{"contact.mail"}) {
 		t.Fatalf("errors %+v", e.Errors)
 	}
 	edgeNoContact(t, b, "dup2@example.com")
+	e = b.fail(t, http.MethodPost, edgeU+"/contact", `{"contact": {"mail": "dup3@example.com"}, "flood_limit": 5, "Flood_Limit": 0}`, http.StatusUnprocessableEntity)
+	if !slices.Equal(e.fields(), []string{"Flood_Limit"}) {
+		t.Fatalf("errors %+v", e.Errors)
+	}
+	edgeNoContact(t, b, "dup3@example.com")
 }
 
 // TestEdgeTextFieldLimits: lengths count characters, not bytes, on both databases;

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -51,6 +52,9 @@ func decodeBytes(body []byte, v any) error {
 	}
 	if err := checkText(body); err != nil {
 		return err
+	}
+	if path := duplicateKey(body); path != "" {
+		return invalid(path, "is given more than once; send each field once")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -109,6 +113,103 @@ func checkText(body []byte) error {
 		i += 5
 	}
 	return nil
+}
+
+// duplicateKey returns the path ("contact.mail", "contacts[2].mail") of the first key
+// that occurs twice in one object of body, or "". encoding/json keeps the last of
+// duplicate keys and matches struct fields ignoring case, so {"mail": a, "mail": b}
+// or {"flood_limit": 5, "Flood_Limit": 0} would drop a value without a word; keys
+// are therefore compared ignoring case. Malformed JSON is left to the decoder.
+func duplicateKey(body []byte) string {
+	type frame struct {
+		object    bool
+		expectKey bool
+		keys      [][]byte // this object's keys so far: slices of body unless escaped
+		index     int      // this array's element
+	}
+	var stack []frame // frames are reused with their keys' capacity: few allocations
+	depth := 0
+	// path names key in the innermost object, after the keys and indexes that lead
+	// to that object.
+	path := func(key []byte) string {
+		var sb strings.Builder
+		for _, f := range stack[:depth-1] {
+			switch {
+			case !f.object:
+				fmt.Fprintf(&sb, "[%d]", f.index)
+			case sb.Len() > 0:
+				sb.WriteString("." + string(f.keys[len(f.keys)-1]))
+			default:
+				sb.Write(f.keys[len(f.keys)-1])
+			}
+		}
+		if sb.Len() > 0 {
+			sb.WriteByte('.')
+		}
+		sb.Write(key)
+		return sb.String()
+	}
+	push := func(object bool) {
+		if depth == len(stack) {
+			stack = append(stack, frame{})
+		}
+		stack[depth] = frame{object: object, expectKey: object, keys: stack[depth].keys[:0]}
+		depth++
+	}
+	for i := 0; i < len(body); i++ {
+		var top *frame
+		if depth > 0 {
+			top = &stack[depth-1]
+		}
+		switch body[i] {
+		case '{':
+			push(true)
+		case '[':
+			push(false)
+		case '}', ']':
+			if top == nil {
+				return ""
+			}
+			depth--
+		case ',':
+			if top == nil {
+				return ""
+			}
+			if top.object {
+				top.expectKey = true
+			} else {
+				top.index++
+			}
+		case '"':
+			end, escaped := i+1, false // end: the closing quote
+			for end < len(body) && body[end] != '"' {
+				if body[end] == '\\' {
+					end, escaped = end+1, true
+				}
+				end++
+			}
+			if end >= len(body) {
+				return ""
+			}
+			if top != nil && top.object && top.expectKey {
+				key := body[i+1 : end]
+				if escaped {
+					var k string
+					if json.Unmarshal(body[i:end+1], &k) != nil {
+						return ""
+					}
+					key = []byte(k)
+				}
+				if slices.ContainsFunc(top.keys, func(k []byte) bool { return bytes.EqualFold(k, key) }) {
+					return path(key)
+				}
+				top.keys = append(top.keys, key)
+				top.expectKey = false
+			}
+			i = end
+		}
+	}
+	return ""
 }
 
 // hex4 reads the four hex digits of a \u escape.
