@@ -234,13 +234,11 @@ func requiredCustom(defs map[string]*models.CustomField) []string {
 // createOne validates one submitted contact and runs it through the write path: the
 // part both create endpoints share. An item error comes back as the error.
 func (a *API) createOne(c echo.Context, req *createContactRequest, rule identityRule) (models.IngestResult, *parsedOptions, error) {
-	opts, err := req.createOptions.parse()
-	if err != nil {
-		return models.IngestResult{}, nil, err
-	}
+	// The options and the contact are checked both, so one answer names every problem.
+	opts, optErr := req.createOptions.parse()
 	ctx, tenant := c.Request().Context(), tenantID(c)
-	if err := a.checkReturnFields(ctx, tenant, opts.returnFields); err != nil {
-		return models.IngestResult{}, nil, err
+	if optErr == nil {
+		optErr = a.checkReturnFields(ctx, tenant, opts.returnFields)
 	}
 	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
 	if err != nil {
@@ -252,7 +250,10 @@ func (a *API) createOne(c echo.Context, req *createContactRequest, rule identity
 		if err := a.addUnknownTerms(ctx, tenant, []map[string]json.RawMessage{req.Contact}, errs, "contact."); err != nil {
 			return models.IngestResult{}, nil, err
 		}
-		return models.IngestResult{}, nil, errs[0]
+		err = errs[0]
+	}
+	if err := joinProblems(optErr, err); err != nil {
+		return models.IngestResult{}, nil, err
 	}
 	opts.ingest.RequiredCustom = requiredCustom(defs)
 	results, err := a.ingest(ctx, tenant, []*models.Submission{sub}, opts)

@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -108,4 +110,25 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 // invalid returns an EINVALID error for one field.
 func invalid(field, reason string) error {
 	return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{{Field: field, Error: reason}}}
+}
+
+// joinProblems is one answer for the checks of several parts of a request: the
+// invalid fields of all of them, in field order, or the first error of another kind.
+func joinProblems(errs ...error) error {
+	var fields []models.FieldError
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var de *models.Error
+		if !errors.As(err, &de) || de.Code != models.EINVALID {
+			return err
+		}
+		fields = append(fields, de.Fields...)
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(fields, func(a, b models.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: fields}
 }

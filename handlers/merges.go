@@ -3,8 +3,11 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -98,15 +101,19 @@ func (a *API) findDuplicates(c echo.Context) error {
 	if (req.Contact == nil) == (req.ContactID == 0) {
 		return invalid("contact", "send either contact (fields) or contact_id")
 	}
+	var limitErr error
 	if req.Limit == 0 {
 		req.Limit = 10
 	}
 	if req.Limit < 1 || req.Limit > 100 {
-		return invalid("limit", "must be between 1 and 100")
+		limitErr = invalid("limit", "must be between 1 and 100")
 	}
 	ctx, tenant := c.Request().Context(), tenantID(c)
 	var probe *models.Contact
 	if req.ContactID != 0 {
+		if limitErr != nil {
+			return limitErr
+		}
 		stored, err := a.Contacts.GetContact(ctx, tenant, req.ContactID)
 		if err != nil {
 			return err
@@ -118,7 +125,7 @@ func (a *API) findDuplicates(c echo.Context) error {
 			return err
 		}
 		sub, err := decodeContact(req.Contact, defs, "contact.", nativeIdentity)
-		if err != nil {
+		if err := joinProblems(limitErr, err); err != nil {
 			return err
 		}
 		probe = sub.NewContact(tenant)
@@ -156,15 +163,33 @@ func (a *API) mergeContacts(c echo.Context) error {
 	if req.SourceID <= 0 {
 		v.Add("source_id", "is required")
 	}
+	var custom []string
+	for field := range req.Fields {
+		if name, ok := strings.CutPrefix(field, models.CustomFieldPrefix); ok {
+			custom = append(custom, name)
+		}
+	}
+	defs, err := a.Contacts.CustomFields(c.Request().Context(), tenantID(c), custom...)
+	if err != nil {
+		return err
+	}
 	choices := map[string]models.FieldChoice{}
-	for field, side := range req.Fields {
-		if !models.IsReadableField(field) || field == "id" || field == "created" || field == "changed" || field == "terms" {
+	for _, field := range slices.Sorted(maps.Keys(req.Fields)) {
+		side := req.Fields[field]
+		name, isCustom := strings.CutPrefix(field, models.CustomFieldPrefix)
+		switch {
+		case !models.IsReadableField(field) || field == "id" || field == "created" || field == "changed" || field == "terms":
 			v.Addf("fields."+field, "is not a mergeable contact field")
 			continue
-		}
-		if side != string(models.ChooseSource) && side != string(models.ChooseTarget) {
+		case isCustom && defs[name] == nil:
+			v.Addf("fields."+field, "is not a defined custom field")
+			continue
+		case side != string(models.ChooseSource) && side != string(models.ChooseTarget):
 			v.Add("fields."+field, `must be "source" or "target"`)
 			continue
+		}
+		if field == "owner" { // the name Quentn shows uid under
+			field = "uid"
 		}
 		choices[field] = models.FieldChoice(side)
 	}
