@@ -139,16 +139,44 @@ func decodeContact(raw map[string]json.RawMessage, defs map[string]*models.Custo
 	}
 	sub, err := models.DecodeSubmission(raw, defs, models.ForCreate)
 	if err != nil {
+		// The identity rule is asked about the fields that are valid, so one answer
+		// names a missing identity beside the other problems.
+		var de *models.Error
+		if !errors.As(err, &de) || de.Code != models.EINVALID {
+			return nil, prefixFields(err, prefix)
+		}
+		valid := map[string]json.RawMessage{}
+		for _, name := range identityFields {
+			if v, ok := raw[name]; ok && !slices.ContainsFunc(de.Fields, func(f models.FieldError) bool { return f.Field == name }) {
+				valid[name] = v
+			}
+		}
+		if _, sent := raw["mail"]; sent && valid["mail"] == nil {
+			return nil, prefixFields(err, prefix) // the mail's own problem says it
+		}
+		if partial, perr := models.DecodeSubmission(valid, nil, models.ForCreate); perr == nil {
+			return nil, joinProblems(prefixFields(err, prefix), identityProblem(partial.NewContact(0), prefix, rule))
+		}
 		return nil, prefixFields(err, prefix)
 	}
-	c := sub.NewContact(0)
-	switch {
-	case rule == quentnIdentity && !c.HasIdentity():
-		return nil, invalid(prefix+"mail", "a contact needs a valid mail, or first_name, family_name, ba_street, ba_city and ba_postal_code")
-	case rule == nativeIdentity && c.FirstName == "" && c.FamilyName == "" && c.Mail == "" && c.Phone == "":
-		return nil, invalid(prefix+"mail", "a contact needs at least one of first_name, family_name, mail or phone")
+	if err := identityProblem(sub.NewContact(0), prefix, rule); err != nil {
+		return nil, err
 	}
 	return sub, nil
+}
+
+// identityFields are the fields the identity rules look at.
+var identityFields = []string{"mail", "first_name", "family_name", "ba_street", "ba_city", "ba_postal_code", "phone"}
+
+// identityProblem is the error of a new contact that does not carry what rule asks.
+func identityProblem(c *models.Contact, prefix string, rule identityRule) error {
+	switch {
+	case rule == quentnIdentity && !c.HasIdentity():
+		return invalid(prefix+"mail", "a contact needs a valid mail, or first_name, family_name, ba_street, ba_city and ba_postal_code")
+	case rule == nativeIdentity && c.FirstName == "" && c.FamilyName == "" && c.Mail == "" && c.Phone == "":
+		return invalid(prefix+"mail", "a contact needs at least one of first_name, family_name, mail or phone")
+	}
+	return nil
 }
 
 // addUnknownTerms completes errs[i], the errors of the submitted contacts fields[i],

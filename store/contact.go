@@ -92,14 +92,22 @@ func (s *Store) UpdateContact(ctx context.Context, tenantID, id int64, sub *mode
 		if err != nil {
 			return err
 		}
-		if err := s.lockTerms(ctx, tx, tenantID, sub.Terms); err != nil {
+		// Both checks run, so one answer names every problem.
+		var problems []models.FieldError
+		missing, err := s.missingTerms(ctx, tx, tenantID, sub.Terms)
+		if err != nil {
 			return err
 		}
 		w := &working{c: c, version: c.Version, keys: map[string]bool{}}
 		changed := c.Apply(sub, models.MergeUpdate, false)
 		if !c.HasIdentity() {
-			return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{
-				{Field: "mail", Error: "a contact needs a mail, or first_name, family_name, ba_street, ba_city and ba_postal_code"}}}
+			problems = append(problems, models.FieldError{Field: "mail", Error: "a contact needs a mail, or first_name, family_name, ba_street, ba_city and ba_postal_code"})
+		}
+		if len(missing) > 0 {
+			problems = append(problems, models.UnknownTerms(missing))
+		}
+		if len(problems) > 0 {
+			return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: problems}
 		}
 		keys := s.storeKeys(c)
 		if err := s.lockKeys(ctx, tx, tenantID, keys); err != nil {
