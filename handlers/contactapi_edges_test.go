@@ -512,8 +512,15 @@ func TestEdgeOwnerRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got["owner"], map[string]any{"uid": float64(5)}) || got["uid"] != float64(5) {
 		t.Fatalf("owner = %v", got)
 	}
-	t.Skip("spec: PUT {\"owner\": {\"uid\": 6}}, the shape GET answers, is 422 \"must be a user id\" (models/submission.go:91-99 parses owner as a number only)")
-	b.call(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{"owner": got["owner"]}, http.StatusOK, nil)
+	b.call(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{"owner": map[string]any{"uid": 6}}, http.StatusOK, nil)
+	if got := b.getFields(t, id, "uid"); got["uid"] != float64(6) {
+		t.Fatalf("uid after PUT owner {uid: 6} = %v", got["uid"])
+	}
+	e := b.fail(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{"uid": 7, "owner": 8}, http.StatusUnprocessableEntity)
+	if !slices.Equal(e.fields(), []string{"uid"}) {
+		t.Fatalf("uid and owner disagreeing: errors %+v", e.Errors)
+	}
+	b.call(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{"uid": 7, "owner": map[string]any{"uid": 7}}, http.StatusOK, nil)
 }
 
 // TestEdgeEveryProblemAtOnce: README "422 invalid or unknown fields — every problem at

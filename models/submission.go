@@ -89,12 +89,23 @@ func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomFie
 			}
 			sub.MailStatus = &n
 		case "uid", "owner":
-			n, err := strconv.ParseInt(strings.Trim(string(val), `"`), 10, 64)
+			text := val
+			var shown struct { // owner as reads show it: {"uid": 5}
+				UID json.RawMessage `json:"uid"`
+			}
+			if key == "owner" && len(val) > 0 && val[0] == '{' && json.Unmarshal(val, &shown) == nil && shown.UID != nil {
+				text = shown.UID
+			}
+			n, err := strconv.ParseInt(strings.Trim(string(text), `"`), 10, 64)
 			if isNull {
 				n, err = 0, nil
 			}
 			if err != nil || n < 0 {
-				v.Add(key, "must be a user id (non-negative integer); owners by mail are not supported")
+				v.Add(key, "must be a user id (non-negative integer, or {\"uid\": n} for owner); owners by mail are not supported")
+				continue
+			}
+			if sub.UID != nil && *sub.UID != n { // uid and owner are one field
+				v.Add(key, "names another user than "+map[string]string{"uid": "owner", "owner": "uid"}[key])
 				continue
 			}
 			sub.UID = &n
