@@ -370,7 +370,7 @@ func (q *qntnOptions) redirect(c *models.Contact) string {
 // A mail answers an array, because several contacts may share an address.
 func (a *API) getContact(c echo.Context) error {
 	ctx, tenant := c.Request().Context(), tenantID(c)
-	fields, err := a.fieldList(ctx, tenant, c.QueryParam("fields"))
+	fields, err := a.fieldList(ctx, tenant, strings.Join(c.QueryParams()["fields"], ","))
 	if err != nil {
 		return err
 	}

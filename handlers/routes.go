@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -65,6 +67,7 @@ func New(a *API) *echo.Echo {
 		a.Limits.MaxBodyBytes = 10 << 20
 	}
 	e.Use(bodyLimit(a.Limits.MaxBodyBytes))
+	e.Use(singleQueryValues)
 	a.Register(e)
 	return e
 }
@@ -191,6 +194,24 @@ func pathParam(c echo.Context, name string) (string, error) {
 // isText reports whether s can be a query argument: UTF-8 without NUL bytes, which
 // no stored id, name or mail holds and PostgreSQL refuses as text.
 func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// singleQueryValues refuses a query parameter given twice (?q=a&q=b): handlers read
+// one value, and the others would be dropped without a word. fields may repeat; its
+// lists are joined (?fields=mail&fields=terms).
+func singleQueryValues(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		var v models.ValidationError
+		for _, name := range slices.Sorted(maps.Keys(c.QueryParams())) {
+			if len(c.QueryParams()[name]) > 1 && name != "fields" {
+				v.Add(name, "is given more than once; send it once")
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
 
 // bodyLimit caps request bodies: 413 up front for a declared Content-Length, and a
 // capped reader for chunked bodies.

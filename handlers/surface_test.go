@@ -675,3 +675,20 @@ func TestBulkReturnFieldsNeedDefinedCustomFields(t *testing.T) {
 	}
 	b.fail(t, http.MethodGet, "/public/api/V1/contact/rfbulk@example.com", nil, http.StatusNotFound)
 }
+
+// TestQueryParameterGivenTwice: a repeated query parameter is refused rather than read
+// once and the rest dropped; fields lists are joined.
+func TestQueryParameterGivenTwice(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createContact(t, map[string]any{"mail": "twice@example.com", "first_name": "Tia"})
+	e := b.fail(t, http.MethodGet, "/api/v1/contacts?q=tia&q=zed&limit=5&limit=6", nil, http.StatusUnprocessableEntity)
+	if got := e.fields(); !slices.Equal(got, []string{"limit", "q"}) {
+		t.Errorf("fields %v, want limit and q", got)
+	}
+	var got map[string]any
+	b.call(t, http.MethodGet, "/public/api/V1/contact/"+itoa(id)+"?fields=mail&fields=first_name", nil, http.StatusOK, &got)
+	if got["mail"] != "twice@example.com" || got["first_name"] != "Tia" {
+		t.Errorf("GET with fields twice = %v, want mail and first_name", got)
+	}
+}
