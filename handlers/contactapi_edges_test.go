@@ -57,9 +57,6 @@ func TestEdgeIntegerCustomFieldExact(t *testing.T) {
 		{"max int64", "9223372036854775807", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if tt.bug {
-				t.Skip("BUG: integer custom field values beyond 2^53 are stored as JSON and decoded into float64 (serializer:json on models.Contact.Custom, models/contact.go:74), so GET answers a different number; 9223372036854775807 (max int64) comes back as 9223372036854776000, which overflows int64 clients")
-			}
 			body := `{"contact": {"mail": "int-` + itoa(int64(i)) + `@example.com", "field_count": ` + tt.value + `}, "duplicate_check_method": "none", "return_fields": ["field_count"]}`
 			rec := b.do(t, http.MethodPost, edgeU+"/contact", body)
 			if rec.Code != http.StatusOK {
@@ -157,9 +154,6 @@ func TestEdgeEmptyStringClearsEveryCustomType(t *testing.T) {
 	for _, name := range []string{"note", "color", "day", "web", "count", "price"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if name == "count" || name == "price" {
-				t.Skip(`BUG: "" for an integer/float custom field answers 422 "must be an integer"/"must be a finite number" (models/customfield.go:231-244 parse the empty string) instead of clearing it, on PUT and on create`)
-			}
 			key := "field_" + name
 			id := b.createContact(t, map[string]any{"mail": "empty-" + name + "@example.com", key: values[name]})
 			b.call(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{key: ""}, http.StatusOK, nil)
@@ -219,7 +213,6 @@ func TestEdgeDateCustomFieldRange(t *testing.T) {
 	}
 	for _, key := range []string{"field_at", "field_day"} {
 		t.Run(key, func(t *testing.T) {
-			t.Skip("BUG: a unix timestamp beyond 9999-12-31 (99999999999999) is accepted and stored as \"3170843-11-…\" (field_day: \"3170843-11\"), not ISO 8601 (models.ParseDateOrUnix, models/validate.go:60-62, has no upper bound)")
 			e := b.fail(t, http.MethodPut, path, map[string]any{key: 99999999999999}, http.StatusUnprocessableEntity)
 			if !slices.Equal(e.fields(), []string{key}) {
 				t.Fatalf("errors %+v", e.Errors)
@@ -246,7 +239,6 @@ func TestEdgeDeleteCustomFieldTouchesOnlyHolders(t *testing.T) {
 	before := b.full(t, id).Version
 	b.call(t, http.MethodDelete, edgeU+"/custom-fields/plan", nil, http.StatusOK, nil)
 	t.Run("unrelated contact unchanged", func(t *testing.T) {
-		t.Skip("BUG: DELETE custom-fields/plan bumps the version of a contact that only has the value \"plan\" in field_planet (store/customfield.go:171: LIKE '%\"plan\"%' matches values, and _ is a LIKE wildcard), so POST /api/v1/merges/{id}/undo of its earlier merge answers 409 \"changed after the merge (…changed: its comments or keys)\" although nothing changed")
 		if after := b.full(t, id).Version; after != before {
 			t.Errorf("version %d -> %d, nothing of the contact changed", before, after)
 		}
@@ -270,7 +262,6 @@ func TestEdgeDeleteCustomFieldMarksChanged(t *testing.T) {
 		t.Fatalf("version %d -> %d, want one more", before.Version, after.Version)
 	}
 	t.Run("changed", func(t *testing.T) {
-		t.Skip("BUG: DELETE custom-fields/{ref} strips the values and bumps version but not updated_at (store/customfield.go:171 sets only custom_fields and version), so `changed` stays and GET /api/v1/contacts?updated_since=… misses the change")
 		if after.Changed <= before.Changed {
 			t.Errorf("changed %d -> %d, want later", before.Changed, after.Changed)
 		}
@@ -751,7 +742,6 @@ func TestEdgeCustomFieldRefs(t *testing.T) {
 		b.fail(t, http.MethodGet, edgeU+"/custom-fields/"+ref, nil, http.StatusNotFound)
 	}
 	t.Run("numeric name", func(t *testing.T) {
-		t.Skip("BUG (low): GET custom-fields/2024 answers 404 for a field named 2024 (label \"2024\"): a numeric ref is tried as an id only (store/customfield.go:100), unlike terms, where README says a numeric ref is tried as an id first, then as a name")
 		b.call(t, http.MethodGet, edgeU+"/custom-fields/2024", nil, http.StatusOK, nil)
 	})
 	// Deleting a digit-named field strips its values (json_remove path "$.2024" on SQLite).

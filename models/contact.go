@@ -1,6 +1,8 @@
 package models
 
 import (
+	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -87,6 +89,47 @@ type Contact struct {
 // CustomValues maps a custom field's name to its value: string, []string, int64, float64
 // or a CheckboxConfirmation, as the field's type says.
 type CustomValues map[string]any
+
+// UnmarshalJSON decodes stored values keeping numbers exact. Plain encoding/json turns
+// every number into a float64, which alters integers beyond 2^53; here an integer
+// literal that fits becomes an int64 and any other number a float64. It returns the
+// decoder's error for anything but a JSON object or null.
+func (v *CustomValues) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return err
+	}
+	for k, x := range m {
+		m[k] = exactNumbers(x)
+	}
+	*v = m
+	return nil
+}
+
+// exactNumbers replaces the json.Numbers in a decoded value (also inside arrays and
+// objects, such as a checkbox confirmation's created) by int64 or float64, so callers
+// see the same types Coerce produces.
+func exactNumbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64() // the decoder only makes json.Numbers of valid numbers
+		return f
+	case []any:
+		for i := range x {
+			x[i] = exactNumbers(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = exactNumbers(x[k])
+		}
+	}
+	return v
+}
 
 // NormalizeMail is the lookup form of an address: trimmed and lower-cased. Quentn
 // clients look contacts up by mail and expect case not to matter.

@@ -161,7 +161,9 @@ type CheckboxConfirmation struct {
 // value to store (nil for an explicit null or empty value) or the reason it is refused.
 func (f *CustomField) Coerce(raw json.RawMessage) (any, string) {
 	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+	// "" is empty for every type, not only text (README: on PUT "" or null clears a
+	// field): form builders send "" for an input left empty, numbers and dates too.
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
 		return nil, ""
 	}
 	switch f.FieldType {
@@ -249,9 +251,9 @@ func (f *CustomField) Coerce(raw json.RawMessage) (any, string) {
 		if s == "" {
 			return nil, ""
 		}
-		d, ok := ParseDateOrUnix(s)
-		if !ok {
-			return nil, "must be a unix timestamp or an ISO 8601 date"
+		d, reason := ParseDateOrUnix(s)
+		if reason != "" {
+			return nil, reason
 		}
 		if f.FieldType == FieldTypeDate && len(d) > 10 {
 			d = d[:10]

@@ -203,7 +203,9 @@ func customEqual(a, b any) bool {
 	if lb, ok := b.([]string); ok {
 		return slices.Equal(asStrings(a), lb)
 	}
-	// Numbers stored as JSON come back as float64; compare through their text.
+	// A number may be an int64 or a float64 for the same value (a float field's 2.0 is
+	// stored as 2 and read back as int64, see CustomValues.UnmarshalJSON); compare
+	// through their text.
 	return strings.TrimSuffix(toText(a), ".0") == strings.TrimSuffix(toText(b), ".0")
 }
 

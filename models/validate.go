@@ -44,24 +44,56 @@ func ValidPhone(s string) bool {
 // ParseDate parses the ISO 8601 forms clients send for dates of birth and date custom
 // fields and returns the canonical form: "2006-01-02" for a date, RFC 3339 for a time.
 func ParseDate(s string) (string, bool) {
+	t, dateOnly, ok := parseISODate(s)
+	if !ok {
+		return "", false
+	}
+	return formatDate(t, dateOnly), true
+}
+
+// parseISODate parses the forms ParseDate accepts; times are turned to UTC and dateOnly
+// says the value had no time of day.
+func parseISODate(s string) (t time.Time, dateOnly, ok bool) {
 	if t, err := time.Parse("2006-01-02", s); err == nil {
-		return t.Format("2006-01-02"), true
+		return t, true, true
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC().Format(time.RFC3339), true
+			return t.UTC(), false, true
 		}
 	}
-	return "", false
+	return time.Time{}, false, false
+}
+
+func formatDate(t time.Time, dateOnly bool) string {
+	if dateOnly {
+		return t.Format("2006-01-02")
+	}
+	return t.Format(time.RFC3339)
 }
 
 // ParseDateOrUnix accepts what Quentn datetime custom fields accept: a unix timestamp
-// (number or digit string) or an ISO 8601 date.
-func ParseDateOrUnix(s string) (string, bool) {
+// (number or digit string) or an ISO 8601 date. It returns the canonical form (see
+// ParseDate) or the reason s is refused. Only years 0001-9999 are accepted: a later
+// timestamp (or a time zone moving 9999-12-31 into year 10000) would be formatted
+// with more than four year digits and a time before year 0 with a sign, which is not
+// the ISO 8601 clients parse; year 0 is no calendar year a contact's date can mean.
+func ParseDateOrUnix(s string) (string, string) {
+	const outOfRange = "must be a date in the years 0001 to 9999"
+	var t time.Time
+	dateOnly := false
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 {
-		return time.Unix(n, 0).UTC().Format(time.RFC3339), true
+		t = time.Unix(n, 0).UTC()
+	} else {
+		var ok bool
+		if t, dateOnly, ok = parseISODate(s); !ok {
+			return "", "must be a unix timestamp or an ISO 8601 date"
+		}
 	}
-	return ParseDate(s)
+	if y := t.Year(); y < 1 || y > 9999 {
+		return "", outOfRange
+	}
+	return formatDate(t, dateOnly), ""
 }
 
 // ValidIP reports whether s is an IPv4 or IPv6 address without zone.

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/contacthub/contacthub/models"
 )
@@ -88,22 +90,29 @@ func (s *Store) ListCustomFields(ctx context.Context, tenantID int64) ([]*models
 	return list, translate("list custom fields", err)
 }
 
-// GetCustomField finds a field by id or by name (with or without the field_ prefix).
-// It returns ENOTFOUND when the tenant has none.
+// GetCustomField finds a field by id or by name (with or without the field_ prefix); a
+// numeric ref is tried as an id first, then as a name, as for terms. It returns
+// ENOTFOUND when the tenant has none.
 func (s *Store) GetCustomField(ctx context.Context, tenantID int64, ref string) (*models.CustomField, error) {
 	return getCustomField(ctx, s.db, tenantID, ref)
 }
 
 func getCustomField(ctx context.Context, db *gorm.DB, tenantID int64, ref string) (*models.CustomField, error) {
-	var f models.CustomField
-	q := db.WithContext(ctx).Where("tenant_id = ?", tenantID)
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
-		q = q.Where("id = ?", id)
-	} else {
-		name, _ := strings.CutPrefix(ref, models.CustomFieldPrefix)
-		q = q.Where("name = ?", name)
+		f, err := takeCustomField(ctx, db, ref, "tenant_id = ? AND id = ?", tenantID, id)
+		// A label such as "2024" gives a name of digits only, so a numeric ref that
+		// is no id may still be a name.
+		if models.ErrorCode(err) != models.ENOTFOUND {
+			return f, err
+		}
 	}
-	if err := q.Take(&f).Error; err != nil {
+	name, _ := strings.CutPrefix(ref, models.CustomFieldPrefix)
+	return takeCustomField(ctx, db, ref, "tenant_id = ? AND name = ?", tenantID, name)
+}
+
+func takeCustomField(ctx context.Context, db *gorm.DB, ref, where string, args ...any) (*models.CustomField, error) {
+	var f models.CustomField
+	if err := db.WithContext(ctx).Where(where, args...).Take(&f).Error; err != nil {
 		if models.ErrorCode(translate("", err)) == models.ENOTFOUND {
 			return nil, models.Errorf(models.ENOTFOUND, "custom field %s not found", ref)
 		}
@@ -154,12 +163,18 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) er
 	return nil
 }
 
-// DeleteCustomField deletes a definition and removes its values from every contact.
-// It returns ENOTFOUND.
+// DeleteCustomField deletes a definition and removes its values from every contact
+// that has one; those contacts get a new version and updated_at, so undo checks and
+// updated_since syncs see the change, and no other contact is touched. It returns
+// ENOTFOUND.
 func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref string) error {
 	defer s.fields.forget(tenantID)
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		f, err := getCustomField(ctx, tx, tenantID, ref)
+		if err != nil {
+			return err
+		}
+		ids, err := s.customFieldHolders(ctx, tx, tenantID, f.Name)
 		if err != nil {
 			return err
 		}
@@ -168,16 +183,56 @@ func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref strin
 		if s.dialect == Postgres {
 			strip, arg = "custom_fields = (custom_fields::jsonb - ?::text)::text", f.Name
 		}
-		err = tx.Exec("UPDATE contacts SET "+strip+", version = version + 1 WHERE tenant_id = ? AND custom_fields LIKE ?",
-			arg, tenantID, "%"+strconv.Quote(f.Name)+"%").Error
-		if err != nil {
-			return translate("strip custom field values", err)
+		for chunk := range slices.Chunk(ids, 1000) {
+			err = tx.Exec("UPDATE contacts SET "+strip+", version = version + 1, updated_at = ? WHERE tenant_id = ? AND id IN ?",
+				arg, s.now(), tenantID, chunk).Error
+			if err != nil {
+				return translate("strip custom field values", err)
+			}
 		}
 		if err := tx.Delete(&models.CustomField{}, f.ID).Error; err != nil {
 			return translate(fmt.Sprintf("delete custom field %d", f.ID), err)
 		}
 		return nil
 	})
+}
+
+// customFieldHolders returns the ids of the tenant's contacts that have a value for the
+// named field, locked for update on PostgreSQL. The column holds a flat JSON object
+// whose string values are escaped, so `"name":` occurs in it only as a key (in
+// customJSON's and jsonb's encodings alike); LIKE narrows the rows by that, with the
+// name's "_" escaped (likeEscaper, list.go), and each row is decoded to check that the
+// key is a top-level one, not one inside a value (a checkbox confirmation's "ip",
+// "created" or "source").
+func (s *Store) customFieldHolders(ctx context.Context, tx *gorm.DB, tenantID int64, name string) ([]int64, error) {
+	pattern := "%" + likeEscaper.Replace(`"`+name+`":`) + "%"
+	like := "custom_fields LIKE ?"
+	if s.dialect == SQLite {
+		like += ` ESCAPE '\'` // backslash is only Postgres's default escape (see ListContacts)
+	}
+	q := tx.WithContext(ctx).Table("contacts").Select("id, custom_fields").
+		Where("tenant_id = ? AND "+like, tenantID, pattern).Order("id")
+	if s.dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var rows []struct {
+		ID           int64
+		CustomFields string
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, translate("find custom field values", err)
+	}
+	ids := []int64{}
+	for _, r := range rows {
+		var values map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(r.CustomFields), &values); err != nil {
+			return nil, fmt.Errorf("store: decode custom fields of contact %d: %w", r.ID, err)
+		}
+		if _, ok := values[name]; ok {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids, nil
 }
 
 func jsonList(l []string) string {

@@ -92,6 +92,16 @@ func (r *mergeRow) model() (*models.Merge, error) {
 			return nil, fmt.Errorf("store: decode merge %s: %w", r.ID, err)
 		}
 	}
+	if m.Submission != nil {
+		// Submission.Custom is a plain map, so encoding/json made its numbers float64;
+		// read it again as CustomValues, which keeps integers beyond 2^53 exact (the
+		// contacts' images above are CustomValues already).
+		var exact struct{ Custom models.CustomValues }
+		if err := json.Unmarshal([]byte(*r.Submission), &exact); err != nil {
+			return nil, fmt.Errorf("store: decode merge %s submission: %w", r.ID, err)
+		}
+		m.Submission.Custom = exact.Custom
+	}
 	return m, nil
 }
 
