@@ -124,8 +124,9 @@ func duplicateKey(body []byte) string {
 	type frame struct {
 		object    bool
 		expectKey bool
-		keys      [][]byte // this object's keys so far: slices of body unless escaped
-		index     int      // this array's element
+		keys      [][]byte            // this object's keys so far: slices of body unless escaped
+		folded    map[string]struct{} // the same keys lower-cased, once there are many
+		index     int                 // this array's element
 	}
 	var stack []frame // frames are reused with their keys' capacity: few allocations
 	depth := 0
@@ -153,7 +154,8 @@ func duplicateKey(body []byte) string {
 		if depth == len(stack) {
 			stack = append(stack, frame{})
 		}
-		stack[depth] = frame{object: object, expectKey: object, keys: stack[depth].keys[:0]}
+		stack[depth] = frame{object: object, expectKey: object, keys: stack[depth].keys[:0], folded: stack[depth].folded}
+		clear(stack[depth].folded)
 		depth++
 	}
 	for i := 0; i < len(body); i++ {
@@ -200,8 +202,28 @@ func duplicateKey(body []byte) string {
 					}
 					key = []byte(k)
 				}
-				if slices.ContainsFunc(top.keys, func(k []byte) bool { return bytes.EqualFold(k, key) }) {
-					return path(key)
+				// A scan of the keys so far serves objects of a contact's size without
+				// allocating; an object of many keys gets a set, or a body of one huge
+				// object would cost quadratic time. (Keys that fold alike only in
+				// Unicode's special cases are no field names: the decoder refuses them.)
+				if len(top.keys) < manyKeys {
+					if slices.ContainsFunc(top.keys, func(k []byte) bool { return bytes.EqualFold(k, key) }) {
+						return path(key)
+					}
+				} else {
+					if top.folded == nil {
+						top.folded = make(map[string]struct{})
+					}
+					if len(top.folded) == 0 {
+						for _, k := range top.keys {
+							top.folded[strings.ToLower(string(k))] = struct{}{}
+						}
+					}
+					f := strings.ToLower(string(key))
+					if _, dup := top.folded[f]; dup {
+						return path(key)
+					}
+					top.folded[f] = struct{}{}
 				}
 				top.keys = append(top.keys, key)
 				top.expectKey = false
@@ -211,6 +233,9 @@ func duplicateKey(body []byte) string {
 	}
 	return ""
 }
+
+// manyKeys is the size from which duplicateKey keeps an object's keys in a set.
+const manyKeys = 32
 
 // hex4 reads the four hex digits of a \u escape.
 func hex4(b []byte) (rune, bool) {

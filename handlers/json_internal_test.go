@@ -50,3 +50,27 @@ func BenchmarkDuplicateKey(b *testing.B) {
 		}
 	}
 }
+
+// TestDuplicateKeyManyKeys: an object of many keys is checked in linear time, and a
+// duplicate among them is found, whatever its case.
+func TestDuplicateKeyManyKeys(t *testing.T) {
+	t.Parallel()
+	object := func(n int, extra string) []byte {
+		var sb strings.Builder
+		sb.WriteString(`{"x": [{`)
+		for i := range n {
+			fmt.Fprintf(&sb, `"key_%d": %d, `, i, i)
+		}
+		sb.WriteString(extra + `"last": 0}]}`)
+		return []byte(sb.String())
+	}
+	if got := duplicateKey(object(200_000, "")); got != "" {
+		t.Errorf("200,000 distinct keys: duplicate %q", got)
+	}
+	if got := duplicateKey(object(200_000, `"KEY_7": 1, `)); got != "x[0].KEY_7" {
+		t.Errorf("duplicate among 200,000 keys = %q, want x[0].KEY_7", got)
+	}
+	if got := duplicateKey(object(10, `"KEY_7": 1, `)); got != "x[0].KEY_7" {
+		t.Errorf("duplicate among 10 keys = %q, want x[0].KEY_7", got)
+	}
+}

@@ -191,6 +191,10 @@ func (a *API) mergeContacts(c echo.Context) error {
 		if field == "owner" { // the name Quentn shows uid under
 			field = "uid"
 		}
+		if prev, ok := choices[field]; ok && prev != models.FieldChoice(side) {
+			v.Add("fields.owner", "chooses another side than uid; they are one field")
+			continue
+		}
 		choices[field] = models.FieldChoice(side)
 	}
 	if err := v.Err(); err != nil {

@@ -598,6 +598,11 @@ func TestMergeEdgeManualMergeValidation(t *testing.T) {
 		if out.Contact["uid"] != float64(7) {
 			t.Fatalf("uid %v after choosing the source's owner, want 7", out.Contact["uid"])
 		}
+		e := b.fail(t, http.MethodPost, "/api/v1/contacts/merge", map[string]any{"target_id": a, "source_id": s, "dry_run": true,
+			"fields": map[string]string{"owner": "source", "uid": "target"}}, http.StatusUnprocessableEntity)
+		if !slices.Equal(e.fields(), []string{"fields.owner"}) {
+			t.Fatalf("owner and uid choosing different sides: errors %+v", e.Errors)
+		}
 	})
 	t.Run("unknown custom field choice is not dropped", func(t *testing.T) {
 		rec := b.do(t, http.MethodPost, "/api/v1/contacts/merge", map[string]any{"target_id": a, "source_id": s, "dry_run": true, "fields": map[string]string{"field_nope": "source"}})

@@ -67,7 +67,6 @@ func New(a *API) *echo.Echo {
 		a.Limits.MaxBodyBytes = 10 << 20
 	}
 	e.Use(bodyLimit(a.Limits.MaxBodyBytes))
-	e.Use(singleQueryValues)
 	a.Register(e)
 	return e
 }
@@ -82,7 +81,7 @@ func (a *API) Register(e *echo.Echo) {
 		e.GET("/metrics", a.Metrics.handler())
 	}
 
-	q := guarded(e.Group(quentnPrefix), requireKey(a.Auth), a.limitRequests)
+	q := guarded(e.Group(quentnPrefix), requireKey(a.Auth), a.limitRequests, singleQueryValues)
 	q.GET("/check-credentials", a.checkCredentials)
 	q.POST("/contact", a.createContact)
 	q.GET("/contact/:ref", a.getContact)
@@ -109,7 +108,7 @@ func (a *API) Register(e *echo.Echo) {
 	q.DELETE("/custom-fields/:ref", a.deleteCustomField)
 
 	// Native API: what Quentn does not have.
-	n := guarded(e.Group("/api/v1"), requireKey(a.Auth), a.limitRequests)
+	n := guarded(e.Group("/api/v1"), requireKey(a.Auth), a.limitRequests, singleQueryValues)
 	n.GET("/contacts", a.listContacts)
 	n.GET("/contacts/:id", a.getContactFull)
 	n.POST("/contacts", a.createContactNative)
@@ -195,14 +194,15 @@ func pathParam(c echo.Context, name string) (string, error) {
 // no stored id, name or mail holds and PostgreSQL refuses as text.
 func isText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
 
-// singleQueryValues refuses a query parameter given twice (?q=a&q=b): handlers read
-// one value, and the others would be dropped without a word. fields may repeat; its
-// lists are joined (?fields=mail&fields=terms).
+// singleQueryValues refuses a query parameter the API reads given twice (?q=a&q=b):
+// handlers read one value, and the others would be dropped without a word. fields may
+// repeat; its lists are joined (?fields=mail&fields=terms). Parameters no handler reads
+// (a cache buster) are left alone.
 func singleQueryValues(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var v models.ValidationError
 		for _, name := range slices.Sorted(maps.Keys(c.QueryParams())) {
-			if len(c.QueryParams()[name]) > 1 && name != "fields" {
+			if len(c.QueryParams()[name]) > 1 && readQueryParams[name] {
 				v.Add(name, "is given more than once; send it once")
 			}
 		}
@@ -211,6 +211,12 @@ func singleQueryValues(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// readQueryParams are the query parameters some handler reads with one value.
+var readQueryParams = map[string]bool{
+	"after": true, "before": true, "contact_id": true, "cursor": true, "ip": true, "limit": true, "mail": true,
+	"offset": true, "q": true, "range": true, "sort": true, "term": true, "updated_since": true,
 }
 
 // bodyLimit caps request bodies: 413 up front for a declared Content-Length, and a

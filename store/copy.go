@@ -16,8 +16,9 @@ import (
 // Bulk create writes its new contacts and their key rows with COPY on PostgreSQL.
 // A multi-row INSERT of 1,000 contacts binds ~30,000 parameters, which PostgreSQL
 // parses and plans and GORM builds by reflection; COPY streams the rows in binary.
-// database/sql cannot express COPY, so such a transaction runs on a connection of
-// its own that the write path also reaches directly (txOnConn, copyRows).
+// database/sql cannot express COPY, so the transaction of a batch of copyMin or more
+// submissions runs on a connection taken for it, which the write path also reaches
+// directly (txOnConn, copyRows); other transactions begin on the pool as before.
 
 // copyMin is the fewest new contacts a batch writes with COPY. Below it an INSERT
 // costs little, and COPY's extra round trips (ids, then the rows) are not worth it.

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/contacthub/contacthub/models"
 )
@@ -169,70 +167,35 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) er
 // ENOTFOUND.
 func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref string) error {
 	defer s.fields.forget(tenantID)
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	// retry: the update locks the holders in scan order and may deadlock with a
+	// concurrent write of some of them.
+	return s.retry(ctx, func(tx *gorm.DB) error {
 		f, err := getCustomField(ctx, tx, tenantID, ref)
 		if err != nil {
 			return err
 		}
-		ids, err := s.customFieldHolders(ctx, tx, tenantID, f.Name)
-		if err != nil {
-			return err
-		}
-		strip := "custom_fields = json_remove(custom_fields, ?)"
-		arg := "$." + f.Name
+		// The column holds a JSON object whose string values are escaped, so `"name":`
+		// occurs in it only as a key (customJSON's and jsonb's encodings alike): LIKE,
+		// with the name's "_" escaped, narrows the rows cheaply, and the JSON test keeps
+		// the contacts that have the field as a top-level key, not inside a value (a
+		// checkbox confirmation's "ip", "created" or "source").
+		pattern := "%" + likeEscaper.Replace(`"`+f.Name+`":`) + "%"
+		strip, holds := "custom_fields = json_remove(custom_fields, ?)", `custom_fields LIKE ? ESCAPE '\' AND json_type(custom_fields, ?) IS NOT NULL`
+		stripArg, holdsArg := `$."`+f.Name+`"`, `$."`+f.Name+`"`
 		if s.dialect == Postgres {
-			strip, arg = "custom_fields = (custom_fields::jsonb - ?::text)::text", f.Name
+			strip, holds = "custom_fields = (custom_fields::jsonb - ?::text)::text", "custom_fields LIKE ? AND jsonb_exists(custom_fields::jsonb, ?)"
+			stripArg, holdsArg = f.Name, f.Name
 		}
-		for chunk := range slices.Chunk(ids, 1000) {
-			err = tx.Exec("UPDATE contacts SET "+strip+", version = version + 1, updated_at = ? WHERE tenant_id = ? AND id IN ?",
-				arg, s.now(), tenantID, chunk).Error
-			if err != nil {
-				return translate("strip custom field values", err)
-			}
+		err = tx.Exec("UPDATE contacts SET "+strip+", version = version + 1, updated_at = ? WHERE tenant_id = ? AND "+holds,
+			stripArg, s.now(), tenantID, pattern, holdsArg).Error
+		if err != nil {
+			return translate("strip custom field values", err)
 		}
 		if err := tx.Delete(&models.CustomField{}, f.ID).Error; err != nil {
 			return translate(fmt.Sprintf("delete custom field %d", f.ID), err)
 		}
 		return nil
 	})
-}
-
-// customFieldHolders returns the ids of the tenant's contacts that have a value for the
-// named field, locked for update on PostgreSQL. The column holds a flat JSON object
-// whose string values are escaped, so `"name":` occurs in it only as a key (in
-// customJSON's and jsonb's encodings alike); LIKE narrows the rows by that, with the
-// name's "_" escaped (likeEscaper, list.go), and each row is decoded to check that the
-// key is a top-level one, not one inside a value (a checkbox confirmation's "ip",
-// "created" or "source").
-func (s *Store) customFieldHolders(ctx context.Context, tx *gorm.DB, tenantID int64, name string) ([]int64, error) {
-	pattern := "%" + likeEscaper.Replace(`"`+name+`":`) + "%"
-	like := "custom_fields LIKE ?"
-	if s.dialect == SQLite {
-		like += ` ESCAPE '\'` // backslash is only Postgres's default escape (see ListContacts)
-	}
-	q := tx.WithContext(ctx).Table("contacts").Select("id, custom_fields").
-		Where("tenant_id = ? AND "+like, tenantID, pattern).Order("id")
-	if s.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
-	var rows []struct {
-		ID           int64
-		CustomFields string
-	}
-	if err := q.Find(&rows).Error; err != nil {
-		return nil, translate("find custom field values", err)
-	}
-	ids := []int64{}
-	for _, r := range rows {
-		var values map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(r.CustomFields), &values); err != nil {
-			return nil, fmt.Errorf("store: decode custom fields of contact %d: %w", r.ID, err)
-		}
-		if _, ok := values[name]; ok {
-			ids = append(ids, r.ID)
-		}
-	}
-	return ids, nil
 }
 
 func jsonList(l []string) string {

@@ -79,10 +79,14 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 			}
 		} else if !w.isNew && (c.Version != w.version || s.dialect == Postgres) {
 			// A merge that changed nothing still takes a version of its own (see
-			// ingest) and attaches keys, comments and a merge record to the contact:
+			// ingest), and with it updated_at (a sync by updated_since sees every new
+			// version), and attaches keys, comments and a merge record to the contact:
 			// make sure it was not deleted or changed meanwhile (and hold it until
 			// commit). SQLite has one writer, so there it only needs the version.
-			res := tx.Exec("UPDATE contacts SET version = ? WHERE "+contactByIDVersion, c.Version, c.ID, b.tenantID, w.version)
+			if c.Version != w.version {
+				c.UpdatedAt = now
+			}
+			res := tx.Exec("UPDATE contacts SET version = ?, updated_at = ? WHERE "+contactByIDVersion, c.Version, c.UpdatedAt, c.ID, b.tenantID, w.version)
 			if res.Error != nil {
 				return translate(fmt.Sprintf("lock contact %d", c.ID), res.Error)
 			}
@@ -195,14 +199,19 @@ var errConcurrentChange = errors.New("store: contact changed concurrently")
 // retry runs fn in a write transaction and repeats it a few times when it lost a race
 // (optimistic version check, serialization failure or deadlock).
 func (s *Store) retry(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.retryOnConn(ctx, func(tx *gorm.DB, _ *sql.Conn) error { return fn(tx) })
+	return s.repeat(ctx, func() error { return s.tx(ctx, fn) })
 }
 
 // retryOnConn is retry with txOnConn's transactions: fn may also COPY on conn.
 func (s *Store) retryOnConn(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Conn) error) error {
+	return s.repeat(ctx, func() error { return s.txOnConn(ctx, fn) })
+}
+
+// repeat runs a transaction until it does not lose a race, at most five times.
+func (s *Store) repeat(ctx context.Context, run func() error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = s.txOnConn(ctx, fn)
+		err = run()
 		if !retryable(err) {
 			return err
 		}
