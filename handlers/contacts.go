@@ -224,8 +224,9 @@ func (a *API) addUnknownTerms(ctx context.Context, tenant int64, fields []map[st
 // submittedTermIDs are the term ids of a submitted contact's "terms" field, or none
 // when the field is missing or malformed (the decoder reports that).
 func submittedTermIDs(fields map[string]json.RawMessage) []int64 {
-	var ids []int64
-	if raw, ok := fields["terms"]; !ok || json.Unmarshal(raw, &ids) != nil {
+	raw, sent := fields["terms"]
+	ids, ok := models.ParseTermIDs(raw)
+	if !sent || !ok {
 		return nil
 	}
 	ids, reason := models.NormalizeIDs(ids, models.MaxTermsPerContact)

@@ -692,3 +692,23 @@ func TestQueryParameterGivenTwice(t *testing.T) {
 		t.Errorf("GET with fields twice = %v, want mail and first_name", got)
 	}
 }
+
+// TestContactTermsAsNumericStrings: a contact body's terms may be numeric strings, as
+// the contact terms endpoints take them; a string that is no id is a 422.
+func TestContactTermsAsNumericStrings(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	term := b.postTerm(t, "Strings")
+	var out struct{ ID int64 }
+	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{
+		"mail": "strterms@example.com", "terms": []any{itoa(term)}}}, http.StatusOK, &out)
+	var got contact
+	b.call(t, http.MethodGet, "/public/api/V1/contact/"+itoa(out.ID)+"?fields=terms", nil, http.StatusOK, &got)
+	if !slices.Equal(got.Terms, []int64{term}) {
+		t.Errorf("terms %v, want [%d]", got.Terms, term)
+	}
+	e := b.fail(t, http.MethodPut, "/public/api/V1/contact/"+itoa(out.ID), map[string]any{"terms": []any{"vip"}}, http.StatusUnprocessableEntity)
+	if !slices.Equal(e.fields(), []string{"terms"}) {
+		t.Errorf("fields %v, want terms", e.fields())
+	}
+}

@@ -110,12 +110,10 @@ func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomFie
 			}
 			sub.UID = &n
 		case "terms":
-			var ids []int64
-			if !isNull {
-				if err := json.Unmarshal(val, &ids); err != nil {
-					v.Add(key, "must be an array of term ids")
-					continue
-				}
+			ids, ok := ParseTermIDs(val)
+			if !ok {
+				v.Add(key, "must be an array of term ids")
+				continue
 			}
 			ids, reason := NormalizeIDs(ids, MaxTermsPerContact)
 			if reason != "" {
@@ -260,4 +258,29 @@ func (s *Submission) NewContact(tenantID int64) *Contact {
 		}
 	}
 	return c
+}
+
+// ParseTermIDs reads a contact's terms: an array of ids, each a number or a numeric
+// string ("3"), as the contact terms endpoints take them; null is none.
+func ParseTermIDs(val []byte) ([]int64, bool) {
+	if string(bytes.TrimSpace(val)) == "null" {
+		return nil, true
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(val, &raw); err != nil || raw == nil {
+		return nil, false
+	}
+	ids := make([]int64, 0, len(raw))
+	for _, r := range raw {
+		var n json.Number
+		if err := json.Unmarshal(r, &n); err != nil {
+			return nil, false
+		}
+		id, err := strconv.ParseInt(string(n), 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
 }
