@@ -80,6 +80,7 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 	if found || len(created) != 1 {
 		return res, false, nil
 	}
+	s.noteWritten(1)
 	return models.IngestResult{ID: created[0], Created: true}, true, nil
 }
 

@@ -60,6 +60,13 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	if err != nil {
 		return nil, err
 	}
+	created := 0
+	for _, r := range results {
+		if r.Created {
+			created++
+		}
+	}
+	s.noteWritten(created)
 	s.joinMatches(ctx, tenantID, results, joins, opts.Source)
 	return results, nil
 }

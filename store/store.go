@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -47,6 +48,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// AnalyzeEvery is how many new contacts this process writes between two ANALYZEs of
+	// the contact tables it runs itself (PostgreSQL; analyze.go); 0 means 50,000.
+	AnalyzeEvery int64
 }
 
 // Store is the database. Its methods are safe for concurrent use.
@@ -69,6 +73,8 @@ type Store struct {
 	// was decided and before its merge, the gap in which a concurrent writer can change
 	// or join either contact, so a test can put such a write there deterministically.
 	beforeJoin func(target, other int64)
+	// analyzer refreshes the planner's statistics after big writes (analyze.go).
+	analyzer analyzer
 }
 
 // IngestCounts reports how many Ingest calls were written by the one-statement
@@ -96,6 +102,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		Logger:                 logger.Discard,
 	}
 	s := &Store{log: cfg.Logger, now: now, engine: dedupe.New(cfg.Dedupe), keys: newKeyCache(30 * time.Second)}
+	s.analyzer.every = cmp.Or(cfg.AnalyzeEvery, defaultAnalyzeEvery)
 	var err error
 	if IsPostgresURL(cfg.DatabaseURL) {
 		s.dialect = Postgres
@@ -209,7 +216,10 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // Close closes the pool.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+func (s *Store) Close() error {
+	s.analyzer.wg.Wait()
+	return s.sqlDB.Close()
+}
 
 // translate turns driver errors into domain errors and wraps them with the operation.
 func translate(op string, err error) error {
