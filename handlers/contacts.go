@@ -20,6 +20,7 @@ import (
 type ContactStore interface {
 	// GetContact returns ENOTFOUND for another tenant's or an unknown id.
 	GetContact(ctx context.Context, tenantID, id int64) (*models.Contact, error)
+	// FindContactsByMail returns up to models.MaxMailMatches+1 contacts, oldest first.
 	FindContactsByMail(ctx context.Context, tenantID int64, mail string) ([]*models.Contact, error)
 	UpdateContact(ctx context.Context, tenantID, id int64, sub *models.Submission) (*models.Contact, error)
 	DeleteContact(ctx context.Context, tenantID, id int64) error
@@ -367,6 +368,10 @@ func (q *qntnOptions) redirect(c *models.Contact) string {
 	return u.String()
 }
 
+// truncatedHeader marks an answer that holds only the first of more results; the
+// listing API pages through all of them.
+const truncatedHeader = "X-Contacthub-Truncated"
+
 // getContact handles GET /public/api/V1/contact/{id} and GET /public/api/V1/contact/{mail}.
 // A mail answers an array, because several contacts may share an address.
 func (a *API) getContact(c echo.Context) error {
@@ -395,6 +400,11 @@ func (a *API) getContact(c echo.Context) error {
 	}
 	if len(contacts) == 0 {
 		return models.Errorf(models.ENOTFOUND, "no contact with mail %s", ref)
+	}
+	if len(contacts) > models.MaxMailMatches {
+		// The answer is an array, as Quentn's; a header says it is not all of them.
+		contacts = contacts[:models.MaxMailMatches]
+		c.Response().Header().Set(truncatedHeader, "true")
 	}
 	out := make([]map[string]any, len(contacts))
 	for i, contact := range contacts {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/store/storetest"
 )
 
@@ -710,5 +711,30 @@ func TestContactTermsAsNumericStrings(t *testing.T) {
 	e := b.fail(t, http.MethodPut, "/public/api/V1/contact/"+itoa(out.ID), map[string]any{"terms": []any{"vip"}}, http.StatusUnprocessableEntity)
 	if !slices.Equal(e.fields(), []string{"terms"}) {
 		t.Errorf("fields %v, want terms", e.fields())
+	}
+}
+
+// TestMailLookupSaysWhenItIsCut: a mail shared by more contacts than a lookup answers
+// gives the first ones, oldest first, and a header saying there are more.
+func TestMailLookupSaysWhenItIsCut(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	items := make([]map[string]any, models.MaxMailMatches+1)
+	for i := range items {
+		items[i] = map[string]any{"mail": "shared-inbox@example.com", "first_name": fmt.Sprintf("P%d", i)}
+	}
+	b.call(t, http.MethodPost, "/public/api/V1/contacts", map[string]any{"contacts": items, "duplicate_check_method": "none"}, http.StatusOK, nil)
+	rec := b.do(t, http.MethodGet, "/public/api/V1/contact/shared-inbox@example.com", nil)
+	var got []map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("GET: %d %v", rec.Code, err)
+	}
+	if len(got) != models.MaxMailMatches || rec.Header().Get("X-Contacthub-Truncated") != "true" {
+		t.Errorf("%d contacts, truncated header %q; want %d and true", len(got), rec.Header().Get("X-Contacthub-Truncated"), models.MaxMailMatches)
+	}
+	b.call(t, http.MethodDelete, "/public/api/V1/contact/"+fmt.Sprint(got[0]["id"]), nil, http.StatusOK, nil)
+	rec = b.do(t, http.MethodGet, "/public/api/V1/contact/shared-inbox@example.com", nil)
+	if rec.Header().Get("X-Contacthub-Truncated") != "" {
+		t.Errorf("exactly %d contacts: truncated header %q, want none", models.MaxMailMatches, rec.Header().Get("X-Contacthub-Truncated"))
 	}
 }

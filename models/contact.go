@@ -275,6 +275,11 @@ var ReadableFields = []string{"id", "mail_status", "terms", "created", "changed"
 // DefaultReadFields are returned by GET contact/{id} when `fields` is not given.
 var DefaultReadFields = []string{"id", "first_name", "family_name", "mail"}
 
+// MaxMailMatches is the most contacts a lookup by mail answers; the store finds one
+// more, so the answer can say that there are more (the listing's mail filter pages
+// through all of them).
+const MaxMailMatches = 500
+
 // IsReadableField reports whether name may be requested in `fields`/`return_fields`.
 func IsReadableField(name string) bool {
 	if _, ok := textFieldByName[name]; ok {

@@ -11,9 +11,6 @@ import (
 	"github.com/contacthub/contacthub/models"
 )
 
-// MaxMailMatches caps how many contacts a lookup by mail returns.
-const MaxMailMatches = 500
-
 // GetContact returns a contact with its terms. It returns ENOTFOUND when the tenant has
 // no such contact.
 func (s *Store) GetContact(ctx context.Context, tenantID, id int64) (*models.Contact, error) {
@@ -37,7 +34,8 @@ func getContact(ctx context.Context, db *gorm.DB, tenantID, id int64) (*models.C
 }
 
 // FindContactsByMail returns the contacts whose mail equals mail ignoring case and
-// surrounding space, oldest first (an empty slice when there are none).
+// surrounding space, oldest first (an empty slice when there are none), at most
+// models.MaxMailMatches+1: one more than a lookup answers, to tell that there are more.
 func (s *Store) FindContactsByMail(ctx context.Context, tenantID int64, mail string) ([]*models.Contact, error) {
 	out := []*models.Contact{}
 	norm := models.NormalizeMail(mail)
@@ -46,7 +44,7 @@ func (s *Store) FindContactsByMail(ctx context.Context, tenantID int64, mail str
 		return out, nil
 	}
 	err := s.db.WithContext(ctx).Where(contactsWithMail, tenantID, "e:"+key, tenantID, norm).
-		Order("id").Limit(MaxMailMatches).Find(&out).Error
+		Order("id").Limit(models.MaxMailMatches + 1).Find(&out).Error
 	if err != nil {
 		return nil, translate("find contacts by mail", err)
 	}
