@@ -380,9 +380,9 @@ func (a *API) getContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ref, err := pathParam(c, "ref")
+	ref, err := pathParam(c, "ref", "contact")
 	if err != nil {
-		return models.Errorf(models.ENOTFOUND, "contact not found")
+		return err
 	}
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		contact, err := a.Contacts.GetContact(ctx, tenant, id)
@@ -534,9 +534,9 @@ func success(c echo.Context) error {
 
 // pathID parses a numeric id path parameter naming a thing; anything else is not found.
 func pathID(c echo.Context, param, thing string) (int64, error) {
-	ref, err := pathParam(c, param)
+	ref, err := pathParam(c, param, thing)
 	if err != nil {
-		return 0, models.Errorf(models.ENOTFOUND, "%s %q not found", thing, c.Param(param))
+		return 0, err
 	}
 	id, err := strconv.ParseInt(ref, 10, 64)
 	if err != nil || id <= 0 {

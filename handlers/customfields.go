@@ -97,7 +97,7 @@ func (a *API) listCustomFields(c echo.Context) error {
 
 // getCustomField handles GET /public/api/V1/custom-fields/{id|name}.
 func (a *API) getCustomField(c echo.Context) error {
-	ref, err := fieldRef(c)
+	ref, err := pathParam(c, "ref", "custom field")
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (a *API) updateCustomField(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	ref, err := fieldRef(c)
+	ref, err := pathParam(c, "ref", "custom field")
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (a *API) updateCustomField(c echo.Context) error {
 // deleteCustomField handles DELETE /public/api/V1/custom-fields/{id|name}; the field's
 // values are removed from every contact.
 func (a *API) deleteCustomField(c echo.Context) error {
-	ref, err := fieldRef(c)
+	ref, err := pathParam(c, "ref", "custom field")
 	if err != nil {
 		return err
 	}
@@ -162,13 +162,4 @@ func (a *API) deleteCustomField(c echo.Context) error {
 		return err
 	}
 	return success(c)
-}
-
-// fieldRef is the {id|name} of a custom-fields path, decoded once (pathParam).
-func fieldRef(c echo.Context) (string, error) {
-	ref, err := pathParam(c, "ref")
-	if err != nil {
-		return "", models.Errorf(models.ENOTFOUND, "custom field %q not found", c.Param("ref"))
-	}
-	return ref, nil
 }

@@ -315,7 +315,7 @@ func (a *API) listMerges(c echo.Context) error {
 
 // getMerge handles GET /api/v1/merges/{id}.
 func (a *API) getMerge(c echo.Context) error {
-	id, err := mergeRef(c)
+	id, err := pathParam(c, "id", "merge")
 	if err != nil {
 		return err
 	}
@@ -328,7 +328,7 @@ func (a *API) getMerge(c echo.Context) error {
 
 // undoMerge handles POST /api/v1/merges/{id}/undo.
 func (a *API) undoMerge(c echo.Context) error {
-	id, err := mergeRef(c)
+	id, err := pathParam(c, "id", "merge")
 	if err != nil {
 		return err
 	}
@@ -338,13 +338,4 @@ func (a *API) undoMerge(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "merge_id": res.Merge.ID,
 		"contact_id": res.ContactID, "split_contact_id": res.SplitContactID})
-}
-
-// mergeRef is the {id} of a merges path, decoded once (pathParam).
-func mergeRef(c echo.Context) (string, error) {
-	id, err := pathParam(c, "id")
-	if err != nil {
-		return "", models.Errorf(models.ENOTFOUND, "merge %q not found", c.Param("id"))
-	}
-	return id, nil
 }

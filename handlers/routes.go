@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -168,24 +167,26 @@ func canonicalPath(p string) (string, bool) {
 	return q, q != p
 }
 
-// pathParam is the path parameter name decoded exactly once. Echo hands out parameters
-// as they appear in the path it routed on: already decoded from URL.Path, or still
-// escaped from URL.RawPath, which Go sets only when the client escaped a character
-// that would read differently decoded (%2F, or %25 before hex digits). Decoding
-// unconditionally would read a term named "x%20y" as "x y" — another term.
+// pathParam is the path parameter name decoded exactly once, or ENOTFOUND naming the
+// thing it refers to. Echo hands out parameters as they appear in the path it routed
+// on: already decoded from URL.Path, or still escaped from URL.RawPath, which Go sets
+// when the client's escaping differs from Go's own (%2F, %41, lower-case hex …).
+// Decoding unconditionally would read a term named "x%20y" as "x y" — another term.
 //
-// A value with a NUL byte or that is not UTF-8 is an error: no id, name or mail can
-// hold one, and PostgreSQL refuses such text as a query argument (a 500 otherwise).
-func pathParam(c echo.Context, name string) (string, error) {
+// A value with a NUL byte or that is not UTF-8 is not found either: no id, name or
+// mail can hold one, and PostgreSQL refuses such text as a query argument (a 500
+// otherwise).
+func pathParam(c echo.Context, name, thing string) (string, error) {
 	v := c.Param(name)
+	notFound := models.Errorf(models.ENOTFOUND, "%s %q not found", thing, v)
 	if c.Request().URL.RawPath != "" {
 		var err error
 		if v, err = url.PathUnescape(v); err != nil {
-			return "", err
+			return "", notFound
 		}
 	}
 	if !isText(v) {
-		return "", errors.New("path parameter is not UTF-8 text")
+		return "", notFound
 	}
 	return v, nil
 }

@@ -161,9 +161,9 @@ func (a *API) deleteTerm(c echo.Context) error {
 
 // term resolves the :ref path parameter (id or name) to a term of the caller's tenant.
 func (a *API) term(c echo.Context) (*models.Term, error) {
-	ref, err := pathParam(c, "ref")
+	ref, err := pathParam(c, "ref", "term")
 	if err != nil {
-		return nil, models.Errorf(models.ENOTFOUND, "term %q not found", c.Param("ref"))
+		return nil, err
 	}
 	return a.Terms.GetTerm(c.Request().Context(), tenantID(c), ref)
 }
