@@ -100,6 +100,20 @@ func (o *createOptions) parse() (*parsedOptions, error) {
 // defined, as GET's fields does: the answer would carry null for it, as if the field
 // were empty. It runs before anything is written.
 func (a *API) checkReturnFields(ctx context.Context, tenant int64, fields []string) error {
+	undefined, err := a.undefinedCustomFields(ctx, tenant, fields)
+	if err != nil {
+		return err
+	}
+	var v models.ValidationError
+	for _, i := range undefined {
+		v.Addf(fmt.Sprintf("return_fields[%d]", i), "%q is not a defined custom field", fields[i])
+	}
+	return v.Err()
+}
+
+// undefinedCustomFields returns the positions in fields of field_<name> entries the
+// tenant has not defined.
+func (a *API) undefinedCustomFields(ctx context.Context, tenant int64, fields []string) ([]int, error) {
 	var custom []string
 	for _, f := range fields {
 		if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok {
@@ -107,19 +121,19 @@ func (a *API) checkReturnFields(ctx context.Context, tenant int64, fields []stri
 		}
 	}
 	if len(custom) == 0 {
-		return nil
+		return nil, nil
 	}
 	defs, err := a.Contacts.CustomFields(ctx, tenant, custom...)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var v models.ValidationError
+	var out []int
 	for i, f := range fields {
 		if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok && defs[name] == nil {
-			v.Addf(fmt.Sprintf("return_fields[%d]", i), "%q is not a defined custom field", f)
+			out = append(out, i)
 		}
 	}
-	return v.Err()
+	return out, nil
 }
 
 // identityRule says what a new contact must at least carry.
@@ -418,7 +432,7 @@ func (a *API) fieldList(ctx context.Context, tenant int64, param string) ([]stri
 	if strings.TrimSpace(param) == "" {
 		return models.DefaultReadFields, nil
 	}
-	var out, custom []string
+	var out []string
 	for f := range strings.SplitSeq(param, ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {
@@ -427,21 +441,14 @@ func (a *API) fieldList(ctx context.Context, tenant int64, param string) ([]stri
 		if !models.IsReadableField(f) {
 			return nil, invalid("fields", fmt.Sprintf("%q is not a contact field", f))
 		}
-		if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok {
-			custom = append(custom, name)
-		}
 		out = append(out, f)
 	}
-	if len(custom) > 0 {
-		defs, err := a.Contacts.CustomFields(ctx, tenant, custom...)
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range out {
-			if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok && defs[name] == nil {
-				return nil, invalid("fields", fmt.Sprintf("%q is not a defined custom field", f))
-			}
-		}
+	undefined, err := a.undefinedCustomFields(ctx, tenant, out)
+	if err != nil {
+		return nil, err
+	}
+	if len(undefined) > 0 {
+		return nil, invalid("fields", fmt.Sprintf("%q is not a defined custom field", out[undefined[0]]))
 	}
 	return out, nil
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -163,25 +162,19 @@ func (a *API) mergeContacts(c echo.Context) error {
 	if req.SourceID <= 0 {
 		v.Add("source_id", "is required")
 	}
-	var custom []string
-	for field := range req.Fields {
-		if name, ok := strings.CutPrefix(field, models.CustomFieldPrefix); ok {
-			custom = append(custom, name)
-		}
-	}
-	defs, err := a.Contacts.CustomFields(c.Request().Context(), tenantID(c), custom...)
+	fields := slices.Sorted(maps.Keys(req.Fields))
+	undefined, err := a.undefinedCustomFields(c.Request().Context(), tenantID(c), fields)
 	if err != nil {
 		return err
 	}
 	choices := map[string]models.FieldChoice{}
-	for _, field := range slices.Sorted(maps.Keys(req.Fields)) {
+	for i, field := range fields {
 		side := req.Fields[field]
-		name, isCustom := strings.CutPrefix(field, models.CustomFieldPrefix)
 		switch {
 		case !models.IsReadableField(field) || field == "id" || field == "created" || field == "changed" || field == "terms":
 			v.Addf("fields."+field, "is not a mergeable contact field")
 			continue
-		case isCustom && defs[name] == nil:
+		case slices.Contains(undefined, i):
 			v.Addf("fields."+field, "is not a defined custom field")
 			continue
 		case side != string(models.ChooseSource) && side != string(models.ChooseTarget):
