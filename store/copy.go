@@ -88,10 +88,7 @@ func (s *Store) copyContacts(ctx context.Context, tx *gorm.DB, conn *sql.Conn, f
 		rows[i] = row
 	}
 	if err := copyRows(ctx, conn, "contacts", columns, rows); err != nil {
-		for _, c := range fresh {
-			c.ID = 0 // the transaction rolls back; a retry assigns again
-		}
-		return translate("insert contacts", err)
+		return translate("insert contacts", err) // a retry builds its contacts anew
 	}
 	return nil
 }
