@@ -583,3 +583,49 @@ func TestCreateContactConcurrentDuplicates(t *testing.T) {
 		t.Fatalf("%d concurrent identical creates gave ids %v, want one", n, seen)
 	}
 }
+
+// BenchmarkCreateContact posts one new contact per request through the router into
+// the test database, as a web form does: go test ./handlers -run '^$' -bench
+// CreateContact -benchmem (with CONTACTHUB_TEST_DATABASE_URL for Postgres). "plain"
+// sends the contact alone; "sdk" sends what the official SDK sends by default
+// (check auto, flood_limit 5, spam_protection) with in-memory limits, each request
+// from another address; "return_fields" also reads the stored contact back.
+func BenchmarkCreateContact(b *testing.B) {
+	st := setup(b).st
+	for _, bc := range []struct {
+		name string
+		opts map[string]any
+	}{
+		{"plain", map[string]any{}},
+		{"sdk", map[string]any{"duplicate_check_method": "auto", "duplicate_merge_method": "update_add", "flood_limit": 5, "spam_protection": true}},
+		{"return_fields", map[string]any{"return_fields": []string{"mail", "first_name", "terms"}}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			bb := setup(b, withLimits(st, "1000000/s"))
+			bodies := make([][]byte, b.N)
+			for n := range bodies {
+				body := map[string]any{"contact": map[string]any{
+					"first_name": fmt.Sprintf("First%d", n%50), "family_name": fmt.Sprintf("Family%d", n%300),
+					"mail": fmt.Sprintf("c%d.%s@bench%d.example", n, bc.name, n%97), "phone": fmt.Sprintf("+49 30 %07d", n),
+					"request_ip": fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255),
+				}}
+				for k, v := range bc.opts {
+					body[k] = v
+				}
+				data, err := json.Marshal(body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				bodies[n] = data
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for n := range b.N {
+				rec := bb.do(b, http.MethodPost, "/public/api/V1/contact", bodies[n])
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
