@@ -1,7 +1,6 @@
 package models
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"net/url"
@@ -160,15 +159,24 @@ type CheckboxConfirmation struct {
 // Coerce validates a submitted JSON value against the field's type and returns the
 // value to store (nil for an explicit null or empty value) or the reason it is refused.
 func (f *CustomField) Coerce(raw json.RawMessage) (any, string) {
-	raw = bytes.TrimSpace(raw)
+	return f.coerce(jsonValue(raw))
+}
+
+// CoerceValue is Coerce for a Go value (a CSV cell, an import record's value): the
+// same rules, read as DecodeValues reads values.
+func (f *CustomField) CoerceValue(v any) (any, string) {
+	return f.coerce(goValue(v))
+}
+
+func (f *CustomField) coerce(x value) (any, string) {
 	// "" is empty for every type, not only text (README: on PUT "" or null clears a
 	// field): form builders send "" for an input left empty, numbers and dates too.
-	if len(raw) == 0 || string(raw) == "null" || string(raw) == `""` {
+	if x.empty() {
 		return nil, ""
 	}
 	switch f.FieldType {
 	case FieldTypeText, FieldTypeURL:
-		s, ok := jsonString(raw)
+		s, ok := x.text()
 		if !ok {
 			return nil, "must be a string"
 		}
@@ -192,8 +200,8 @@ func (f *CustomField) Coerce(raw json.RawMessage) (any, string) {
 		return s, ""
 	case FieldTypeSelection:
 		if f.Multiple {
-			var list []string
-			if err := json.Unmarshal(raw, &list); err != nil {
+			list, ok := x.options()
+			if !ok {
 				return nil, "must be an array of strings"
 			}
 			out := make([]string, 0, len(list))
@@ -214,7 +222,7 @@ func (f *CustomField) Coerce(raw json.RawMessage) (any, string) {
 			}
 			return out, ""
 		}
-		s, ok := jsonString(raw)
+		s, ok := x.text()
 		if !ok {
 			return nil, "must be a string"
 		}
@@ -230,24 +238,29 @@ func (f *CustomField) Coerce(raw json.RawMessage) (any, string) {
 		}
 		return s, ""
 	case FieldTypeInteger:
-		s := strings.Trim(string(raw), `"`)
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
+		n, ok := x.integer()
+		if !ok {
 			return nil, "must be an integer"
 		}
 		return n, ""
 	case FieldTypeFloat:
-		s := strings.Trim(string(raw), `"`)
+		s, ok := x.number()
+		if !ok {
+			return nil, "must be a finite number with a dot as decimal separator"
+		}
 		if strings.Contains(s, ",") {
 			return nil, "must be a number with a dot as decimal separator"
 		}
-		x, err := strconv.ParseFloat(s, 64)
-		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		n, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
 			return nil, "must be a finite number with a dot as decimal separator"
 		}
-		return x, ""
+		return n, ""
 	case FieldTypeDate, FieldTypeDatetime:
-		s := strings.Trim(string(raw), `"`)
+		s, ok := x.date()
+		if !ok {
+			return nil, "must be a unix timestamp or an ISO 8601 date"
+		}
 		if s == "" {
 			return nil, ""
 		}
@@ -260,10 +273,8 @@ func (f *CustomField) Coerce(raw json.RawMessage) (any, string) {
 		}
 		return d, ""
 	case FieldTypeCheckbox:
-		var cb CheckboxConfirmation
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cb); err != nil {
+		cb, ok := x.checkbox()
+		if !ok {
 			return nil, "must be an object {ip, created, source}"
 		}
 		if cb.IP != "" && !ValidIP(cb.IP) {

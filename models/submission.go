@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -47,21 +46,52 @@ const (
 // request_ip: nothing submitted is silently dropped. All problems are returned at once
 // as an EINVALID *Error.
 func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomField, mode SubmissionMode) (*Submission, error) {
+	fields := make([]namedValue, 0, len(raw))
+	for k, v := range raw {
+		fields = append(fields, namedValue{k, jsonValue(v)})
+	}
+	return decodeFields(fields, defs, mode)
+}
+
+// DecodeValues is DecodeSubmission for fields that arrive as Go values rather than
+// JSON: a CSV row (map[string]string) or an import record (map[string]any of strings,
+// numbers, bools, lists and maps). The same rules apply, read from Go values: numbers
+// may be any Go integer or float type (a float only when it is whole where an integer
+// is needed), json.Number, or a string of digits as in JSON; a list (terms,
+// multi-select options) is a slice or a comma-separated string ("" is the empty list);
+// a date may also be a time.Time; owner may be map[string]any{"uid": n}; a checkbox
+// confirmation is a CheckboxConfirmation or a map with ip, created and source. nil is
+// JSON's null and "" is sent empty, as in JSON. It returns EINVALID naming every
+// problem, in the words DecodeSubmission uses.
+func DecodeValues[V any](values map[string]V, defs map[string]*CustomField, mode SubmissionMode) (*Submission, error) {
+	fields := make([]namedValue, 0, len(values))
+	for k, v := range values {
+		fields = append(fields, namedValue{k, goValue(v)})
+	}
+	return decodeFields(fields, defs, mode)
+}
+
+// namedValue is one submitted field.
+type namedValue struct {
+	name string
+	val  value
+}
+
+// decodeFields holds one contact's fields to the rules of every field; both decoders
+// end here.
+func decodeFields(fields []namedValue, defs map[string]*CustomField, mode SubmissionMode) (*Submission, error) {
 	sub := &Submission{Text: map[string]string{}}
 	var v ValidationError
-	keys := make([]string, 0, len(raw))
-	for k := range raw {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // deterministic error order
-	for _, key := range keys {
-		val := bytes.TrimSpace(raw[key])
-		isNull := string(val) == "null"
+	// deterministic error order
+	slices.SortFunc(fields, func(a, b namedValue) int { return strings.Compare(a.name, b.name) })
+	for _, fv := range fields {
+		key, val := fv.name, fv.val
+		isNull := val.null()
 		if f, ok := textFieldByName[key]; ok {
 			s := ""
 			if !isNull {
 				var ok bool
-				if s, ok = jsonString(val); !ok {
+				if s, ok = val.text(); !ok {
 					v.Add(key, "must be a string")
 					continue
 				}
@@ -79,28 +109,25 @@ func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomFie
 		}
 		switch key {
 		case "mail_status":
-			n, err := strconv.Atoi(strings.Trim(string(val), `"`))
+			n, ok := val.integer()
 			if isNull {
-				n, err = 0, nil
+				n, ok = 0, true
 			}
-			if _, known := MailStatusNames[n]; err != nil || !known {
+			if _, known := MailStatusNames[int(n)]; !ok || !known {
 				v.Add(key, "must be an integer 0-8 (see README: mail status codes)")
 				continue
 			}
-			sub.MailStatus = &n
+			status := int(n)
+			sub.MailStatus = &status
 		case "uid", "owner":
-			text := val
-			var shown struct { // owner as reads show it: {"uid": 5}
-				UID json.RawMessage `json:"uid"`
+			if key == "owner" { // owner as reads show it: {"uid": 5}
+				val = val.ownerUID()
 			}
-			if key == "owner" && len(val) > 0 && val[0] == '{' && json.Unmarshal(val, &shown) == nil && shown.UID != nil {
-				text = shown.UID
-			}
-			n, err := strconv.ParseInt(strings.Trim(string(text), `"`), 10, 64)
+			n, ok := val.integer()
 			if isNull {
-				n, err = 0, nil
+				n, ok = 0, true
 			}
-			if err != nil || n < 0 {
+			if !ok || n < 0 {
 				v.Add(key, "must be a user id (non-negative integer, or {\"uid\": n} for owner); owners by mail are not supported")
 				continue
 			}
@@ -110,7 +137,7 @@ func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomFie
 			}
 			sub.UID = &n
 		case "terms":
-			ids, ok := ParseTermIDs(val)
+			ids, ok := termIDs(val)
 			if !ok {
 				v.Add(key, "must be an array of term ids")
 				continue
@@ -124,7 +151,8 @@ func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomFie
 		case "comment":
 			var s string
 			if !isNull {
-				if err := json.Unmarshal(val, &s); err != nil {
+				var ok bool
+				if s, ok = val.str(); !ok {
 					v.Add(key, "must be a string")
 					continue
 				}
@@ -142,7 +170,8 @@ func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomFie
 			}
 			var s string
 			if !isNull {
-				if err := json.Unmarshal(val, &s); err != nil {
+				var ok bool
+				if s, ok = val.str(); !ok {
 					v.Add(key, "must be a string")
 					continue
 				}
@@ -162,7 +191,7 @@ func DecodeSubmission(raw map[string]json.RawMessage, defs map[string]*CustomFie
 				v.Add(key, "is not a contact field (custom fields are written as field_<name> and must be defined first)")
 				continue
 			}
-			value, reason := def.Coerce(val)
+			value, reason := def.coerce(val)
 			if reason != "" {
 				v.Add(key, reason)
 				continue
