@@ -8,11 +8,12 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/models"
 )
 
 type contactListResponse struct {
-	Contacts []map[string]any `json:"contacts"`
+	Contacts []contactwire.Contact `json:"contacts"`
 	// NextCursor continues the listing; null on the last page.
 	NextCursor *string `json:"next_cursor"`
 }
@@ -59,9 +60,9 @@ func (a *API) listContacts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := contactListResponse{Contacts: make([]map[string]any, len(page.Contacts))}
+	out := contactListResponse{Contacts: make([]contactwire.Contact, len(page.Contacts))}
 	for i, ct := range page.Contacts {
-		out.Contacts[i] = renderContact(ct)
+		out.Contacts[i] = contactwire.FromModel(ct)
 	}
 	if page.NextCursor != "" {
 		out.NextCursor = &page.NextCursor
@@ -69,7 +70,8 @@ func (a *API) listContacts(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// getContactFull handles GET /api/v1/contacts/{id}: the full contact (renderContact).
+// getContactFull handles GET /api/v1/contacts/{id}: the full contact in the wire form
+// (contactwire), as every native read shows it.
 func (a *API) getContactFull(c echo.Context) error {
 	id, err := pathID(c, "id", "contact")
 	if err != nil {
@@ -79,7 +81,7 @@ func (a *API) getContactFull(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, renderContact(ct))
+	return c.JSON(http.StatusOK, contactwire.FromModel(ct))
 }
 
 // parseTime reads an RFC 3339 time or unix seconds.

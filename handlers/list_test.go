@@ -13,7 +13,7 @@ import (
 	"github.com/contacthub/contacthub/store/storetest"
 )
 
-// fullContact is the native API's view of a contact (renderContact).
+// fullContact is the native API's view of a contact (contactwire).
 type fullContact struct {
 	ID         int64   `json:"id"`
 	FirstName  string  `json:"first_name"`
@@ -309,4 +309,73 @@ func TestListContactsChangeOrder(t *testing.T) {
 		t.Errorf("id cursor with updated_since: %+v", e)
 	}
 	b.fail(t, http.MethodGet, "/api/v1/contacts?cursor="+url.QueryEscape(*first.NextCursor), nil, http.StatusUnprocessableEntity)
+}
+
+// TestNativeReadsCarryWireVersion: every native read that shows a whole contact shows
+// it in the one wire form, versioned "v": 1 (contactwire); Quentn reads stay as Quentn
+// shows a contact, without it.
+func TestNativeReadsCarryWireVersion(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var first, second, third nativeCreated
+	b.call(t, http.MethodPost, "/api/v1/contacts", map[string]any{"contact": map[string]any{"mail": "wire@example.com", "first_name": "Wanda"}}, http.StatusCreated, &first)
+	b.call(t, http.MethodPost, "/api/v1/contacts", map[string]any{"contact": map[string]any{"mail": "Wire@example.com", "family_name": "Wire"}, "duplicate_check_method": "email"}, http.StatusOK, &second)
+	b.call(t, http.MethodPost, "/api/v1/contacts", map[string]any{"contact": map[string]any{"mail": "other-wire@example.com"}, "duplicate_check_method": "none"}, http.StatusCreated, &third)
+	wire := func(where string, c map[string]any) {
+		t.Helper()
+		if c["v"] != float64(1) {
+			t.Errorf("%s: v = %v, want 1 (%v)", where, c["v"], c)
+		}
+	}
+
+	var one map[string]any
+	b.call(t, http.MethodGet, "/api/v1/contacts/"+itoa(first.ID), nil, http.StatusOK, &one)
+	wire("GET /api/v1/contacts/{id}", one)
+	var page struct {
+		Contacts []map[string]any `json:"contacts"`
+	}
+	b.call(t, http.MethodGet, "/api/v1/contacts", nil, http.StatusOK, &page)
+	if len(page.Contacts) != 2 {
+		t.Fatalf("listing = %v", page.Contacts)
+	}
+	for _, c := range page.Contacts {
+		wire("GET /api/v1/contacts", c)
+	}
+	var m mergeView
+	b.call(t, http.MethodGet, "/api/v1/merges/"+second.MergeID, nil, http.StatusOK, &m)
+	wire("merge before", m.Before)
+	wire("merge after", m.After)
+	if m.Submission["v"] != nil {
+		t.Errorf("a submission is not a contact: %v", m.Submission)
+	}
+	var dupes struct {
+		Candidates []struct {
+			Contact map[string]any `json:"contact"`
+		} `json:"candidates"`
+	}
+	b.call(t, http.MethodPost, "/api/v1/contacts/duplicates", map[string]any{"contact": map[string]any{"mail": "wire@example.com"}}, http.StatusOK, &dupes)
+	if len(dupes.Candidates) == 0 {
+		t.Fatal("no duplicate candidates")
+	}
+	wire("duplicate candidate", dupes.Candidates[0].Contact)
+	var merged struct {
+		Contact map[string]any `json:"contact"`
+		MergeID string         `json:"merge_id"`
+	}
+	b.call(t, http.MethodPost, "/api/v1/contacts/merge", map[string]any{"target_id": first.ID, "source_id": third.ID}, http.StatusOK, &merged)
+	wire("manual merge", merged.Contact)
+	var manual struct {
+		AbsorbedContact map[string]any `json:"absorbed_contact"`
+	}
+	b.call(t, http.MethodGet, "/api/v1/merges/"+merged.MergeID, nil, http.StatusOK, &manual)
+	wire("absorbed contact", manual.AbsorbedContact)
+
+	if got := b.getFields(t, first.ID, "mail,first_name"); got["v"] != nil || len(got) != 3 {
+		t.Errorf("Quentn GET contact/{id} = %v, want id, mail and first_name only", got)
+	}
+	var byMail []map[string]any
+	b.call(t, http.MethodGet, "/public/api/V1/contact/wire@example.com", nil, http.StatusOK, &byMail)
+	if len(byMail) != 1 || byMail[0]["v"] != nil {
+		t.Errorf("Quentn GET contact/{mail} = %v", byMail)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -82,11 +83,11 @@ type duplicatesRequest struct {
 }
 
 type duplicateCandidate struct {
-	ID          int64              `json:"id"`
-	Score       float64            `json:"score"`
-	Match       bool               `json:"match"`
-	Explanation models.Explanation `json:"explanation"`
-	Contact     map[string]any     `json:"contact"`
+	ID          int64               `json:"id"`
+	Score       float64             `json:"score"`
+	Match       bool                `json:"match"`
+	Explanation models.Explanation  `json:"explanation"`
+	Contact     contactwire.Contact `json:"contact"`
 }
 
 // findDuplicates handles POST /api/v1/contacts/duplicates: would this contact (given as
@@ -136,7 +137,7 @@ func (a *API) findDuplicates(c echo.Context) error {
 	out := make([]duplicateCandidate, len(cands))
 	for i, cand := range cands {
 		out[i] = duplicateCandidate{ID: cand.Contact.ID, Score: cand.Explanation.Score, Match: cand.Explanation.Match,
-			Explanation: cand.Explanation, Contact: renderContact(cand.Contact)}
+			Explanation: cand.Explanation, Contact: contactwire.FromModel(cand.Contact)}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"threshold": threshold, "candidates": out})
 }
@@ -198,7 +199,7 @@ func (a *API) mergeContacts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	resp := map[string]any{"dry_run": req.DryRun, "contact": renderContact(out.Contact), "changed": nonNilStrings(out.Changed)}
+	resp := map[string]any{"dry_run": req.DryRun, "contact": contactwire.FromModel(out.Contact), "changed": nonNilStrings(out.Changed)}
 	if out.Merge != nil {
 		resp["merge_id"] = out.Merge.ID
 	}
@@ -213,31 +214,32 @@ func nonNilStrings(s []string) []string {
 }
 
 type mergeResponse struct {
-	ID              string              `json:"id"`
-	Kind            string              `json:"kind"`
-	Source          string              `json:"source"`
-	ContactID       int64               `json:"contact_id"`
-	SourceContactID *int64              `json:"source_contact_id,omitempty"`
-	Created         int64               `json:"created"`
-	Undone          *int64              `json:"undone,omitempty"`
-	Undoable        bool                `json:"undoable"`
-	Explanation     *models.Explanation `json:"explanation,omitempty"`
-	Before          map[string]any      `json:"before"`
-	After           map[string]any      `json:"after"`
-	AbsorbedContact map[string]any      `json:"absorbed_contact,omitempty"`
-	Submission      map[string]any      `json:"submission,omitempty"`
+	ID              string               `json:"id"`
+	Kind            string               `json:"kind"`
+	Source          string               `json:"source"`
+	ContactID       int64                `json:"contact_id"`
+	SourceContactID *int64               `json:"source_contact_id,omitempty"`
+	Created         int64                `json:"created"`
+	Undone          *int64               `json:"undone,omitempty"`
+	Undoable        bool                 `json:"undoable"`
+	Explanation     *models.Explanation  `json:"explanation,omitempty"`
+	Before          contactwire.Contact  `json:"before"`
+	After           contactwire.Contact  `json:"after"`
+	AbsorbedContact *contactwire.Contact `json:"absorbed_contact,omitempty"`
+	Submission      map[string]any       `json:"submission,omitempty"`
 }
 
 func mergeFromModel(m *models.Merge) mergeResponse {
 	out := mergeResponse{ID: m.ID, Kind: m.Kind, Source: m.Source, ContactID: m.ContactID, SourceContactID: m.SourceContactID,
 		Created: m.CreatedAt.Unix(), Undoable: m.UndoneAt == nil, Explanation: m.Explanation,
-		Before: renderContact(m.Before), After: renderContact(m.After)}
+		Before: contactwire.FromModel(m.Before), After: contactwire.FromModel(m.After)}
 	if m.UndoneAt != nil {
 		u := m.UndoneAt.Unix()
 		out.Undone = &u
 	}
 	if m.BeforeSource != nil {
-		out.AbsorbedContact = renderContact(m.BeforeSource.Contact)
+		absorbed := contactwire.FromModel(m.BeforeSource.Contact)
+		out.AbsorbedContact = &absorbed
 	}
 	if m.Submission != nil {
 		out.Submission = renderSubmission(m.Submission)

@@ -397,7 +397,7 @@ func submissionKeys(t *testing.T, mode models.SubmissionMode) []string {
 	var labels []string
 	ast.Inspect(file, func(n ast.Node) bool {
 		fn, ok := n.(*ast.FuncDecl)
-		if !ok || fn.Name.Name != "DecodeSubmission" {
+		if !ok || fn.Name.Name != "decodeFields" { // where DecodeSubmission and DecodeValues hold every field to its rules
 			return true
 		}
 		ast.Inspect(fn.Body, func(n ast.Node) bool {
@@ -421,7 +421,7 @@ func submissionKeys(t *testing.T, mode models.SubmissionMode) []string {
 		return false
 	})
 	if len(labels) == 0 {
-		t.Fatal("no `switch key` with string cases in models.DecodeSubmission: update submissionKeys")
+		t.Fatal("no `switch key` with string cases in models.decodeFields: update submissionKeys")
 	}
 	var out []string
 	for _, key := range labels {
