@@ -118,7 +118,9 @@ type FieldScore struct {
 	// "in_mail" and "not_in_mail" (a name one side lacks, looked for in its
 	// mail addresses), "dob_day_month_swapped", "dob_one_digit",
 	// "dob_year_digit_near", "edit_distance<=2" and "domain_typo" (mail
-	// typos), "digits_differ", "separators_differ", "same_local_part",
+	// typos), "digits_differ", "separators_differ", "numbers_differ" (names
+	// or mail local parts numbered differently: Cr1, Cr2), "number_one_side"
+	// (a name with a number against one without), "same_local_part",
 	// "same_name_local_part", "street_only", "implied_by_postal_code" and
 	// "implied_by_city" (an agreement a more specific field already
 	// counted, 0 bits), "other_locality" (a street line agreeing in another
@@ -148,17 +150,24 @@ func (e *Engine) Compare(submitted, candidate Record) Explanation {
 
 // Contradict reports whether two records disagree on a field that tells people
 // apart: first name or date of birth (a weight below -1 bit; a missing value or a
-// name merely not found in a mail does not count). A store that merges two records
-// because a third matched both uses it: a submission carrying only what a household
-// shares (its mail, landline, address, family name) matches every member, and the
-// members must not become one contact through it.
+// name merely not found in a mail does not count), or names that carry different
+// numbers (numbers_differ: Test1, Test2). A store that merges two records because a
+// third matched both uses it: a submission carrying only what a household shares
+// (its mail, landline, address, family name) matches every member, and the members
+// must not become one contact through it.
 func (e *Engine) Contradict(a, b Record) bool {
-	for _, f := range e.Compare(a, b).Fields {
-		if (f.Field == "first_name" || f.Field == "date_of_birth") && f.Weight < -1 {
+	x, y := e.prepare(a), e.prepare(b)
+	return contradicts(compareFields(&x, &y))
+}
+
+// contradicts is Contradict on a comparison.
+func contradicts(c comparison) bool {
+	for _, f := range c.names.pick() {
+		if f.Field == "first_name" && f.Weight < -1 || f.Comparison == "numbers_differ" {
 			return true
 		}
 	}
-	return false
+	return c.dob.Weight < -1
 }
 
 // Best compares submitted with every candidate and returns them ranked,
@@ -356,7 +365,9 @@ func (e *Engine) explain(c *comparison) Explanation {
 	var supplied [maxStates]bool // an earlier state counts only where it supplied a field
 	for _, f := range fields {
 		score += f.Weight
-		if isShared(f.Field) {
+		// Numbered family names (Test1, Test2) are two records, not one
+		// household: that outweighs what they share, so it is not capped.
+		if isShared(f.Field) && f.Comparison != "numbers_differ" {
 			shared += f.Weight
 		}
 		h := min(f.History, maxStates-1)

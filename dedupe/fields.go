@@ -172,6 +172,9 @@ func compareFirstNames(a, b name) FieldScore {
 	if a.norm == "" || b.norm == "" {
 		return m.missing()
 	}
+	if fs, ok := nameNumbers(m, a, b); ok {
+		return fs
+	}
 	nm := matchNames(a, b)
 	switch {
 	case nm.level == nameExact:
@@ -197,11 +200,34 @@ func compareFamilyNames(a, b name) FieldScore {
 	if a.norm == "" || b.norm == "" {
 		return m.missing()
 	}
+	if fs, ok := nameNumbers(m, a, b); ok {
+		return fs
+	}
 	nm := matchNames(a, b)
 	if nm.level == nameDifferent {
 		return m.score(m.disagree(), nm.sim, nm.label)
 	}
 	return m.score(nm.level, nm.sim, nm.label)
+}
+
+// nameNumbers compares the numbers in two names (name.numbers) and reports
+// whether they decide the comparison. No one's name holds a number: a name
+// field that does is a label (a test record, "Gast 12", an import that
+// numbered its rows), and two labels with different numbers name two
+// records on purpose, however alike the letters (Cr1, Cr2: Jaro-Winkler
+// 0.82, one edit). Both numbered and the numbers different is "numbers_differ",
+// which outweighs everything else a pair can share (see doc.go); a number on
+// one side only (Anna, Anna1) may be a stray key and is an ordinary
+// disagreement ("number_one_side"). Equal numbers leave the letters to decide.
+func nameNumbers(m *fieldModel, a, b name) (FieldScore, bool) {
+	if a.numbers == b.numbers {
+		return FieldScore{}, false
+	}
+	sim := JaroWinkler(a.compact, b.compact)
+	if a.numbers != "" && b.numbers != "" {
+		return m.score(m.level("numbers_differ"), sim, ""), true
+	}
+	return m.score(m.disagree(), sim, "number_one_side"), true
 }
 
 // nameReadings are the two readings of a pair's names: in order, and
@@ -411,12 +437,15 @@ const (
 //     the local parts starting alike and carrying the same digits.
 //   - same_local_part: the same local part of five characters or more at
 //     another domain (john.doe@gmail.com, john.doe@web.de).
-//   - digits_differ: local parts with the same letters whose digits differ
-//     (franziska.bergmann3, franziska.bergmann) or, at one domain, whose
-//     separators differ ("separators_differ"): usually two mailboxes.
+//   - digits_differ: local parts with the same letters, one with a number
+//     and one without (franziska.bergmann3, franziska.bergmann), or, at one
+//     domain, whose separators differ ("separators_differ"): usually two
+//     mailboxes.
 //   - similar: local parts two edits or nearly the same letters apart, or
 //     the same words abbreviated (o.b, oliver.b), at similar domains.
-//   - disagree.
+//   - disagree; "numbers_differ" when both local parts are numbered, the
+//     numbers differ and the letters (four or more) agree
+//     (anna.schmidt1, anna.schmidt2; i1 and i2 are just "disagree").
 func mailLevel(x, y string) (lvl int, sim float64, label string) {
 	if x == y {
 		return mailExact, 1, ""
@@ -427,16 +456,28 @@ func mailLevel(x, y string) (lvl int, sim float64, label string) {
 	if roleLocalParts[lx] || roleLocalParts[ly] {
 		return mailDisagree, sim, ""
 	}
-	if digitsOf(lx) != digitsOf(ly) {
-		// A digit typo cannot be told from a provider's numbering.
-		if lettersOf(lx) == lettersOf(ly) && len(lettersOf(lx)) >= 4 && similarDomain(dx, dy) {
+	if nx, ny := digitsOf(lx), digitsOf(ly); nx != ny {
+		letters := lettersOf(lx) == lettersOf(ly) && len(lettersOf(lx)) >= 4
+		if nx != "" && ny != "" {
+			// Both numbered, the numbers differ: two mailboxes of a numbered
+			// series (i1@, i2@; kunde7@, kunde8@), which a mistyped digit
+			// cannot be told from.
+			if letters {
+				return mailDisagree, sim, "numbers_differ"
+			}
+			return mailDisagree, sim, ""
+		}
+		// A number on one side only: usually the provider's numbering of a
+		// namesake (franziska.bergmann3, franziska.bergmann), or a digit
+		// lost in typing.
+		if letters && similarDomain(dx, dy) {
 			return mailDigits, sim, ""
 		}
 		return mailDisagree, sim, ""
 	}
 	if lx != ly && lettersOf(lx) == lettersOf(ly) && len(lettersOf(lx)) >= 4 && dx == dy {
 		// Only the separators differ (michael_bauer, michael.bauer): at
-		// one provider two mailboxes, as with digits.
+		// one provider two mailboxes, as with a number on one side.
 		return mailDigits, sim, "separators_differ"
 	}
 	// Local parts that start differently belong to different people

@@ -3,6 +3,7 @@ package dedupe
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -30,6 +31,10 @@ type name struct {
 	unfolded string
 	koelner  string
 	nysiis   string
+	// numbers are the digit runs of the name without leading zeros, in
+	// order and space-separated ("" when it has none): Cr7 and Cr07 carry
+	// the same number, Cr7 and Cr8 two (see nameNumbers).
+	numbers string
 }
 
 func newName(s string) name {
@@ -46,7 +51,36 @@ func newName(s string) name {
 	}
 	n.koelner = KoelnerPhonetik(n.norm)
 	n.nysiis = NYSIIS(n.norm)
+	n.numbers = numbersOf(n.norm)
 	return n
+}
+
+// numbersOf returns the digit runs of s without their leading zeros,
+// space-separated, or "" when s has no digit.
+func numbersOf(s string) string {
+	var runs []string
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsDigit(r) {
+			i += size
+			continue
+		}
+		j := i
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if !unicode.IsDigit(r) {
+				break
+			}
+			j += size
+		}
+		run := strings.TrimLeft(s[i:j], "0")
+		if run == "" {
+			run = "0"
+		}
+		runs = append(runs, run)
+		i = j
+	}
+	return strings.Join(runs, " ")
 }
 
 // addressLine is a street line split into the compact street name and the

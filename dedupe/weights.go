@@ -33,6 +33,17 @@ func newFieldModel(field string, levels ...level) *fieldModel {
 // disagree is the index of the disagreement level.
 func (f *fieldModel) disagree() int { return len(f.levels) }
 
+// level is the index of the level called name; it panics when f has none,
+// which is a mistake in this package.
+func (f *fieldModel) level(name string) int {
+	for i, l := range f.levels {
+		if l.name == name {
+			return i
+		}
+	}
+	panic("dedupe: " + f.field + " has no level " + name)
+}
+
 // score returns the FieldScore of level i (i == disagree() for
 // disagreement), labelled with the level's name or, when given, with the
 // comparator that decided.
@@ -61,11 +72,13 @@ var (
 		level{"close", 0.08, 0.004},
 		level{"similar", 0.04, 0.020},
 		level{"initial", 0.01, 0.002},
+		level{"numbers_differ", 1e-9, 0.001},
 	)
 	familyNameModel = newFieldModel("family_name",
 		level{"exact", 0.85, 0.001},
 		level{"close", 0.07, 0.001},
 		level{"similar", 0.03, 0.010},
+		level{"numbers_differ", 1e-9, 0.001},
 	)
 	dobModel = newFieldModel("date_of_birth",
 		level{"exact", 0.72, 0.00004},
