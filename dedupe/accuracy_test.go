@@ -165,15 +165,35 @@ func replay(t *testing.T, e *Engine, recs []labeled, withHistory bool) accuracy 
 		if best != nil {
 			id = int(best.ID)
 			c = contacts[id]
-			// As the store does: every other contact the submission also matches is
-			// merged into the best one unless the two contradict each other (the
-			// target's values win, its empty fields are filled), and its record becomes
+			if withHistory {
+				c.history = append([]Record{c.rec}, c.history[:min(len(c.history), maxHistory-1)]...)
+			}
+			c.rec = mergeUpdateAdd(c.rec, lr.rec)
+			// As the store does after the submission's merge: every other contact the
+			// submission also matched is merged into the best one when Engine.Join
+			// allows it (it matches the contact as it is now, and no two records of
+			// the result contradict each other; the records joined before it are
+			// members, as the contact's record does not show them yet). The target's
+			// values win, its empty fields are filled, and the absorbed record becomes
 			// one of the target's earlier states.
+			var joined []*contact
+			var members []Record
 			for _, r := range ranked[1:] {
 				o := contacts[r.ID]
-				if !r.Explanation.Match || o == c || o.members == nil || e.Contradict(c.rec, o.rec) {
+				if !r.Explanation.Match || o == c || o.members == nil {
 					continue
 				}
+				if _, ok := e.Join(Candidate{Record: c.rec, History: c.history}, Candidate{Record: o.rec, History: o.history}, members...); !ok {
+					continue
+				}
+				joined = append(joined, o)
+				members = append(members, o.rec)
+				for k, ids := range index {
+					// The absorbed contact is gone: it is no longer found under its keys.
+					index[k] = slices.DeleteFunc(ids, func(x int) bool { return x == int(r.ID) })
+				}
+			}
+			for _, o := range joined {
 				if withHistory {
 					c.history = append([]Record{o.rec}, c.history...)
 					c.history = c.history[:min(len(c.history), maxHistory)]
@@ -187,15 +207,7 @@ func replay(t *testing.T, e *Engine, recs []labeled, withHistory bool) accuracy 
 					}
 				}
 				o.members, o.keys = nil, nil
-				// The absorbed contact is gone: it is no longer found under its keys.
-				for k, ids := range index {
-					index[k] = slices.DeleteFunc(ids, func(x int) bool { return x == int(r.ID) })
-				}
 			}
-			if withHistory {
-				c.history = append([]Record{c.rec}, c.history[:min(len(c.history), maxHistory-1)]...)
-			}
-			c.rec = mergeUpdateAdd(c.rec, lr.rec)
 		} else {
 			id = len(contacts)
 			c = &contact{rec: lr.rec, keys: make(map[string]bool)}

@@ -31,6 +31,18 @@
 //     Fields that depend on each other come from one state together: first
 //     and family name read exchanged, and the address fields.
 //
+// # Joins
+//
+// A store that merges a submission into its best candidate may also merge
+// the other candidates it matched into that contact, a join: a person split
+// early into two contacts too different to match each other is made one by
+// a submission that matches both. Matches do not chain, though (A like B and
+// B like C does not make A like C: a numbered series Cr0, Cr1, Cr2 ... walks
+// anywhere one step at a time), so Engine.Join allows a join only when the
+// other contact matches the merged contact directly and no two contacts put
+// together contradict each other (Engine.Contradict: first name, date of
+// birth, numbered names).
+//
 // Best prepares each candidate only for the fields the submission has (a
 // field the submission lacks compares as missing whatever the candidate
 // holds), prepares a candidate's earlier states from its record where they

@@ -170,6 +170,43 @@ func contradicts(c comparison) bool {
 	return c.dob.Weight < -1
 }
 
+// Join decides whether other, a contact that a submission matched besides
+// target, the contact the submission merged into, may be merged into target
+// as well, and returns the explanation of other compared with target. A
+// submission matching two contacts is evidence that they are one person, but
+// not proof: matches do not chain (A like B and B like C does not make A
+// like C), so the join must stand on its own. It is allowed when
+//
+//   - other's record matches target directly: compared with target's record
+//     and its History as Best compares a submission with a candidate (pass
+//     target as it is after the submission's merge), it reaches the
+//     threshold; and
+//   - no two contacts of the result contradict each other (Contradict):
+//     other's record neither target's record nor any of members, the records
+//     of contacts joined into target before (in the same pass, while target
+//     does not show their values yet).
+//
+// Earlier states are not held against each other: a contact whose own
+// states disagree (a mistyped date of birth a merge later corrected) would
+// otherwise never join anything. It cannot fail; false leaves the two apart.
+func (e *Engine) Join(target, other Candidate, members ...Record) (Explanation, bool) {
+	best, ranked := e.Best(other.Record, []Candidate{target})
+	if best == nil {
+		// The other way round: target's record with other's earlier states.
+		if best, _ = e.Best(target.Record, []Candidate{other}); best == nil {
+			return ranked[0].Explanation, false
+		}
+	}
+	o := e.prepare(other.Record)
+	for _, r := range append([]Record{target.Record}, members...) {
+		p := e.prepare(r)
+		if contradicts(compareFields(&o, &p)) {
+			return best.Explanation, false
+		}
+	}
+	return best.Explanation, true
+}
+
 // Best compares submitted with every candidate and returns them ranked,
 // highest score first, ties by ascending ID (so a store that numbers
 // candidates oldest first prefers the oldest contact). A candidate with a

@@ -125,3 +125,58 @@ func TestNumberedRecordsDoNotMatch(t *testing.T) {
 		})
 	}
 }
+
+// TestJoin: a contact that a submission matched besides the one it merged into
+// joins it only when it matches that contact directly and contradicts neither it
+// nor the contacts joined into it before.
+func TestJoin(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	robert := Record{FirstName: "Robert", FamilyName: "Allen", Mail: "roberta25@smith.net", City: "London", DateOfBirth: "1971-06-24"}
+	tests := []struct {
+		name          string
+		target, other Candidate
+		members       []Record
+		want          bool
+	}{
+		{"one person split early",
+			Candidate{Record: Record{FirstName: "Henrike", FamilyName: "Oltmanns", DateOfBirth: "1979-03-14", Mail: "h.o@example.org"}},
+			Candidate{Record: Record{FirstName: "Henrike", FamilyName: "Oltmanns", DateOfBirth: "1979-03-14", Street: "Am Hafen 3"}},
+			nil, true},
+		// A~B (the submission Robert Alen, Lonon, merged into robert) and B~C, but
+		// C with its other mail address does not match A itself (18.6 bits).
+		{"a chain: no direct match",
+			Candidate{Record: mergeUpdateAdd(robert, Record{FirstName: "Robert", FamilyName: "Alen", City: "Lonon", DateOfBirth: "1971-06-24"}),
+				History: []Record{robert}},
+			Candidate{Record: Record{FirstName: "Robert", FamilyName: "Alan", Mail: "robert255@smith.net", DateOfBirth: "1971-06-24"}},
+			nil, false},
+		{"numbered records of one household",
+			Candidate{Record: Record{FirstName: "Cr1", FamilyName: "Schneider", Phone: "+49 30 1234567", Street: "Hauptstraße 5", PostalCode: "10115"}},
+			Candidate{Record: Record{FirstName: "Cr2", FamilyName: "Schneider", Phone: "+49 30 1234567", Street: "Hauptstraße 5", PostalCode: "10115"}},
+			nil, false},
+		{"a date of birth the submission brought",
+			Candidate{Record: Record{FirstName: "Anna", FamilyName: "Schmidt", Mail: "anna@example.org", Phone: "+49 30 1234567", DateOfBirth: "1990-05-05"}},
+			Candidate{Record: Record{FirstName: "Anna", FamilyName: "Schmidt", Phone: "+49 30 1234567", DateOfBirth: "1980-01-01"}},
+			nil, false},
+		{"contradicts a contact joined before",
+			Candidate{Record: Record{FirstName: "Anna", FamilyName: "Schmidt", Mail: "anna@example.org", Phone: "+49 30 2222222"}},
+			Candidate{Record: Record{FirstName: "Anna", FamilyName: "Schmidt", Phone: "+49 30 2222222", DateOfBirth: "1990-05-05"}},
+			[]Record{{FirstName: "Anna", FamilyName: "Schmidt", Phone: "+49 30 1111111", DateOfBirth: "1980-01-01"}}, false},
+		{"agrees with a contact joined before",
+			Candidate{Record: Record{FirstName: "Anna", FamilyName: "Schmidt", Mail: "anna@example.org", Phone: "+49 30 2222222"}},
+			Candidate{Record: Record{FirstName: "Anna", FamilyName: "Schmidt", Phone: "+49 30 2222222", DateOfBirth: "1980-01-01"}},
+			[]Record{{FirstName: "Anna", FamilyName: "Schmidt", Phone: "+49 30 1111111", DateOfBirth: "1980-01-01"}}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			x, ok := e.Join(tt.target, tt.other, tt.members...)
+			if ok != tt.want {
+				t.Errorf("Join = %v, want %v; %s", ok, tt.want, explain(x))
+			}
+			if ok && !x.Match {
+				t.Errorf("joined on an explanation that is no match: %s", explain(x))
+			}
+		})
+	}
+}

@@ -72,21 +72,23 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 }
 
 // join is another existing contact a submission matched besides the one it merged
-// into, with the engine's explanation of that match.
+// into (target).
 type join struct {
-	target, w   *working
-	explanation *models.Explanation
+	target, w *working
 }
 
 // joinMatches merges into each submission's contact the other contacts the
 // submission also matched (auto check): it is the evidence that they are one person,
 // and without it a person split early stays split (the duplicate engine compares a
-// submission with contacts, never contacts with each other). match leaves out
-// contacts that contradict the target (dedupe.Engine.Contradict). Each join is a merge
-// of its own (kind cluster, undoable like a manual one), after the submission's
-// transaction, and only of the two contacts as they were when it was decided: a
-// contact changed, merged or deleted meanwhile, or a pair whose merge someone undid,
-// is left as it is, and the submission's result stands.
+// submission with contacts, never contacts with each other). But matches do not
+// chain, so a join must stand on its own (dedupe.Engine.Join): the other contact must
+// match the submission's contact as the batch left it, directly, and must contradict
+// neither it nor any contact joined into it before in this batch. Each join is a merge
+// of its own (kind cluster, undoable like a manual one, recorded with the explanation
+// of that direct match), after the submission's transaction, and only of the two
+// contacts as they were when it was decided: a contact changed, merged or deleted
+// meanwhile, or a pair whose merge someone undid, is left as it is, and the
+// submission's result stands.
 func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []models.IngestResult, joins [][]join, origin string) {
 	absorbed := map[int64]int64{} // contact id -> the contact it was merged into (this batch)
 	resolve := func(id int64) int64 {
@@ -95,12 +97,20 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 		}
 		return id
 	}
+	// The records joined into a contact in this batch: its in-memory record does not
+	// show them, and a later join into it must not contradict them either.
+	members := map[int64][]dedupe.Record{}
 	gone := make([]bool, len(results)) // a join found a contact deleted: maybe this item's
 	for i := range results {
 		for _, j := range joins[i] {
 			target, other := j.target.c.ID, j.w.c.ID
 			if results[i].Err != nil || other == 0 || resolve(target) != target || resolve(other) != other || other == target {
 				continue // one of them was joined into a third earlier in this batch
+			}
+			explanation, ok := s.engine.Join(dedupe.Candidate{Record: recordOf(j.target.c), History: j.target.history},
+				dedupe.Candidate{Record: recordOf(j.w.c), History: j.w.history}, members[target]...)
+			if !ok || s.contradictsAny(members[other], append([]dedupe.Record{recordOf(j.target.c)}, members[target]...)) {
+				continue
 			}
 			if apart, err := s.keptApart(ctx, tenantID, target, other); err != nil || apart {
 				continue
@@ -109,7 +119,7 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 				s.beforeJoin(target, other)
 			}
 			out, err := s.MergeContacts(ctx, tenantID, models.MergeRequest{TargetID: target, SourceID: other,
-				Kind: models.MergeKindCluster, Source: origin, Explanation: j.explanation,
+				Kind: models.MergeKindCluster, Source: origin, Explanation: explanationOf(explanation),
 				TargetVersion: j.target.c.Version, SourceVersion: j.w.c.Version})
 			if err != nil {
 				s.log.Info("contact not joined to the contact a submission merged into", "tenant", tenantID,
@@ -119,6 +129,8 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 			}
 			j.target.c.Version = out.Merge.VersionAfter
 			absorbed[other] = target
+			members[target] = append(append(members[target], recordOf(j.w.c)), members[other]...)
+			delete(members, other)
 			results[i].Joined = append(results[i].Joined, models.JoinedContact{ContactID: other, MergeID: out.Merge.ID})
 		}
 	}
@@ -139,6 +151,19 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 			results[i].ID, results[i].Created = id, false
 		}
 	}
+}
+
+// contradictsAny reports whether any of a contradicts any of b (dedupe.Engine.Contradict):
+// the contacts joined into the other side of a join earlier in the batch.
+func (s *Store) contradictsAny(a, b []dedupe.Record) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if s.engine.Contradict(x, y) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // working is a contact the batch reads or changes.
@@ -319,7 +344,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 }
 
 // match picks the contact a probe merges into, or nil to create one, and (auto
-// check) the other candidates it also matches.
+// check) the other candidates it also matches, to be joined to it (joinMatches).
 func (s *Store) match(probe *models.Contact, cands []*working, check models.CheckMethod) (*working, *models.Explanation, []join) {
 	switch check {
 	case models.CheckNone:
@@ -350,9 +375,8 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 	target := cands[best.ID]
 	var also []join
 	for _, r := range ranked[1:] {
-		other := cands[r.ID]
-		if r.Explanation.Match && !s.engine.Contradict(recordOf(target.c), recordOf(other.c)) {
-			also = append(also, join{target: target, w: other, explanation: explanationOf(r.Explanation)})
+		if r.Explanation.Match { // whether it may join is decided after the batch (joinMatches)
+			also = append(also, join{target: target, w: cands[r.ID]})
 		}
 	}
 	return target, explanationOf(best.Explanation), also
