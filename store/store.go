@@ -75,6 +75,8 @@ type Store struct {
 	beforeJoin func(target, other int64)
 	// analyzer refreshes the planner's statistics after big writes (analyze.go).
 	analyzer analyzer
+	// idempotencyPruner deletes expired idempotency keys now and then (idempotency.go).
+	idempotencyPruner idempotencyPruner
 }
 
 // IngestCounts reports how many Ingest calls were written by the one-statement
@@ -218,6 +220,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes the pool.
 func (s *Store) Close() error {
 	s.analyzer.wg.Wait()
+	s.idempotencyPruner.wg.Wait()
 	return s.sqlDB.Close()
 }
 
