@@ -118,7 +118,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	defer closeRedis()
 	rl.Spam = spamlist.NewChecker(st, 5*time.Second)
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Log: log,
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Log: log,
 		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: handlers.NewMetrics(),
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/store/storetest"
 )
 
 // openAPIMethods are the HTTP methods an OpenAPI path item can describe.
@@ -475,5 +476,40 @@ func TestDocsPage(t *testing.T) {
 	}
 	if !strings.Contains(page, "openapi.json") {
 		t.Error("/docs does not load openapi.json")
+	}
+}
+
+// TestOpenAPIIdempotencyKey checks that exactly the routes that honour an
+// Idempotency-Key document it: a malformed key is a 422 naming the header on those
+// routes, and is ignored elsewhere (the requests here write nothing: ids 0, empty bodies).
+func TestOpenAPIIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(a *handlers.API) { a.Spamlist = storetest.Open(t) }) // every route has its store
+	doc, _ := fetchSpec(t, b)
+	pathParam := regexp.MustCompile(`\{[^}]+\}`)
+	honoured := 0
+	for key, op := range doc.operations(t) {
+		method, path, _ := strings.Cut(key, " ")
+		documented := false
+		for _, p := range op.Parameters {
+			documented = documented || p.Ref == "#/components/parameters/IdempotencyKey"
+		}
+		rec := b.do(t, strings.ToUpper(method), pathParam.ReplaceAllString(path, "0"), "{}",
+			withHeader("Idempotency-Key", strings.Repeat("k", 256)))
+		var e apiError
+		_ = json.Unmarshal(rec.Body.Bytes(), &e)
+		honours := rec.Code == http.StatusUnprocessableEntity && slices.Contains(e.fields(), "Idempotency-Key")
+		if honours != documented {
+			t.Errorf("%s: honours Idempotency-Key %v, documents it %v", key, honours, documented)
+		}
+		if honours {
+			honoured++
+			if _, ok := op.Responses["409"]; !ok {
+				t.Errorf("%s: honours Idempotency-Key but does not document its 409", key)
+			}
+		}
+	}
+	if honoured == 0 {
+		t.Fatal("no route honours Idempotency-Key; the probe is broken")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -25,6 +26,12 @@ type API struct {
 	Terms        TermStore
 	Comments     CommentStore
 	Spamlist     SpamlistStore
+	// Idempotency keeps the answers of requests sent with an Idempotency-Key
+	// (idempotency.go); nil ignores the header.
+	Idempotency IdempotencyStore
+	// IdempotencyWait is how long a retry waits for the answer of the request it
+	// repeats before answering 409; 0 means 30 s.
+	IdempotencyWait time.Duration
 	// Ready reports the health of each dependency for /readyz.
 	Ready      func(ctx context.Context) []Check
 	Log        *slog.Logger
@@ -82,11 +89,11 @@ func (a *API) Register(e *echo.Echo) {
 
 	q := guarded(e.Group(quentnPrefix), requireKey(a.Auth), a.limitRequests, singleQueryValues)
 	q.GET("/check-credentials", a.checkCredentials)
-	q.POST("/contact", a.createContact)
+	q.POST("/contact", a.createContact, a.idempotent)
 	q.GET("/contact/:ref", a.getContact)
 	q.PUT("/contact/:ref", a.updateContact)
 	q.DELETE("/contact/:ref", a.deleteContact)
-	q.POST("/contacts", a.createContacts)
+	q.POST("/contacts", a.createContacts, a.idempotent)
 	q.GET("/contact/:ref/terms", a.getContactTerms)
 	q.POST("/contact/:ref/terms", a.setContactTerms)
 	q.PUT("/contact/:ref/terms", a.addContactTerms)
@@ -110,7 +117,7 @@ func (a *API) Register(e *echo.Echo) {
 	n := guarded(e.Group("/api/v1"), requireKey(a.Auth), a.limitRequests, singleQueryValues)
 	n.GET("/contacts", a.listContacts)
 	n.GET("/contacts/:id", a.getContactFull)
-	n.POST("/contacts", a.createContactNative)
+	n.POST("/contacts", a.createContactNative, a.idempotent)
 	n.POST("/contacts/duplicates", a.findDuplicates)
 	n.POST("/contacts/merge", a.mergeContacts)
 	n.GET("/merges", a.listMerges)
@@ -124,7 +131,8 @@ func (a *API) Register(e *echo.Echo) {
 
 // routeGroup adds routes with middleware of their own. Echo's group middleware
 // would register catch-all routes for every method, and a wrong method on a known
-// path would then answer 404 instead of 405 with an Allow header.
+// path would then answer 404 instead of 405 with an Allow header. A route may add
+// middleware of its own, run after the group's: a.idempotent on requests that create.
 type routeGroup struct {
 	g  *echo.Group
 	mw []echo.MiddlewareFunc
@@ -132,10 +140,23 @@ type routeGroup struct {
 
 func guarded(g *echo.Group, mw ...echo.MiddlewareFunc) routeGroup { return routeGroup{g, mw} }
 
-func (r routeGroup) GET(path string, h echo.HandlerFunc)    { r.g.GET(path, h, r.mw...) }
-func (r routeGroup) POST(path string, h echo.HandlerFunc)   { r.g.POST(path, h, r.mw...) }
-func (r routeGroup) PUT(path string, h echo.HandlerFunc)    { r.g.PUT(path, h, r.mw...) }
-func (r routeGroup) DELETE(path string, h echo.HandlerFunc) { r.g.DELETE(path, h, r.mw...) }
+func (r routeGroup) GET(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.GET(path, h, r.with(mw)...)
+}
+func (r routeGroup) POST(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.POST(path, h, r.with(mw)...)
+}
+func (r routeGroup) PUT(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.PUT(path, h, r.with(mw)...)
+}
+func (r routeGroup) DELETE(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.DELETE(path, h, r.with(mw)...)
+}
+
+// with is the group's middleware followed by a route's own.
+func (r routeGroup) with(mw []echo.MiddlewareFunc) []echo.MiddlewareFunc {
+	return append(slices.Clip(r.mw), mw...)
+}
 
 // normalizePath accepts the spellings Quentn clients use: "v1" as well as "V1", and a
 // trailing slash (the official PHP SDK posts to contact/).
