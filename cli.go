@@ -111,6 +111,11 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	engine, err := startJobs(ctx, cfg, st, log)
+	if err != nil {
+		return err
+	}
+
 	rl, redisReady, closeRedis, err := limiters(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -118,7 +123,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	defer closeRedis()
 	rl.Spam = spamlist.NewChecker(st, 5*time.Second)
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Log: log,
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Log: log,
 		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: handlers.NewMetrics(),
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}
@@ -159,6 +164,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	stopJobs(sctx, engine, log)
 	log.Info("stopped")
 	return nil
 }

@@ -38,6 +38,10 @@ type Config struct {
 	DebugAddr string
 	// DBMaxConns caps the database connection pool; 0 = the store's default.
 	DBMaxConns int
+	// EventRetention is how long the outbox keeps events for the change feed.
+	EventRetention time.Duration
+	// OutboxPublishEvery is how often the publisher job hands new events on.
+	OutboxPublishEvery time.Duration
 }
 
 // configFromEnv reads CONTACTHUB_* variables into a Config with defaults.
@@ -71,6 +75,12 @@ func configFromEnv(getenv func(string) string) (Config, error) {
 	if cfg.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil {
 		return cfg, fmt.Errorf("config: CONTACTHUB_SHUTDOWN_TIMEOUT: %w", err)
 	}
+	if cfg.EventRetention, err = time.ParseDuration(env("EVENT_RETENTION", "720h")); err != nil {
+		return cfg, fmt.Errorf("config: CONTACTHUB_EVENT_RETENTION: %w", err)
+	}
+	if cfg.OutboxPublishEvery, err = time.ParseDuration(env("OUTBOX_PUBLISH_EVERY", "1s")); err != nil {
+		return cfg, fmt.Errorf("config: CONTACTHUB_OUTBOX_PUBLISH_EVERY: %w", err)
+	}
 	return cfg, nil
 }
 
@@ -85,6 +95,8 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve /debug/pprof/ on this address; empty = off (CONTACTHUB_DEBUG_ADDR)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CONTACTHUB_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONTACTHUB_LOG_LEVEL)")
+	fs.DurationVar(&c.EventRetention, "event-retention", c.EventRetention, "how long the change feed keeps events (CONTACTHUB_EVENT_RETENTION)")
+	fs.DurationVar(&c.OutboxPublishEvery, "outbox-publish-every", c.OutboxPublishEvery, "how often new events are published to subscribers (CONTACTHUB_OUTBOX_PUBLISH_EVERY)")
 }
 
 // Validate reports the first invalid setting.
@@ -98,6 +110,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: max body bytes %d: want at least 1024", c.MaxBodyBytes)
+	}
+	if c.EventRetention < time.Hour {
+		return fmt.Errorf("config: CONTACTHUB_EVENT_RETENTION %v: want at least 1h", c.EventRetention)
+	}
+	if c.OutboxPublishEvery < 10*time.Millisecond || c.OutboxPublishEvery > time.Minute {
+		return fmt.Errorf("config: CONTACTHUB_OUTBOX_PUBLISH_EVERY %v: want 10ms to 1m", c.OutboxPublishEvery)
 	}
 	if c.DBMaxConns < 0 {
 		return fmt.Errorf("config: CONTACTHUB_DB_MAX_CONNS %d: want 0 (default) or more", c.DBMaxConns)
@@ -129,6 +147,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
 		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure),
 		slog.String("debug_addr", c.DebugAddr), slog.Int("db_max_conns", c.DBMaxConns),
+		slog.Duration("event_retention", c.EventRetention), slog.Duration("outbox_publish_every", c.OutboxPublishEvery),
 	)
 }
 

@@ -32,6 +32,8 @@ type API struct {
 	// IdempotencyWait is how long a retry waits for the answer of the request it
 	// repeats before answering 409; 0 means 30 s.
 	IdempotencyWait time.Duration
+	// Events is the outbox the change feed reads.
+	Events EventStore
 	// Ready reports the health of each dependency for /readyz.
 	Ready      func(ctx context.Context) []Check
 	Log        *slog.Logger
@@ -127,6 +129,7 @@ func (a *API) Register(e *echo.Echo) {
 	n.POST("/spamlist", a.addSpam)
 	n.DELETE("/spamlist", a.removeSpam)
 	n.GET("/spamlist/check", a.checkSpam)
+	n.GET("/events", a.listEvents)
 }
 
 // routeGroup adds routes with middleware of their own. Echo's group middleware

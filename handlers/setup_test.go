@@ -37,7 +37,7 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	t.Helper()
 	st := storetest.Open(t)
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st,
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st, Events: st,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, o := range opts {

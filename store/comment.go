@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -54,14 +55,16 @@ func (s *Store) AddComment(ctx context.Context, c *models.Comment) error {
 		return err
 	}
 	c.ID = 0
-	if err := s.db.WithContext(ctx).Create(c).Error; err != nil {
-		if errors.Is(err, gorm.ErrForeignKeyViolated) {
-			// The contact was deleted between the check and the insert.
-			return models.Errorf(models.ENOTFOUND, "contact %d not found", c.ContactID)
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(c).Error; err != nil {
+			if errors.Is(err, gorm.ErrForeignKeyViolated) {
+				// The contact was deleted between the check and the insert.
+				return models.Errorf(models.ENOTFOUND, "contact %d not found", c.ContactID)
+			}
+			return translate("add comment", err)
 		}
-		return translate("add comment", err)
-	}
-	return nil
+		return s.appendEvents(ctx, tx, c.TenantID, []pendingEvent{{models.EventCommentCreated, eventData(contactwire.CommentFromModel(c))}})
+	})
 }
 
 // UpdateComment replaces the text of comment c.ID on contact c.ContactID. It returns
@@ -74,16 +77,22 @@ func (s *Store) UpdateComment(ctx context.Context, c *models.Comment) error {
 	if err := contactExists(ctx, s.db, c.TenantID, c.ContactID); err != nil {
 		return err
 	}
-	res := s.db.WithContext(ctx).Model(&models.Comment{}).
-		Where("tenant_id = ? AND contact_id = ? AND id = ?", c.TenantID, c.ContactID, c.ID).
-		Updates(map[string]any{"comment": c.Comment, "updated_at": s.now()})
-	if res.Error != nil {
-		return translate(fmt.Sprintf("update comment %d", c.ID), res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return models.Errorf(models.ENOTFOUND, "comment %d not found on contact %d", c.ID, c.ContactID)
-	}
-	return nil
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Comment{}).
+			Where("tenant_id = ? AND contact_id = ? AND id = ?", c.TenantID, c.ContactID, c.ID).
+			Updates(map[string]any{"comment": c.Comment, "updated_at": s.now()})
+		if res.Error != nil {
+			return translate(fmt.Sprintf("update comment %d", c.ID), res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return models.Errorf(models.ENOTFOUND, "comment %d not found on contact %d", c.ID, c.ContactID)
+		}
+		var stored models.Comment // for created and uid, which the caller does not know
+		if err := tx.Where("tenant_id = ? AND id = ?", c.TenantID, c.ID).Take(&stored).Error; err != nil {
+			return translate(fmt.Sprintf("read comment %d", c.ID), err)
+		}
+		return s.appendEvents(ctx, tx, c.TenantID, []pendingEvent{{models.EventCommentUpdated, eventData(contactwire.CommentFromModel(&stored))}})
+	})
 }
 
 // DeleteComments deletes comments of one contact, all or nothing. ids must be
@@ -119,6 +128,10 @@ func (s *Store) DeleteComments(ctx context.Context, tenantID, contactID int64, i
 				return translate("delete comments", err)
 			}
 		}
-		return nil
+		evs := make([]pendingEvent, len(ids))
+		for i, id := range ids {
+			evs[i] = pendingEvent{models.EventCommentDeleted, eventData(contactwire.Deleted{V: contactwire.Version, ID: id, ContactID: contactID})}
+		}
+		return s.appendEvents(ctx, tx, tenantID, evs)
 	})
 }

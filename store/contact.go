@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -75,7 +76,7 @@ func (s *Store) DeleteContact(ctx context.Context, tenantID, id int64) error {
 		if res.RowsAffected == 0 {
 			return models.Errorf(models.ENOTFOUND, "contact %d not found", id)
 		}
-		return nil
+		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventContactDeleted, eventData(contactwire.Deleted{V: contactwire.Version, ID: id})}})
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -133,13 +134,15 @@ func (s *Store) CreateCustomField(ctx context.Context, f *models.CustomField) er
 		return models.Errorf(models.ECONFLICT, "a tenant has at most %d custom fields", models.MaxCustomFieldsCount)
 	}
 	defer s.fields.forget(f.TenantID)
-	if err := s.db.WithContext(ctx).Create(f).Error; err != nil {
-		if models.ErrorCode(translate("", err)) == models.ECONFLICT {
-			return models.Errorf(models.ECONFLICT, "custom field %s%s already exists", models.CustomFieldPrefix, f.Name)
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(f).Error; err != nil {
+			if models.ErrorCode(translate("", err)) == models.ECONFLICT {
+				return models.Errorf(models.ECONFLICT, "custom field %s%s already exists", models.CustomFieldPrefix, f.Name)
+			}
+			return translate("create custom field", err)
 		}
-		return translate("create custom field", err)
-	}
-	return nil
+		return s.appendEvents(ctx, tx, f.TenantID, []pendingEvent{{models.EventCustomFieldCreated, eventData(contactwire.CustomFieldFromModel(f))}})
+	})
 }
 
 // UpdateCustomField stores a changed definition; its name and type cannot change,
@@ -149,16 +152,18 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) er
 		return err
 	}
 	defer s.fields.forget(f.TenantID)
-	res := s.db.WithContext(ctx).Model(&models.CustomField{}).Where("tenant_id = ? AND id = ?", f.TenantID, f.ID).
-		Updates(map[string]any{"label": f.Label, "description": f.Description, "max_length": f.MaxLength,
-			"options": jsonList(f.Options), "required": f.Required, "multiple": f.Multiple})
-	if res.Error != nil {
-		return translate("update custom field", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return models.Errorf(models.ENOTFOUND, "custom field %d not found", f.ID)
-	}
-	return nil
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&models.CustomField{}).Where("tenant_id = ? AND id = ?", f.TenantID, f.ID).
+			Updates(map[string]any{"label": f.Label, "description": f.Description, "max_length": f.MaxLength,
+				"options": jsonList(f.Options), "required": f.Required, "multiple": f.Multiple})
+		if res.Error != nil {
+			return translate("update custom field", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return models.Errorf(models.ENOTFOUND, "custom field %d not found", f.ID)
+		}
+		return s.appendEvents(ctx, tx, f.TenantID, []pendingEvent{{models.EventCustomFieldUpdated, eventData(contactwire.CustomFieldFromModel(f))}})
+	})
 }
 
 // DeleteCustomField deletes a definition and removes its values from every contact
@@ -186,15 +191,19 @@ func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref strin
 			strip, holds = "custom_fields = (custom_fields::jsonb - ?::text)::text", "custom_fields LIKE ? AND jsonb_exists(custom_fields::jsonb, ?)"
 			stripArg, holdsArg = f.Name, f.Name
 		}
-		err = tx.Exec("UPDATE contacts SET "+strip+", version = version + 1, updated_at = ? WHERE tenant_id = ? AND "+holds,
-			stripArg, s.now(), tenantID, pattern, holdsArg).Error
+		touched, err := touchedContacts(tx.Raw("UPDATE contacts SET "+strip+", version = version + 1, updated_at = ? WHERE tenant_id = ? AND "+holds+" RETURNING id",
+			stripArg, s.now(), tenantID, pattern, holdsArg))
 		if err != nil {
-			return translate("strip custom field values", err)
+			return err
+		}
+		if err := s.contactsUpdated(ctx, tx, tenantID, touched); err != nil {
+			return err
 		}
 		if err := tx.Delete(&models.CustomField{}, f.ID).Error; err != nil {
 			return translate(fmt.Sprintf("delete custom field %d", f.ID), err)
 		}
-		return nil
+		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventCustomFieldDeleted,
+			eventData(contactwire.Deleted{V: contactwire.Version, ID: f.ID, Name: f.Name})}})
 	})
 }
 

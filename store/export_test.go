@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"time"
+
 	"gorm.io/gorm"
 
 	"github.com/contacthub/contacthub/models"
@@ -36,4 +39,17 @@ func PageSQL(s *Store, tenantID int64, f models.ContactFilter) (string, []any) {
 	q := s.pageQuery(s.db.Session(&gorm.Session{DryRun: true}), tenantID, f, cursor{})
 	stmt := q.Order("contacts.id").Limit(101).Find(&rows).Statement
 	return stmt.SQL.String(), stmt.Vars
+}
+
+// AppendEventHeld writes one event of type typ with data in a transaction of its own
+// and keeps that transaction open for hold before it commits: a writer that takes its
+// position early and commits late, as concurrent writers do.
+func AppendEventHeld(ctx context.Context, s *Store, tenantID int64, typ string, data []byte, hold time.Duration) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := s.appendEvents(ctx, tx, tenantID, []pendingEvent{{typ, data}}); err != nil {
+			return err
+		}
+		time.Sleep(hold)
+		return nil
+	})
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"maps"
@@ -41,12 +42,15 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 	probe.CreatedAt, probe.UpdatedAt = s.now(), s.now()
 	cols := contactRow(probe)
 	names := createIfNewColumns()
-	args := make([]any, 0, len(names)+7)
+	args := make([]any, 0, len(names)+9)
 	args = append(args, tenantID, ingestLockClass, int32(tenantID), pgArray(locks), pgTextArray(s.lookupKeys(probe, opts.Check)))
 	for _, n := range names {
 		args = append(args, cols[n])
 	}
-	args = append(args, pgTextArray(keys))
+	// The contact.created event goes in with the contact; its id is known only in
+	// the statement, so the payload travels in two parts around it.
+	before, after := splitAtID(contactData(probe))
+	args = append(args, pgTextArray(keys), before, after, probe.CreatedAt)
 	// database/sql directly: gorm's Raw+Scan renders the statement for its logger
 	// on every call (see scan), a tenth of the CPU of a create.
 	rows, err := s.sqlDB.QueryContext(ctx, createIfNewStatement(), args...)
@@ -107,7 +111,21 @@ func createIfNewSQL(columns []string) string {
 		sb.WriteString("$" + strconv.Itoa(i+6)) // after the five parameters of f
 	}
 	sb.WriteString(" WHERE NOT EXISTS (SELECT FROM f) RETURNING id), " +
-		"k AS (INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT $1, x, c.id FROM c, unnest($" + strconv.Itoa(len(columns)+6) + "::text[]) AS x ON CONFLICT DO NOTHING) " +
+		"k AS (INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT $1, x, c.id FROM c, unnest($" + strconv.Itoa(len(columns)+6) + "::text[]) AS x ON CONFLICT DO NOTHING), " +
+		"e AS (INSERT INTO events (tenant_id, type, data, created_at) SELECT $1, '" + models.EventContactCreated + "', " +
+		"$" + strconv.Itoa(len(columns)+7) + "::text || c.id::text || $" + strconv.Itoa(len(columns)+8) + "::text, $" + strconv.Itoa(len(columns)+9) + " FROM c) " +
 		"SELECT NULL::text AS key, id AS contact_id FROM c UNION ALL SELECT key, contact_id FROM f")
 	return sb.String()
+}
+
+// splitAtID cuts a contact's wire form with id 0 around the id's value, so a statement
+// that learns the id can put it in between. Strings in it are escaped, so `"id":0`
+// occurs only as the contact's own key.
+func splitAtID(data []byte) (before, after string) {
+	const key = `,"id":0`
+	i := bytes.Index(data, []byte(key))
+	if i < 0 {
+		panic("store: wire form without id") // contactwire always writes it
+	}
+	return string(data[:i+len(key)-1]), string(data[i+len(key):])
 }

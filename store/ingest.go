@@ -212,6 +212,9 @@ type batch struct {
 	touched  []*working // new and changed contacts in first-touch order
 	comments []pendingComment
 	merges   []*pendingMerge
+	// ownEvent: the caller writes the event of this change itself (a merge of two
+	// contacts, an undo); write then writes none for the contacts it touched.
+	ownEvent bool
 }
 
 // submissionKeys are the blocking keys of a batch's submissions: those each is stored

@@ -18,18 +18,23 @@ import (
 // order; ids the tenant does not have are left out. It reads with one query per 1,000
 // ids plus one for the terms, so callers rendering many contacts never query per row.
 func (s *Store) GetContacts(ctx context.Context, tenantID int64, ids []int64) ([]*models.Contact, error) {
+	return getContacts(ctx, s.db, tenantID, ids)
+}
+
+// getContacts is GetContacts on db (a transaction, or the pool).
+func getContacts(ctx context.Context, db *gorm.DB, tenantID int64, ids []int64) ([]*models.Contact, error) {
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	out := []*models.Contact{}
 	for chunk := range slices.Chunk(ids, 1000) {
 		var part []*models.Contact
-		if err := s.db.WithContext(ctx).Where(contactsByIDs, chunk, tenantID).Order("id").Find(&part).Error; err != nil {
+		if err := db.WithContext(ctx).Where(contactsByIDs, chunk, tenantID).Order("id").Find(&part).Error; err != nil {
 			return nil, translate("get contacts", err)
 		}
 		out = append(out, part...)
 	}
-	if err := loadTerms(ctx, s.db, tenantID, out); err != nil {
+	if err := loadTerms(ctx, db, tenantID, out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/dedupe"
 	"github.com/contacthub/contacthub/models"
 )
@@ -188,6 +189,7 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 				m.ContactID, cur.Version, m.VersionAfter, what)
 		}
 		res := &models.UndoResult{Merge: m, ContactID: m.ContactID}
+		var split *models.Contact // the contact the undo brings back
 		// The contact gets back the version number of the state it returns to, so an
 		// earlier merge whose after-state this is can be undone next (newest first).
 		restored := m.Before.Clone()
@@ -219,26 +221,33 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 			keepDefined(src.Custom, fields)
 			w := &working{c: src, isNew: true, keys: map[string]bool{}}
 			w.addKeys(m.BeforeSource.Keys)
-			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}}); err != nil {
+			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}, ownEvent: true}); err != nil {
 				return err
 			}
 			if err := moveComments(ctx, tx, tenantID, m.MovedComments, src.ID); err != nil {
 				return err
 			}
-			res.SplitContactID = src.ID
+			res.SplitContactID, split = src.ID, src
 		case models.MergeKindIngest:
 			c := m.Submission.NewContact(tenantID)
 			c.CreatedAt, c.UpdatedAt = s.now(), s.now()
 			keepDefined(c.Custom, fields)
 			w := &working{c: c, isNew: true, keys: map[string]bool{}}
 			w.addKeys(s.storeKeys(c))
-			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}}); err != nil {
+			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}, ownEvent: true}); err != nil {
 				return err
 			}
 			if err := moveComments(ctx, tx, tenantID, m.AddedComments, c.ID); err != nil {
 				return err
 			}
-			res.SplitContactID = c.ID
+			res.SplitContactID, split = c.ID, c
+		}
+		undone := contactwire.Undone{V: contactwire.Version, MergeID: m.ID, Contact: contactwire.FromModel(restored)}
+		if split != nil {
+			undone.Restored = contactwire.FromModel(split)
+		}
+		if err := s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventMergeUndone, eventData(undone)}}); err != nil {
+			return err
 		}
 		now := s.now()
 		// An undone ingest merge names the contact its undo split off, so the pair
@@ -260,7 +269,7 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 // restoreContact overwrites a contact's columns and terms with an image.
 func (s *Store) restoreContact(ctx context.Context, tx *gorm.DB, c *models.Contact, expectVersion int64) error {
 	w := &working{c: c, version: expectVersion, dirty: true, termsDirty: true, keys: map[string]bool{}}
-	return s.write(ctx, tx, &batch{tenantID: c.TenantID, touched: []*working{w}})
+	return s.write(ctx, tx, &batch{tenantID: c.TenantID, touched: []*working{w}, ownEvent: true})
 }
 
 // existingTerms drops ids of terms deleted since a snapshot was taken.
@@ -406,7 +415,7 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 		w.newKeys = nil
 		w.addKeys(sourceKeys)
 		added := slices.Clone(w.newKeys)
-		if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}}); err != nil {
+		if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}, ownEvent: true}); err != nil {
 			return err
 		}
 		if err := moveComments(ctx, tx, tenantID, commentIDs, target.ID); err != nil {
@@ -433,6 +442,10 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 			MovedComments: commentIDs, Explanation: req.Explanation, VersionAfter: merged.Version, CreatedAt: s.now()}
 		if err := tx.WithContext(ctx).Create(toMergeRow(m)).Error; err != nil {
 			return translate("record merge", err)
+		}
+		merge := contactwire.Merged{V: contactwire.Version, MergeID: m.ID, Kind: kind, Contact: contactwire.FromModel(merged), MergedID: srcID}
+		if err := s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventContactMerged, eventData(merge)}}); err != nil {
+			return err
 		}
 		out = &models.MergeOutcome{Contact: merged, Changed: changed, Merge: m}
 		return nil

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -79,12 +80,18 @@ func (s *Store) CreateTerm(ctx context.Context, t *models.Term) (created bool, e
 		return false, translate("find term by name", err)
 	}
 	t.ID = 0
-	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(t)
-	if res.Error != nil {
-		return false, translate("create term", res.Error)
-	}
-	if res.RowsAffected == 1 {
-		return true, nil
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(t)
+		if res.Error != nil {
+			return translate("create term", res.Error)
+		}
+		if created = res.RowsAffected == 1; !created {
+			return nil
+		}
+		return s.appendEvents(ctx, tx, t.TenantID, []pendingEvent{{models.EventTermCreated, eventData(contactwire.TermFromModel(t))}})
+	})
+	if err != nil || created {
+		return created, err
 	}
 	// Another request created the name between our read and our insert.
 	if err := db.Where("tenant_id = ? AND name_key = ?", t.TenantID, t.NameKey).Take(&existing).Error; err != nil {
@@ -100,18 +107,20 @@ func (s *Store) UpdateTerm(ctx context.Context, t *models.Term) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	res := s.db.WithContext(ctx).Model(&models.Term{}).Where("tenant_id = ? AND id = ?", t.TenantID, t.ID).
-		Updates(map[string]any{"name": t.Name, "name_key": t.NameKey, "description": t.Description, "deletion_blocked": t.DeletionBlocked})
-	if res.Error != nil {
-		if models.ErrorCode(translate("", res.Error)) == models.ECONFLICT {
-			return models.Errorf(models.ECONFLICT, "another term is already named %q", t.Name)
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Term{}).Where("tenant_id = ? AND id = ?", t.TenantID, t.ID).
+			Updates(map[string]any{"name": t.Name, "name_key": t.NameKey, "description": t.Description, "deletion_blocked": t.DeletionBlocked})
+		if res.Error != nil {
+			if models.ErrorCode(translate("", res.Error)) == models.ECONFLICT {
+				return models.Errorf(models.ECONFLICT, "another term is already named %q", t.Name)
+			}
+			return translate(fmt.Sprintf("update term %d", t.ID), res.Error)
 		}
-		return translate(fmt.Sprintf("update term %d", t.ID), res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return models.Errorf(models.ENOTFOUND, "term %d not found", t.ID)
-	}
-	return nil
+		if res.RowsAffected == 0 {
+			return models.Errorf(models.ENOTFOUND, "term %d not found", t.ID)
+		}
+		return s.appendEvents(ctx, tx, t.TenantID, []pendingEvent{{models.EventTermUpdated, eventData(contactwire.TermFromModel(t))}})
+	})
 }
 
 // DeleteTerm deletes a term and removes it from every contact, bumping those contacts'
@@ -132,18 +141,24 @@ func (s *Store) DeleteTerm(ctx context.Context, tenantID, id int64) error {
 		if t.DeletionBlocked {
 			return models.Errorf(models.ECONFLICT, "term %d is deletion_blocked; unblock it first", id)
 		}
-		err = tx.Exec("UPDATE contacts SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id IN "+
-			"(SELECT contact_id FROM contact_terms WHERE tenant_id = ? AND term_id = ?)", s.now(), tenantID, tenantID, id).Error
+		// The contacts that carry the term change (their terms); each gets a new
+		// version and a contact.updated event showing it without the term.
+		touched, err := touchedContacts(tx.Raw("UPDATE contacts SET version = version + 1, updated_at = ? WHERE tenant_id = ? AND id IN "+
+			"(SELECT contact_id FROM contact_terms WHERE tenant_id = ? AND term_id = ?) RETURNING id", s.now(), tenantID, tenantID, id))
 		if err != nil {
-			return translate("touch contacts of deleted term", err)
+			return err
 		}
 		if err := tx.Exec("DELETE FROM contact_terms WHERE tenant_id = ? AND term_id = ?", tenantID, id).Error; err != nil {
 			return translate("remove deleted term from contacts", err)
 		}
+		if err := s.contactsUpdated(ctx, tx, tenantID, touched); err != nil {
+			return err
+		}
 		if err := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&models.Term{}).Error; err != nil {
 			return translate(fmt.Sprintf("delete term %d", id), err)
 		}
-		return nil
+		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventTermDeleted,
+			eventData(contactwire.Deleted{V: contactwire.Version, ID: id, Name: t.Name})}})
 	})
 }
 
@@ -220,8 +235,9 @@ func (s *Store) changeContactTerms(ctx context.Context, tenantID, contactID int6
 		if slices.Equal(next, c.Terms) {
 			return nil
 		}
+		now := s.now()
 		res := tx.Model(&models.Contact{}).Where(contactByIDVersion, contactID, tenantID, c.Version).
-			Updates(map[string]any{"version": c.Version + 1, "updated_at": s.now()})
+			Updates(map[string]any{"version": c.Version + 1, "updated_at": now})
 		if res.Error != nil {
 			return translate(fmt.Sprintf("touch contact %d", contactID), res.Error)
 		}
@@ -249,7 +265,11 @@ func (s *Store) changeContactTerms(ctx context.Context, tenantID, contactID int6
 		for i := range contacts {
 			contacts[i] = contactID
 		}
-		return s.insertContactTerms(ctx, tx, tenantID, contacts, added)
+		if err := s.insertContactTerms(ctx, tx, tenantID, contacts, added); err != nil {
+			return err
+		}
+		c.Terms, c.Version, c.UpdatedAt = next, c.Version+1, now
+		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventContactUpdated, contactData(c)}})
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -142,6 +143,7 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 			return err
 		}
 	}
+	var comments []*models.Comment
 	if len(b.comments) > 0 {
 		rows := make([]*models.Comment, len(b.comments))
 		for i, pc := range b.comments {
@@ -155,6 +157,10 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 				pc.merge.m.AddedComments = append(pc.merge.m.AddedComments, rows[i].ID)
 			}
 		}
+		comments = rows
+	}
+	if err := s.writeEvents(ctx, tx, b.conn, b.tenantID, s.batchEvents(b, comments)); err != nil {
+		return err
 	}
 	if len(b.merges) > 0 {
 		rows := make([]*mergeRow, len(b.merges))
@@ -168,6 +174,27 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 		}
 	}
 	return nil
+}
+
+// batchEvents are the events of a written batch: contact.created for each new
+// contact, contact.updated for each changed one (a version of its own, see write),
+// comment.created for each comment; none for contacts when the caller writes its own.
+func (s *Store) batchEvents(b *batch, comments []*models.Comment) []pendingEvent {
+	evs := make([]pendingEvent, 0, len(b.touched)+len(comments))
+	if !b.ownEvent {
+		for _, w := range b.touched {
+			switch {
+			case w.isNew:
+				evs = append(evs, pendingEvent{models.EventContactCreated, contactData(w.c)})
+			case w.dirty || w.c.Version != w.version:
+				evs = append(evs, pendingEvent{models.EventContactUpdated, contactData(w.c)})
+			}
+		}
+	}
+	for _, c := range comments {
+		evs = append(evs, pendingEvent{models.EventCommentCreated, eventData(contactwire.CommentFromModel(c))})
+	}
+	return evs
 }
 
 // insertContactWithKeys inserts a new contact and its keys in one statement (Postgres)

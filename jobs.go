@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/contacthub/contacthub/jobs"
+	"github.com/contacthub/contacthub/outbox"
+	"github.com/contacthub/contacthub/store"
+)
+
+// startJobs builds River with every worker of the program, migrates its tables and
+// starts it. The caller stops it (jobs.Engine.Stop) after the HTTP server.
+func startJobs(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*jobs.Engine, error) {
+	workers := river.NewWorkers()
+	periodic := outbox.Register(workers, outbox.Config{
+		Store: st, PublishEvery: cfg.OutboxPublishEvery, Retention: cfg.EventRetention, Log: log,
+	})
+	engine, err := jobs.New(ctx, jobs.Config{
+		Dialect: st.Dialect(), DB: st.DB(), DatabaseURL: cfg.DatabaseURL, Logger: log,
+		Workers: workers, PeriodicJobs: periodic,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.Migrate(ctx); err != nil {
+		engine.Close()
+		return nil, err
+	}
+	if err := engine.Start(ctx); err != nil {
+		engine.Close()
+		return nil, err
+	}
+	return engine, nil
+}
+
+// stopJobs lets running jobs finish until ctx ends, then cancels the rest.
+func stopJobs(ctx context.Context, engine *jobs.Engine, log *slog.Logger) {
+	start := time.Now()
+	if err := engine.Stop(ctx); err != nil {
+		log.Warn("stopping jobs", "err", err)
+	}
+	engine.Close()
+	log.Info("jobs stopped", "waited", time.Since(start).Round(time.Millisecond))
+}
