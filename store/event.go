@@ -140,7 +140,17 @@ func eventData(v any) []byte {
 // running (PostgreSQL). Rows of such a transaction may commit with a position lower
 // than one the reader has already passed; stopping below the oldest one of them means
 // no row can ever appear behind a reader's cursor.
-const visibleBelow = "txid < pg_snapshot_xmin(pg_current_snapshot())"
+//
+// The horizon is the oldest transaction of the statement's snapshot that is not known
+// to run in another database of the cluster (pg_stat_activity): those cannot write
+// this database's events, and a long transaction there must not hold the feed back.
+// An xid whose backend cannot be told (it ended meanwhile, or its session is hidden
+// from this role) counts, which is only more cautious. Without any running
+// transaction the horizon is the snapshot's xmax, above every committed xid.
+const visibleBelow = "txid < (SELECT coalesce(min(x), pg_snapshot_xmax(pg_current_snapshot())) " +
+	"FROM pg_snapshot_xip(pg_current_snapshot()) AS x " +
+	"WHERE (x::text::numeric % 4294967296)::bigint NOT IN (SELECT backend_xid::text::bigint FROM pg_stat_activity " +
+	"WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()))"
 
 // ListEvents returns one page of a tenant's events after f.After in feed order. It
 // returns EINVALID for a limit out of range.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -322,5 +323,39 @@ func TestJoinWritesAMergedEvent(t *testing.T) {
 	}
 	if err := json.Unmarshal(data[1], &merged); err != nil || merged.Kind != models.MergeKindCluster || merged.MergedID != b || merged.Contact.ID != a {
 		t.Fatalf("contact.merged data %s: %v", data[1], err)
+	}
+}
+
+// A transaction left open in another database of the cluster (another application, a
+// forgotten psql session) cannot write this database's events and must not hold the
+// feed back (PostgreSQL).
+func TestEventFeedIgnoresTransactionsOfOtherDatabases(t *testing.T) {
+	if storetest.Dialect() != store.Postgres {
+		t.Skip("PostgreSQL only: SQLite has no other databases in its transactions")
+	}
+	t.Parallel()
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	other, err := sql.Open("pgx", os.Getenv(storetest.EnvDatabaseURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	tx, err := other.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	var xid string
+	if err := tx.QueryRowContext(ctx, "SELECT pg_current_xact_id()::text").Scan(&xid); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.AppendEventHeld(ctx, st, tn.ID, models.EventTermCreated, []byte(`{}`), 0); err != nil {
+		t.Fatal(err)
+	}
+	page, err := readAll(ctx, st, tn.ID, models.EventFilter{Limit: 10})
+	if err != nil || len(page.Events) != 1 {
+		t.Fatalf("with transaction %s open in another database: %d events, %v", xid, len(page.Events), err)
 	}
 }

@@ -1,0 +1,88 @@
+package outbox_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/contacthub/contacthub/jobs/jobstest"
+	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/outbox"
+	"github.com/contacthub/contacthub/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// recorder is a subscriber that keeps what it was given, by tenant.
+type recorder struct {
+	mu   sync.Mutex
+	seen map[int64][]models.Event
+}
+
+func (r *recorder) Publish(_ context.Context, _ *sql.Tx, events []models.Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range events {
+		r.seen[e.TenantID] = append(r.seen[e.TenantID], e)
+	}
+	return nil
+}
+
+func (r *recorder) of(tenant int64) []models.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]models.Event(nil), r.seen[tenant]...)
+}
+
+// The publisher job, run by River, hands every event of real writes to the
+// subscribers once, in feed order.
+func TestPublisherHandsEveryEventOverOnce(t *testing.T) {
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	rec := &recorder{seen: map[int64][]models.Event{}}
+	engine := jobstest.Start(t, st, func(w *river.Workers) []*river.PeriodicJob {
+		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: 20 * time.Millisecond})
+	})
+	ctx := context.Background()
+	const n = 40
+	for i := range n {
+		term := &models.Term{TenantID: tn.ID, Name: fmt.Sprintf("publish-%d", i)}
+		if _, err := st.CreateTerm(ctx, term); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(rec.of(tn.ID)) < n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	jobstest.WaitIdle(t, engine)
+	got := rec.of(tn.ID)
+	if len(got) != n {
+		var pos []string
+		for _, e := range got {
+			pos = append(pos, e.Position.String())
+		}
+		rows, _ := st.DB().Query("SELECT id, txid::text FROM events WHERE tenant_id = $1 ORDER BY txid, id", tn.ID)
+		var all []string
+		for rows != nil && rows.Next() {
+			var id int64
+			var tx string
+			rows.Scan(&id, &tx)
+			all = append(all, tx+"-"+fmt.Sprint(id))
+		}
+		t.Fatalf("published %d of %d events: %v\nall: %v", len(got), n, pos, all)
+	}
+	for i := 1; i < len(got); i++ {
+		if !got[i-1].Position.Less(got[i].Position) {
+			t.Fatalf("event %d at %v after %v: out of order or twice", i, got[i].Position, got[i-1].Position)
+		}
+		if got[i].Type != models.EventTermCreated {
+			t.Fatalf("event %d is %s", i, got[i].Type)
+		}
+	}
+}
