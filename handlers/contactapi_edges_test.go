@@ -247,11 +247,11 @@ func TestEdgeDeleteCustomFieldTouchesOnlyHolders(t *testing.T) {
 // updated_since (README, listing) never sees the removal.
 func TestEdgeDeleteCustomFieldMarksChanged(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b, clock := setupClock(t)
 	b.createField(t, map[string]any{"label": "Tier", "field_type": "text"})
 	id := b.createContact(t, map[string]any{"mail": "tier@example.com", "field_tier": "gold"})
 	before := b.full(t, id)
-	time.Sleep(1100 * time.Millisecond) // changed has a resolution of one second
+	clock.Advance(time.Second) // changed has a resolution of one second
 	b.call(t, http.MethodDelete, edgeU+"/custom-fields/tier", nil, http.StatusOK, nil)
 	after := b.full(t, id)
 	if after.Version != before.Version+1 {

@@ -137,7 +137,7 @@ func TestListContactsPaging(t *testing.T) {
 
 func TestListContactsFilters(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
+	b, clock := setupClock(t)
 	vip := b.postTerm(t, "vip")
 	jane := b.createContact(t, map[string]any{"mail": "Jane.Doe@Example.com", "first_name": "Jane", "family_name": "Doe", "terms": []int64{vip}})
 	john := b.createContact(t, map[string]any{"mail": "john@example.com", "first_name": "John", "family_name": "Doell", "company": "ACME GmbH"})
@@ -148,10 +148,10 @@ func TestListContactsFilters(t *testing.T) {
 	umlaut := b.createContact(t, map[string]any{"mail": "jurgen@example.com", "first_name": "Jürgen", "family_name": "Özdemir"})
 	all := []int64{jane, john, acme, pct, under, bio, umlaut}
 
-	// updated_since: change john after a pause of over a second (unix seconds are
-	// whole), then ask for what changed since the pause.
-	time.Sleep(2100 * time.Millisecond)
-	mark := time.Now().UTC()
+	// updated_since: change john two seconds later (unix seconds are whole), then ask
+	// for what changed since then.
+	clock.Advance(2 * time.Second)
+	mark := clock.Now()
 	b.call(t, http.MethodPut, "/public/api/V1/contact/"+itoa(john), map[string]any{"job_title": "CEO"}, http.StatusOK, nil)
 
 	tests := []struct {

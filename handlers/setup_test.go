@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -44,6 +45,20 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 		o(api)
 	}
 	return &bundle{e: handlers.New(api), api: api, st: st, tenant: storetest.NewTenant(t, st)}
+}
+
+// setupClock is setup on a store whose clock the test sets (storetest.Clock), starting
+// at the wall clock's current second, for tests that need time to pass.
+func setupClock(t testing.TB, opts ...func(*handlers.API)) (*bundle, *storetest.Clock) {
+	t.Helper()
+	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	st := storetest.OpenWithClock(t, clock)
+	b := setup(t, append([]func(*handlers.API){func(a *handlers.API) {
+		a.Auth, a.Contacts, a.CustomFields, a.Merges, a.Terms, a.Comments, a.Events = st, st, st, st, st, st, st
+		a.Idempotency = st
+	}}, opts...)...)
+	b.st = st
+	return b, clock
 }
 
 // reqOpt changes a request before it is sent.
