@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/contacthub/contacthub/models"
 )
@@ -54,8 +55,17 @@ func (PublishArgs) Kind() string { return "outbox_publish" }
 // InsertOpts makes the publisher unique while one is waiting or running: periodic
 // inserts while a long run goes on add nothing.
 func (PublishArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}, MaxAttempts: 3}
+	return river.InsertOpts{UniqueOpts: uniqueWhileUnfinished, MaxAttempts: 3}
 }
+
+// uniqueWhileUnfinished keeps a second job of a kind out while one is waiting or
+// running, and only then. River's default states count completed jobs too, which
+// stay in river_job for an hour: every periodic insert after the first run would be
+// skipped until the cleaner removed it.
+var uniqueWhileUnfinished = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+	rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+}}
 
 // Publisher works PublishArgs.
 type Publisher struct {
@@ -99,7 +109,7 @@ func (PruneArgs) Kind() string { return "outbox_prune" }
 
 // InsertOpts: one prune at a time.
 func (PruneArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{UniqueOpts: uniqueWhileUnfinished}
 }
 
 // Pruner works PruneArgs.

@@ -86,3 +86,39 @@ func TestPublisherHandsEveryEventOverOnce(t *testing.T) {
 		}
 	}
 }
+
+// The publisher keeps running after its first run: events written after a run has
+// completed are published by a later one. (River's default uniqueness counts
+// completed jobs, which kept every later periodic insert out for an hour.)
+func TestPublisherRunsAgainAfterACompletedRun(t *testing.T) {
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	rec := &recorder{seen: map[int64][]models.Event{}}
+	jobstest.Start(t, st, func(w *river.Workers) []*river.PeriodicJob {
+		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: 20 * time.Millisecond})
+	})
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := st.DB().QueryRow("SELECT count(*) FROM river_job WHERE kind = 'outbox_publish' AND state = 'completed'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no publisher run completed within 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := st.CreateTerm(ctx, &models.Term{TenantID: tn.ID, Name: "after-a-run"}); err != nil {
+		t.Fatal(err)
+	}
+	for len(rec.of(tn.ID)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("an event written after a completed run was not published within 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
