@@ -221,6 +221,11 @@ func (s *Store) readEvents(q *gorm.DB) ([]models.Event, error) {
 // one consumer take turns: the cursor row is locked until commit. It returns how many
 // events fn was given (0 when there were none: fn is not called).
 func (s *Store) ConsumeEvents(ctx context.Context, consumer string, limit int, fn func(ctx context.Context, tx *sql.Tx, events []models.Event) error) (int, error) {
+	// Nothing new is the common case (the publisher asks every second): find that out
+	// without a write transaction, which on SQLite would take the one writer's lock.
+	if pending, err := s.eventsAfterCursor(ctx, consumer); err != nil || !pending {
+		return 0, err
+	}
 	n := 0
 	err := s.retry(ctx, func(tx *gorm.DB) error {
 		n = 0
@@ -270,6 +275,30 @@ func (s *Store) ConsumeEvents(ctx context.Context, consumer string, limit int, f
 		return nil
 	})
 	return n, err
+}
+
+// eventsAfterCursor reports whether a visible event stands after consumer's cursor
+// (all events when it has none yet), reading without locks.
+func (s *Store) eventsAfterCursor(ctx context.Context, consumer string) (bool, error) {
+	var cur struct {
+		TxID    string `gorm:"column:txid"`
+		EventID int64
+	}
+	cur.TxID = "0"
+	if err := scan(s.db.WithContext(ctx).Raw("SELECT CAST(txid AS text) AS txid, event_id FROM event_cursors WHERE name = ?", consumer), &cur); err != nil {
+		return false, translate("read event cursor", err)
+	}
+	q := "SELECT EXISTS (SELECT 1 FROM events WHERE id > ?)"
+	args := []any{cur.EventID}
+	if s.dialect == Postgres {
+		q = "SELECT EXISTS (SELECT 1 FROM events WHERE (txid, id) > (?::xid8, ?) AND " + visibleBelow + ")"
+		args = []any{cur.TxID, cur.EventID}
+	}
+	var pending bool
+	if err := s.db.WithContext(ctx).Raw(q, args...).Row().Scan(&pending); err != nil {
+		return false, translate("look for new events", err)
+	}
+	return pending, nil
 }
 
 // txidArg is a transaction id as the dialect's txid column takes it.
