@@ -220,4 +220,5 @@ func TestQuotaAndFloodLimitHoldAcrossReplicas(t *testing.T) {
 	if counts[http.StatusOK] != 5 || counts[http.StatusTooManyRequests] != 35 {
 		t.Fatalf("flood_limit 5 across 3 replicas: %v, want exactly 5 created and 35 refused", counts)
 	}
+	storetest.AssertConsistent(t, storetest.Open(t))
 }

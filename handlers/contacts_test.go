@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/contacthub/contacthub/store/storetest"
 )
 
 func TestCheckCredentials(t *testing.T) {
@@ -582,6 +584,7 @@ func TestCreateContactConcurrentDuplicates(t *testing.T) {
 	if len(seen) != 1 {
 		t.Fatalf("%d concurrent identical creates gave ids %v, want one", n, seen)
 	}
+	storetest.AssertConsistent(t, b.st)
 }
 
 // BenchmarkCreateContact posts one new contact per request through the router into

@@ -19,6 +19,7 @@ import (
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/spamlist"
 	"github.com/contacthub/contacthub/store"
+	"github.com/contacthub/contacthub/store/storetest"
 )
 
 // This file probes the native create, the duplicate search, manual merges, the merge
@@ -465,6 +466,7 @@ func TestMergeEdgeConcurrentMergesOfOnePair(t *testing.T) {
 			t.Errorf("contact %d comments after undo %v", id, got)
 		}
 	}
+	storetest.AssertConsistent(t, b.st)
 }
 
 // TestMergeEdgeTermsLimit: a contact carries at most 1,000 terms (README, Limits). A

@@ -214,6 +214,7 @@ func TestTermsCreateConcurrently(t *testing.T) {
 	if len(list) != 1 {
 		t.Fatalf("tenant has %d terms, want 1: %+v", len(list), list)
 	}
+	storetest.AssertConsistent(t, b.st)
 }
 
 func TestDeleteTermRemovesItFromContacts(t *testing.T) {

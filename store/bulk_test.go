@@ -67,6 +67,7 @@ func TestConcurrentBigBatches(t *testing.T) {
 			t.Fatalf("%s: %d contacts (%v), want 1", mail, len(found), err)
 		}
 	}
+	storetest.AssertConsistent(t, st)
 }
 
 // TestBigBatchLockFootprint watches pg_locks while a 1,000-contact batch is written: no

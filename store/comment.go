@@ -46,19 +46,22 @@ func (s *Store) ListComments(ctx context.Context, tenantID, contactID int64, off
 }
 
 // AddComment validates and stores a comment on c.ContactID and sets c.ID. It returns
-// EINVALID, or ENOTFOUND when the tenant has no such contact.
+// EINVALID, or ENOTFOUND when the tenant has no such contact (or it is deleted
+// meanwhile).
 func (s *Store) AddComment(ctx context.Context, c *models.Comment) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if err := contactExists(ctx, s.db, c.TenantID, c.ContactID); err != nil {
-		return err
-	}
-	c.ID = 0
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	// A transaction, so that a lost connection before its commit can be retried
+	// (repeat); a lone INSERT whose answer is lost may or may not have been stored.
+	return s.retry(ctx, func(tx *gorm.DB) error {
+		// The contact is held (locks.go) until the comment is in: a delete waits.
+		if err := s.lockContact(ctx, tx, c.TenantID, c.ContactID, lockKeyShare); err != nil {
+			return err
+		}
+		c.ID = 0
 		if err := tx.Create(c).Error; err != nil {
 			if errors.Is(err, gorm.ErrForeignKeyViolated) {
-				// The contact was deleted between the check and the insert.
 				return models.Errorf(models.ENOTFOUND, "contact %d not found", c.ContactID)
 			}
 			return translate("add comment", err)
@@ -74,10 +77,11 @@ func (s *Store) UpdateComment(ctx context.Context, c *models.Comment) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if err := contactExists(ctx, s.db, c.TenantID, c.ContactID); err != nil {
-		return err
-	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	return s.retry(ctx, func(tx *gorm.DB) error {
+		// The contact before its comment (locks.go).
+		if err := s.lockContact(ctx, tx, c.TenantID, c.ContactID, lockKeyShare); err != nil {
+			return err
+		}
 		res := tx.Model(&models.Comment{}).
 			Where("tenant_id = ? AND contact_id = ? AND id = ?", c.TenantID, c.ContactID, c.ID).
 			Updates(map[string]any{"comment": c.Comment, "updated_at": s.now()})
@@ -100,8 +104,10 @@ func (s *Store) UpdateComment(ctx context.Context, c *models.Comment) error {
 // contact, or naming every id that is not a comment of this contact (then nothing is
 // deleted).
 func (s *Store) DeleteComments(ctx context.Context, tenantID, contactID int64, ids []int64) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := contactExists(ctx, tx, tenantID, contactID); err != nil {
+	return s.retry(ctx, func(tx *gorm.DB) error {
+		// The contact before its comments (locks.go); a concurrent delete of it
+		// finishes first, and then it is not found.
+		if err := s.lockContact(ctx, tx, tenantID, contactID, lockKeyShare); err != nil {
 			return err
 		}
 		var found []int64

@@ -55,10 +55,17 @@ func (s *Store) FindContactsByMail(ctx context.Context, tenantID int64, mail str
 	return out, nil
 }
 
-// DeleteContact deletes a contact with its terms, comments and keys. It returns
-// ENOTFOUND when the tenant has no such contact.
+// DeleteContact deletes a contact with its terms, comments and keys. A write to the
+// contact that commits first is deleted with it; one that comes later finds it gone.
+// It returns ENOTFOUND when the tenant has no such contact.
 func (s *Store) DeleteContact(ctx context.Context, tenantID, id int64) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	return s.retry(ctx, func(tx *gorm.DB) error {
+		// The contact first, its children after (locks.go): a merge or update of it
+		// that holds the contact finishes before the children are read, so what it
+		// added goes too (contact_keys has no foreign key to cascade).
+		if err := s.lockContact(ctx, tx, tenantID, id, lockUpdate); err != nil {
+			return err
+		}
 		// Children are deleted explicitly (not only by ON DELETE CASCADE) so the
 		// behaviour does not depend on SQLite's foreign_keys pragma.
 		for _, table := range []string{"contact_terms", "comments"} {
@@ -91,14 +98,20 @@ func (s *Store) UpdateContact(ctx context.Context, tenantID, id int64, sub *mode
 		if err != nil {
 			return err
 		}
-		// Both checks run, so one answer names every problem.
-		var problems []models.FieldError
+		w := &working{c: c, version: c.Version, keys: map[string]bool{}}
+		changed := c.Apply(sub, models.MergeUpdate, false)
+		// Locks in the one order (locks.go): blocking keys, terms, then (write) the
+		// contact.
+		keys := s.storeKeys(c)
+		if err := s.lockKeys(ctx, tx, tenantID, keys); err != nil {
+			return err
+		}
 		missing, err := s.missingTerms(ctx, tx, tenantID, sub.Terms)
 		if err != nil {
 			return err
 		}
-		w := &working{c: c, version: c.Version, keys: map[string]bool{}}
-		changed := c.Apply(sub, models.MergeUpdate, false)
+		// Both checks run, so one answer names every problem.
+		var problems []models.FieldError
 		if !c.HasIdentity() {
 			problems = append(problems, models.FieldError{Field: "mail", Error: "a contact needs a mail, or first_name, family_name, ba_street, ba_city and ba_postal_code"})
 		}
@@ -107,10 +120,6 @@ func (s *Store) UpdateContact(ctx context.Context, tenantID, id int64, sub *mode
 		}
 		if len(problems) > 0 {
 			return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: problems}
-		}
-		keys := s.storeKeys(c)
-		if err := s.lockKeys(ctx, tx, tenantID, keys); err != nil {
-			return err
 		}
 		w.addKeys(keys)
 		if len(changed) > 0 {

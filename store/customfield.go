@@ -134,7 +134,7 @@ func (s *Store) CreateCustomField(ctx context.Context, f *models.CustomField) er
 		return models.Errorf(models.ECONFLICT, "a tenant has at most %d custom fields", models.MaxCustomFieldsCount)
 	}
 	defer s.fields.forget(f.TenantID)
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	return s.retry(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(f).Error; err != nil {
 			if models.ErrorCode(translate("", err)) == models.ECONFLICT {
 				return models.Errorf(models.ECONFLICT, "custom field %s%s already exists", models.CustomFieldPrefix, f.Name)
@@ -152,7 +152,7 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) er
 		return err
 	}
 	defer s.fields.forget(f.TenantID)
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	return s.retry(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&models.CustomField{}).Where("tenant_id = ? AND id = ?", f.TenantID, f.ID).
 			Updates(map[string]any{"label": f.Label, "description": f.Description, "max_length": f.MaxLength,
 				"options": jsonList(f.Options), "required": f.Required, "multiple": f.Multiple})
@@ -172,8 +172,6 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) er
 // ENOTFOUND.
 func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref string) error {
 	defer s.fields.forget(tenantID)
-	// retry: the update locks the holders in scan order and may deadlock with a
-	// concurrent write of some of them.
 	return s.retry(ctx, func(tx *gorm.DB) error {
 		f, err := getCustomField(ctx, tx, tenantID, ref)
 		if err != nil {
@@ -190,6 +188,15 @@ func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref strin
 		if s.dialect == Postgres {
 			strip, holds = "custom_fields = (custom_fields::jsonb - ?::text)::text", "custom_fields LIKE ? AND jsonb_exists(custom_fields::jsonb, ?)"
 			stripArg, holdsArg = f.Name, f.Name
+		}
+		if s.dialect == Postgres {
+			// The holders in id order first (locks.go); the UPDATE alone locks them in
+			// the order it finds them and may deadlock with a write of several.
+			err := tx.Exec("SELECT count(*) FROM (SELECT id FROM contacts WHERE tenant_id = ? AND "+holds+" ORDER BY id FOR "+lockNoKeyUpdate+") AS locked",
+				tenantID, pattern, holdsArg).Error
+			if err != nil {
+				return translate("lock holders of custom field", err)
+			}
 		}
 		touched, err := touchedContacts(tx.Raw("UPDATE contacts SET "+strip+", version = version + 1, updated_at = ? WHERE tenant_id = ? AND "+holds+" RETURNING id",
 			stripArg, s.now(), tenantID, pattern, holdsArg))

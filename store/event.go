@@ -319,7 +319,7 @@ func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time) (int64, error
 	var total int64
 	for {
 		var res *gorm.DB
-		err := s.tx(ctx, func(tx *gorm.DB) error {
+		err := s.retry(ctx, func(tx *gorm.DB) error {
 			res = tx.Exec("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) AND created_at < ?", pruneBatch, cutoff.UTC())
 			return res.Error
 		})

@@ -80,6 +80,7 @@ func TestIngestConcurrentIdenticalCreatesYieldOneContact(t *testing.T) {
 			}
 		}
 	}
+	storetest.AssertConsistent(t, st)
 }
 
 func TestIngestBatchMergesWithinBatchAndReportsEachItem(t *testing.T) {
@@ -233,6 +234,7 @@ func TestIngestShortcutAndTransactionAgree(t *testing.T) {
 	if total != n/2 {
 		t.Fatalf("contact has %d comments, want %d", total, n/2)
 	}
+	storetest.AssertConsistent(t, st)
 }
 
 // TestBatchInsertKeepsEveryValue: contacts written by the batch insert read back

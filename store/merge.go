@@ -189,62 +189,64 @@ func (s *Store) UndoMerge(ctx context.Context, tenantID int64, id string) (*mode
 				m.ContactID, cur.Version, m.VersionAfter, what)
 		}
 		res := &models.UndoResult{Merge: m, ContactID: m.ContactID}
-		var split *models.Contact // the contact the undo brings back
 		// The contact gets back the version number of the state it returns to, so an
 		// earlier merge whose after-state this is can be undone next (newest first).
 		restored := m.Before.Clone()
 		restored.ID, restored.TenantID, restored.Version, restored.UpdatedAt = cur.ID, tenantID, m.Before.Version, s.now()
 		restored.MailKey = models.NormalizeMail(restored.Mail)
-		if restored.Terms, err = s.existingTerms(ctx, tx, tenantID, restored.Terms); err != nil {
-			return err
-		}
 		fields, err := customFieldNames(ctx, tx, tenantID)
 		if err != nil {
 			return err
 		}
 		keepDefined(restored.Custom, fields)
+		// The contact the undo splits off again: a manual or cluster merge's absorbed
+		// contact under its old id, so references to it held by other systems stay
+		// valid; an ingest merge's submission as a new contact.
+		var split *working
+		var splitComments []int64
+		switch m.Kind {
+		case models.MergeKindManual, models.MergeKindCluster:
+			src := m.BeforeSource.Contact.Clone() // with its version: the same state again
+			src.UpdatedAt = s.now()
+			split = &working{c: src, isNew: true, keys: map[string]bool{}}
+			split.addKeys(m.BeforeSource.Keys)
+			splitComments = m.MovedComments
+		case models.MergeKindIngest:
+			c := m.Submission.NewContact(tenantID)
+			c.CreatedAt, c.UpdatedAt = s.now(), s.now()
+			split = &working{c: c, isNew: true, keys: map[string]bool{}}
+			split.addKeys(s.storeKeys(c))
+			splitComments = m.AddedComments
+		}
+		// Every term the undo writes is locked (existingTerms) before the contact
+		// (locks.go), the split contact's too; terms deleted since are dropped.
+		if restored.Terms, err = s.existingTerms(ctx, tx, tenantID, restored.Terms); err != nil {
+			return err
+		}
+		if split != nil {
+			if split.c.Terms, err = s.existingTerms(ctx, tx, tenantID, split.c.Terms); err != nil {
+				return err
+			}
+			keepDefined(split.c.Custom, fields)
+		}
 		if err := s.restoreContact(ctx, tx, restored, cur.Version); err != nil {
 			return err
 		}
 		if err := deleteKeys(ctx, tx, tenantID, m.ContactID, m.AddedKeys); err != nil {
 			return err
 		}
-		switch m.Kind {
-		case models.MergeKindManual, models.MergeKindCluster:
-			// The absorbed contact comes back under its old id, so references to it
-			// held by other systems stay valid.
-			src := m.BeforeSource.Contact.Clone() // with its version: the same state again
-			src.UpdatedAt = s.now()
-			if src.Terms, err = s.existingTerms(ctx, tx, tenantID, src.Terms); err != nil {
+		if split != nil {
+			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{split}, ownEvent: true}); err != nil {
 				return err
 			}
-			keepDefined(src.Custom, fields)
-			w := &working{c: src, isNew: true, keys: map[string]bool{}}
-			w.addKeys(m.BeforeSource.Keys)
-			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}, ownEvent: true}); err != nil {
+			if err := moveComments(ctx, tx, tenantID, splitComments, split.c.ID); err != nil {
 				return err
 			}
-			if err := moveComments(ctx, tx, tenantID, m.MovedComments, src.ID); err != nil {
-				return err
-			}
-			res.SplitContactID, split = src.ID, src
-		case models.MergeKindIngest:
-			c := m.Submission.NewContact(tenantID)
-			c.CreatedAt, c.UpdatedAt = s.now(), s.now()
-			keepDefined(c.Custom, fields)
-			w := &working{c: c, isNew: true, keys: map[string]bool{}}
-			w.addKeys(s.storeKeys(c))
-			if err := s.write(ctx, tx, &batch{tenantID: tenantID, touched: []*working{w}, ownEvent: true}); err != nil {
-				return err
-			}
-			if err := moveComments(ctx, tx, tenantID, m.AddedComments, c.ID); err != nil {
-				return err
-			}
-			res.SplitContactID, split = c.ID, c
+			res.SplitContactID = split.c.ID
 		}
 		undone := contactwire.Undone{V: contactwire.Version, MergeID: m.ID, Contact: contactwire.FromModel(restored)}
 		if split != nil {
-			undone.Restored = contactwire.FromModel(split)
+			undone.Restored = contactwire.FromModel(split.c)
 		}
 		if err := s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventMergeUndone, eventData(undone)}}); err != nil {
 			return err
@@ -374,14 +376,22 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 	}
 	var out *models.MergeOutcome
 	err := s.retry(ctx, func(tx *gorm.DB) error {
+		// Locks in the one order (locks.go): the terms the merged contact will carry
+		// (as far as they can be known before the contacts are held), then both
+		// contacts in id order, so no write, comment, delete or merge lands on either
+		// between reading them and writing.
+		var terms []int64
 		if s.dialect == Postgres {
-			// Hold both contacts (in id order) so no write, comment or merge lands on the
-			// source between reading it and deleting it. SQLite has one writer anyway.
-			err := tx.WithContext(ctx).Exec("SELECT id FROM contacts WHERE "+contactsByIDs+" ORDER BY id FOR UPDATE",
-				[]int64{req.TargetID, req.SourceID}, tenantID).Error
-			if err != nil {
-				return translate("lock contacts to merge", err)
+			if err := scanAll(tx.WithContext(ctx).Raw("SELECT DISTINCT term_id FROM contact_terms WHERE "+termsOfContacts,
+				[]int64{req.TargetID, req.SourceID}, tenantID), &terms); err != nil {
+				return translate("read terms of contacts to merge", err)
 			}
+			if err := s.lockTermRows(ctx, tx, tenantID, terms); err != nil {
+				return err
+			}
+		}
+		if _, err := s.lockContacts(ctx, tx, tenantID, []int64{req.TargetID, req.SourceID}, lockUpdate); err != nil {
+			return err
 		}
 		target, err := getContact(ctx, tx, tenantID, req.TargetID)
 		if err != nil {
@@ -395,6 +405,11 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 			return models.Errorf(models.ECONFLICT, "contact %d or %d changed since the merge was decided", target.ID, source.ID)
 		}
 		merged, changed := models.MergeContacts(target, source, req.Choices)
+		if s.dialect == Postgres && slices.ContainsFunc(merged.Terms, func(id int64) bool { return !slices.Contains(terms, id) }) {
+			// A term was put on either contact between the first read and the lock:
+			// locking it now, with the contacts held, would break the order.
+			return errConcurrentChange
+		}
 		if n := len(merged.Terms); n > models.MaxTermsPerContact {
 			return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{models.TooManyTerms(n)}}
 		}

@@ -41,7 +41,7 @@ func (s *Store) bumpSpamVersion(ctx context.Context, tx *gorm.DB, tenantID int64
 // listed are skipped; it returns how many were new.
 func (s *Store) AddSpamRanges(ctx context.Context, tenantID int64, ranges []spamlist.Range, source string) (int64, error) {
 	var added int64
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.retry(ctx, func(tx *gorm.DB) error {
 		now := s.now()
 		for chunk := range slices.Chunk(ranges, 2000) {
 			rows := make([]spamRow, len(chunk))
@@ -134,7 +134,7 @@ func (s *Store) copySpamRanges(ctx context.Context, tenantID int64, ranges []spa
 // RemoveSpamRanges unlists exactly these ranges; it returns how many were listed.
 func (s *Store) RemoveSpamRanges(ctx context.Context, tenantID int64, ranges []spamlist.Range) (int64, error) {
 	var removed int64
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.retry(ctx, func(tx *gorm.DB) error {
 		for _, r := range ranges {
 			from, to := r.Key()
 			res := tx.WithContext(ctx).Where("tenant_id = ? AND from_key = ? AND to_key = ?", tenantID, from, to).Delete(&spamRow{})

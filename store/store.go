@@ -77,6 +77,8 @@ type Store struct {
 	analyzer analyzer
 	// idempotencyPruner deletes expired idempotency keys now and then (idempotency.go).
 	idempotencyPruner idempotencyPruner
+	// retries counts transactions run again, by reason (Retries).
+	retries retryCounts
 }
 
 // IngestCounts reports how many Ingest calls were written by the one-statement
@@ -245,6 +247,7 @@ func translate(op string, err error) error {
 }
 
 // tx runs fn in a transaction. Contact writes take writeMu on SQLite (see Store).
+// Write paths call it through retry (write.go), never directly.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if s.dialect == SQLite {
 		s.writeMu.Lock()

@@ -203,7 +203,7 @@ func (c *keyCache) clear() {
 // together run it under one lock, so exactly one creates the tenant.
 func (s *Store) Bootstrap(ctx context.Context, secret string) (string, error) {
 	var shown string
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.retry(ctx, func(tx *gorm.DB) error {
 		if s.dialect == Postgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('contacthub.bootstrap'))").Error; err != nil {
 				return translate("bootstrap lock", err)

@@ -80,7 +80,7 @@ func (s *Store) CreateTerm(ctx context.Context, t *models.Term) (created bool, e
 		return false, translate("find term by name", err)
 	}
 	t.ID = 0
-	err = s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.retry(ctx, func(tx *gorm.DB) error {
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(t)
 		if res.Error != nil {
 			return translate("create term", res.Error)
@@ -107,7 +107,7 @@ func (s *Store) UpdateTerm(ctx context.Context, t *models.Term) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	return s.retry(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&models.Term{}).Where("tenant_id = ? AND id = ?", t.TenantID, t.ID).
 			Updates(map[string]any{"name": t.Name, "name_key": t.NameKey, "description": t.Description, "deletion_blocked": t.DeletionBlocked})
 		if res.Error != nil {
@@ -127,7 +127,7 @@ func (s *Store) UpdateTerm(ctx context.Context, t *models.Term) error {
 // version and updated_at (their terms changed, so an older merge can no longer be
 // undone blindly). It returns ENOTFOUND, or ECONFLICT when the term is deletion_blocked.
 func (s *Store) DeleteTerm(ctx context.Context, tenantID, id int64) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	return s.retry(ctx, func(tx *gorm.DB) error {
 		q := tx
 		if s.dialect == Postgres {
 			// Waits for transactions that are putting this term on contacts (they hold
@@ -140,6 +140,17 @@ func (s *Store) DeleteTerm(ctx context.Context, tenantID, id int64) error {
 		}
 		if t.DeletionBlocked {
 			return models.Errorf(models.ECONFLICT, "term %d is deletion_blocked; unblock it first", id)
+		}
+		if s.dialect == Postgres {
+			// The term, then its contacts in id order (locks.go); the UPDATE below would
+			// lock them in whatever order it finds them. The set cannot grow now: a new
+			// term row needs the term's FOR KEY SHARE, which waits for this lock.
+			err := tx.Exec("SELECT count(*) FROM (SELECT id FROM contacts WHERE tenant_id = ? AND id IN "+
+				"(SELECT contact_id FROM contact_terms WHERE tenant_id = ? AND term_id = ?) ORDER BY id FOR "+lockNoKeyUpdate+") AS locked",
+				tenantID, tenantID, id).Error
+			if err != nil {
+				return translate("lock contacts of deleted term", err)
+			}
 		}
 		// The contacts that carry the term change (their terms); each gets a new
 		// version and a contact.updated event showing it without the term.

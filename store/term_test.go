@@ -63,6 +63,7 @@ func TestCreateTermConcurrentSameName(t *testing.T) {
 	if nCreated != 1 {
 		t.Errorf("%d creates reported created, want 1", nCreated)
 	}
+	storetest.AssertConsistent(t, st)
 }
 
 // TestDeleteTermWhileTagging races DeleteTerm against AddContactTerms of the same term:
@@ -104,6 +105,7 @@ func TestDeleteTermWhileTagging(t *testing.T) {
 			}
 		}
 	}
+	storetest.AssertConsistent(t, st)
 }
 
 func TestDeleteTermBlocked(t *testing.T) {

@@ -1,13 +1,16 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,7 +62,19 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 	var termRows []termRow
 	var replaceTerms []int64
 	now := s.now()
+	// The lock order (locks.go): the terms this batch writes again for contacts it
+	// changes (the foreign key takes them), then the contacts in ascending id. New
+	// contacts' terms are the caller's, locked by missingTerms.
+	var rewritten []int64
 	for _, w := range b.touched {
+		if !w.isNew && w.termsDirty {
+			rewritten = append(rewritten, w.c.Terms...)
+		}
+	}
+	if err := s.lockTermRows(ctx, tx, b.tenantID, rewritten); err != nil {
+		return err
+	}
+	for _, w := range byID(b.touched) {
 		c := w.c
 		for _, k := range w.newKeys {
 			if idNow[w] {
@@ -197,6 +212,23 @@ func (s *Store) batchEvents(b *batch, comments []*models.Comment) []pendingEvent
 	return evs
 }
 
+// byID orders a batch's contacts for writing: existing ones in ascending id, so their
+// row locks are taken in the one order (locks.go), then new ones as they came.
+func byID(touched []*working) []*working {
+	return slices.SortedStableFunc(slices.Values(touched), func(a, b *working) int {
+		switch {
+		case a.isNew != b.isNew:
+			if a.isNew {
+				return 1
+			}
+			return -1
+		case a.isNew:
+			return 0
+		}
+		return cmp.Compare(a.c.ID, b.c.ID)
+	})
+}
+
 // insertContactWithKeys inserts a new contact and its keys in one statement (Postgres)
 // and clears w.newKeys, which are then written.
 func insertContactWithKeys(ctx context.Context, tx *gorm.DB, w *working) error {
@@ -223,8 +255,9 @@ func insertContactWithKeys(ctx context.Context, tx *gorm.DB, w *working) error {
 // after it was read; retry runs the whole transaction again.
 var errConcurrentChange = errors.New("store: contact changed concurrently")
 
-// retry runs fn in a write transaction and repeats it a few times when it lost a race
-// (optimistic version check, serialization failure or deadlock).
+// retry runs fn in a write transaction and runs it again when it lost a race
+// (optimistic version check, serialization failure or deadlock; see repeat). Every
+// write transaction goes through it.
 func (s *Store) retry(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.repeat(ctx, func() error { return s.tx(ctx, fn) })
 }
@@ -234,22 +267,38 @@ func (s *Store) retryOnConn(ctx context.Context, fn func(tx *gorm.DB, conn *sql.
 	return s.repeat(ctx, func() error { return s.txOnConn(ctx, fn) })
 }
 
-// repeat runs a transaction until it does not lose a race, at most five times.
+// maxAttempts bounds how often repeat runs a transaction that keeps losing races.
+const maxAttempts = 5
+
+// repeat runs a transaction until it does not lose a race, at most maxAttempts
+// times, waiting a little longer (with jitter) after each loss so that writers that
+// collided do not collide again in step. A transaction that lost every race is
+// EUNAVAILABLE: the contact is busy, not the request wrong.
 func (s *Store) repeat(ctx context.Context, run func() error) error {
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = run()
 		if !retryable(err) {
 			return err
 		}
+		s.retries.count(err)
 		s.log.Debug("retrying write transaction", "attempt", attempt+1, "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(attempt+1) * 5 * time.Millisecond):
+		case <-time.After(backoff(attempt)):
 		}
 	}
-	return fmt.Errorf("store: write kept conflicting with concurrent writers: %w", err)
+	s.log.Warn("write transaction kept losing races", "attempts", maxAttempts, "err", err)
+	return fmt.Errorf("store: write kept conflicting with concurrent writers (%v): %w", err,
+		&models.Error{Code: models.EUNAVAILABLE, Message: "the contact is being changed by other requests; try again", RetryAfter: time.Second})
+}
+
+// backoff is the wait after a transaction's attempt (from 0) lost a race: up to
+// 5 ms × 2^attempt, at least half of it.
+func backoff(attempt int) time.Duration {
+	d := 5 * time.Millisecond << attempt
+	return d/2 + rand.N(d/2+1)
 }
 
 func retryable(err error) bool {
@@ -261,4 +310,35 @@ func retryable(err error) bool {
 		return pgErr.Code == "40001" || pgErr.Code == "40P01"
 	}
 	return false
+}
+
+// Retries counts the transactions the store ran again since it was opened, by the
+// race they lost.
+type Retries struct {
+	// Deadlock: PostgreSQL broke a deadlock (40P01). Locks taken in one order
+	// (locks.go) leave none to break; a count here is a path that does not.
+	Deadlock int64
+	// Serialization: a serialization failure (40001).
+	Serialization int64
+	// Conflict: the contact changed between its read and the write (version check).
+	Conflict int64
+}
+
+type retryCounts struct{ deadlock, serialization, conflict atomic.Int64 }
+
+func (r *retryCounts) count(err error) {
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.Is(err, errConcurrentChange):
+		r.conflict.Add(1)
+	case errors.As(err, &pgErr) && pgErr.Code == "40P01":
+		r.deadlock.Add(1)
+	case errors.As(err, &pgErr) && pgErr.Code == "40001":
+		r.serialization.Add(1)
+	}
+}
+
+// Retries returns how many transactions were run again, by reason.
+func (s *Store) Retries() Retries {
+	return Retries{Deadlock: s.retries.deadlock.Load(), Serialization: s.retries.serialization.Load(), Conflict: s.retries.conflict.Load()}
 }
