@@ -375,7 +375,8 @@ func spamlistCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
 }
 
 // registerStoreMetrics exports how contact writes were made: the one-statement
-// shortcut for new contacts or a full transaction (see store.Store.Ingest).
+// shortcut for new contacts or a full transaction (see store.Store.Ingest), and how
+// often write transactions ran again (store.Store.Retries).
 func registerStoreMetrics(reg *prometheus.Registry, st *store.Store) {
 	for _, path := range []string{"shortcut", "transaction"} {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
@@ -388,5 +389,18 @@ func registerStoreMetrics(reg *prometheus.Registry, st *store.Store) {
 			}
 			return float64(transaction)
 		}))
+	}
+	// Transactions run again, by the race they lost; a deadlock is a write path
+	// outside the store's lock order (store/locks.go).
+	for reason, count := range map[string]func(store.Retries) int64{
+		"deadlock":        func(r store.Retries) int64 { return r.Deadlock },
+		"serialization":   func(r store.Retries) int64 { return r.Serialization },
+		"conflict":        func(r store.Retries) int64 { return r.Conflict },
+		"connection_lost": func(r store.Retries) int64 { return r.ConnectionLost },
+	} {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "contacthub_store_retries_total", Help: "Write transactions run again, by reason: deadlock, serialization, conflict (a concurrent change), connection_lost.",
+			ConstLabels: prometheus.Labels{"reason": reason},
+		}, func() float64 { return float64(count(st.Retries())) }))
 	}
 }

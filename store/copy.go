@@ -37,7 +37,7 @@ func (s *Store) txOnConn(ctx context.Context, fn func(tx *gorm.DB, conn *sql.Con
 	defer conn.Close()
 	db := s.db.WithContext(ctx)
 	db.Statement.ConnPool = conn // gorm begins the transaction on it: *sql.Conn is a gorm.TxBeginner
-	return db.Transaction(func(tx *gorm.DB) error { return fn(tx, conn) })
+	return runTx(db, func(tx *gorm.DB) error { return fn(tx, conn) })
 }
 
 // copyRows writes rows into the columns of table with COPY, inside the transaction

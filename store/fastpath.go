@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -55,10 +57,10 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 	// on every call (see scan), a tenth of the CPU of a create.
 	rows, err := s.sqlDB.QueryContext(ctx, createIfNewStatement(), args...)
 	if err != nil {
-		if retryable(err) {
-			return res, false, nil
+		if retryable(err) || (connLost(err) && pgconn.SafeToRetry(err)) {
+			return res, false, nil // the full path decides again
 		}
-		return res, false, translate("create contact", err)
+		return res, false, s.createIfNewFailed(err)
 	}
 	defer rows.Close()
 	var created []int64
@@ -79,13 +81,24 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 		if retryable(err) {
 			return res, false, nil
 		}
-		return res, false, translate("create contact", err)
+		return res, false, s.createIfNewFailed(err)
 	}
 	if found || len(created) != 1 {
 		return res, false, nil
 	}
 	s.noteWritten(1)
 	return models.IngestResult{ID: created[0], Created: true}, true, nil
+}
+
+// createIfNewFailed is the error of a shortcut statement that failed after it was
+// sent. A lost connection leaves unknown whether the contact was created (the
+// statement commits on its own): running the full path as well could create it twice.
+func (s *Store) createIfNewFailed(err error) error {
+	if connLost(err) {
+		s.noteLost()
+		s.log.Warn("database connection lost", "unknown_outcome", true, "err", err)
+	}
+	return translate("create contact", unavailable(err, true))
 }
 
 // The shortcut's columns and statement are the same for every contact: built once.

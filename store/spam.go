@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -86,12 +87,23 @@ func (s *Store) LoadSpamList(ctx context.Context, tenantID int64, r io.Reader, s
 // faster than INSERT for a million rows, and the final INSERT … ON CONFLICT keeps the
 // load idempotent.
 func (s *Store) copySpamRanges(ctx context.Context, tenantID int64, ranges []spamlist.Range, source string) (int64, error) {
+	var added int64
+	// The load is idempotent, so repeat may run it again after a lost connection.
+	err := s.repeat(ctx, func() (err error) {
+		added, err = s.copySpamRangesOnce(ctx, tenantID, ranges, source)
+		return err
+	})
+	return added, err
+}
+
+func (s *Store) copySpamRangesOnce(ctx context.Context, tenantID int64, ranges []spamlist.Range, source string) (int64, error) {
 	conn, err := s.sqlDB.Conn(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("store: load spam list: %w", err)
+		return 0, translate("load spam list", err)
 	}
 	defer conn.Close()
 	var added int64
+	committing := false
 	err = conn.Raw(func(dc any) error {
 		pc := dc.(*stdlib.Conn).Conn()
 		tx, err := pc.Begin(ctx)
@@ -123,8 +135,12 @@ func (s *Store) copySpamRanges(ctx context.Context, tenantID int64, ranges []spa
 				return err
 			}
 		}
+		committing = true
 		return tx.Commit(ctx)
 	})
+	if err != nil && committing && connLost(err) && !pgconn.SafeToRetry(err) {
+		err = &commitUnknownError{err: err}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: load spam list: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -79,6 +80,9 @@ type Store struct {
 	idempotencyPruner idempotencyPruner
 	// retries counts transactions run again, by reason (Retries).
 	retries retryCounts
+	// lostAt is when a database connection was last found lost, in Unix nanoseconds
+	// (connlost.go).
+	lostAt atomic.Int64
 }
 
 // IngestCounts reports how many Ingest calls were written by the one-statement
@@ -110,7 +114,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	var err error
 	if IsPostgresURL(cfg.DatabaseURL) {
 		s.dialect = Postgres
-		s.db, err = gorm.Open(postgres.Open(cfg.DatabaseURL), gcfg)
+		// After a lost connection the pool checks connections before handing them out
+		// (connlost.go).
+		s.db, err = gorm.Open(postgres.New(postgres.Config{DSN: cfg.DatabaseURL,
+			OptionOpenDB: []stdlib.OptionOpenDB{stdlib.OptionShouldPing(s.shouldPing)}}), gcfg)
 	} else {
 		s.dialect = SQLite
 		var dsn string
@@ -124,6 +131,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if s.sqlDB, err = s.db.DB(); err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	if s.dialect == Postgres {
+		// Statements outside transactions survive a lost connection where they can
+		// (connlost.go).
+		pool := &retryPool{db: s.sqlDB, s: s}
+		s.db.ConnPool, s.db.Statement.ConnPool = pool, pool
 	}
 	maxOpen := cfg.MaxOpenConns
 	if maxOpen == 0 {
@@ -243,7 +256,8 @@ func translate(op string, err error) error {
 	if errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05") {
 		return fmt.Errorf("store: %s: %w", op, models.Errorf(models.EBADREQUEST, "the request holds text with a NUL byte or that is not UTF-8"))
 	}
-	return fmt.Errorf("store: %s: %w", op, err)
+	// A lost connection is EUNAVAILABLE wherever it surfaces (connlost.go).
+	return fmt.Errorf("store: %s: %w", op, unavailable(err, false))
 }
 
 // tx runs fn in a transaction. Contact writes take writeMu on SQLite (see Store).
@@ -253,7 +267,25 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
-	return s.db.WithContext(ctx).Transaction(fn)
+	return runTx(s.db.WithContext(ctx), fn)
+}
+
+// runTx runs fn in a transaction on db. When the connection is lost while COMMIT is
+// under way the outcome is unknown, and the error says so (*commitUnknownError):
+// repeat must not run such a transaction again.
+func runTx(db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	committing := false
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		committing = true
+		return nil
+	})
+	if err != nil && committing && connLost(err) && !pgconn.SafeToRetry(err) {
+		return &commitUnknownError{err: err}
+	}
+	return err
 }
 
 // scan runs q and scans its rows into dest as gorm's Scan does, without what

@@ -256,8 +256,8 @@ func insertContactWithKeys(ctx context.Context, tx *gorm.DB, w *working) error {
 var errConcurrentChange = errors.New("store: contact changed concurrently")
 
 // retry runs fn in a write transaction and runs it again when it lost a race
-// (optimistic version check, serialization failure or deadlock; see repeat). Every
-// write transaction goes through it.
+// (optimistic version check, serialization failure or deadlock) or its connection
+// before committing (see repeat). Every write transaction goes through it.
 func (s *Store) retry(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.repeat(ctx, func() error { return s.tx(ctx, fn) })
 }
@@ -272,13 +272,30 @@ const maxAttempts = 5
 
 // repeat runs a transaction until it does not lose a race, at most maxAttempts
 // times, waiting a little longer (with jitter) after each loss so that writers that
-// collided do not collide again in step. A transaction that lost every race is
-// EUNAVAILABLE: the contact is busy, not the request wrong.
+// collided do not collide again in step. A transaction that lost its connection
+// before committing runs once more at once (a fresh connection needs no waiting); a
+// lost connection after that, or while committing, is EUNAVAILABLE (connlost.go). So
+// is a transaction that lost every race: the contact is busy, not the request wrong.
 func (s *Store) repeat(ctx context.Context, run func() error) error {
 	var err error
+	reconnected := false
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		err = run()
-		if !retryable(err) {
+		var cu *commitUnknownError
+		switch {
+		case err == nil:
+			return nil
+		case connLost(err):
+			s.noteLost()
+			if errors.As(err, &cu) || reconnected || ctx.Err() != nil {
+				s.log.Warn("database connection lost", "unknown_outcome", cu != nil, "err", err)
+				return unavailable(err, cu != nil)
+			}
+			reconnected = true
+			s.retries.connLost.Add(1)
+			s.log.Debug("retrying write transaction on a new connection", "err", err)
+			continue
+		case !retryable(err):
 			return err
 		}
 		s.retries.count(err)
@@ -288,6 +305,9 @@ func (s *Store) repeat(ctx context.Context, run func() error) error {
 			return ctx.Err()
 		case <-time.After(backoff(attempt)):
 		}
+	}
+	if connLost(err) {
+		return unavailable(err, false)
 	}
 	s.log.Warn("write transaction kept losing races", "attempts", maxAttempts, "err", err)
 	return fmt.Errorf("store: write kept conflicting with concurrent writers (%v): %w", err,
@@ -322,9 +342,11 @@ type Retries struct {
 	Serialization int64
 	// Conflict: the contact changed between its read and the write (version check).
 	Conflict int64
+	// ConnectionLost: the connection was lost before the commit (connlost.go).
+	ConnectionLost int64
 }
 
-type retryCounts struct{ deadlock, serialization, conflict atomic.Int64 }
+type retryCounts struct{ deadlock, serialization, conflict, connLost atomic.Int64 }
 
 func (r *retryCounts) count(err error) {
 	var pgErr *pgconn.PgError
@@ -340,5 +362,6 @@ func (r *retryCounts) count(err error) {
 
 // Retries returns how many transactions were run again, by reason.
 func (s *Store) Retries() Retries {
-	return Retries{Deadlock: s.retries.deadlock.Load(), Serialization: s.retries.serialization.Load(), Conflict: s.retries.conflict.Load()}
+	return Retries{Deadlock: s.retries.deadlock.Load(), Serialization: s.retries.serialization.Load(),
+		Conflict: s.retries.conflict.Load(), ConnectionLost: s.retries.connLost.Load()}
 }
