@@ -27,6 +27,9 @@ import (
 func isolated(t *testing.T, configure func(*store.Config), opts ...func(*handlers.API)) *bundle {
 	t.Helper()
 	cfg := storetest.Config(t)
+	// Enough connections for real concurrency, few enough that parallel tests (and
+	// other test runs on the same server) stay within max_connections.
+	cfg.MaxOpenConns = 6
 	if configure != nil {
 		configure(&cfg)
 	}

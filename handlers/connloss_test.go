@@ -30,7 +30,7 @@ func TestLostConnectionsAnswerNo500(t *testing.T) {
 	}
 	t.Parallel()
 	var logs syncBuffer
-	b, k := killable(t, 8, &logs)
+	b, k := killable(t, 6, &logs)
 	term := b.newTerm(t, "lost")
 	const nContacts = 24
 	ids := make([]int64, nContacts)
@@ -104,7 +104,7 @@ func TestLostConnectionsAnswerNo500(t *testing.T) {
 	wg.Wait()
 	close(done)
 	<-killerDone
-	t.Logf("answers %v; %d connections terminated", codes, killed.Load())
+	t.Logf("answers %v; %d connections terminated; transactions run again: %+v", codes, killed.Load(), b.st.Retries())
 	for _, s := range bad {
 		t.Error(s)
 	}
@@ -129,7 +129,7 @@ func TestIdleConnectionsTerminated(t *testing.T) {
 	}
 	t.Parallel()
 	var logs syncBuffer
-	b, k := killable(t, 4, &logs)
+	b, k := killable(t, 3, &logs)
 	id := b.createContact(t, map[string]any{"first_name": "Ida", "family_name": "Idle", "mail": "idle@example.com"})
 	path := "/public/api/V1/contact/" + itoa(id)
 	for _, r := range []struct {

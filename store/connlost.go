@@ -45,6 +45,12 @@ func connLost(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
+	// No connection could be made (the server down or starting, too many clients):
+	// whatever the server said, nothing was sent.
+	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		// Class 08: connection exception; 57P01-57P03: admin shutdown, crash
@@ -52,9 +58,8 @@ func connLost(err error) bool {
 		return strings.HasPrefix(pgErr.Code, "08") || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
 	}
 	var netErr net.Error
-	var connectErr *pgconn.ConnectError
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.As(err, &netErr) || errors.As(err, &connectErr) || strings.Contains(err.Error(), "conn closed")
+		errors.As(err, &netErr) || strings.Contains(err.Error(), "conn closed")
 }
 
 // commitUnknownError is a lost connection while a transaction was committing: the

@@ -19,6 +19,8 @@ import (
 
 func TestConnLostClassifiesErrors(t *testing.T) {
 	t.Parallel()
+	// A real failed connect (nothing listens on port 1).
+	_, refused := pgconn.Connect(context.Background(), "postgres://u@127.0.0.1:1/x?connect_timeout=5")
 	for _, c := range []struct {
 		name string
 		err  error
@@ -33,6 +35,8 @@ func TestConnLostClassifiesErrors(t *testing.T) {
 		{"conn done", sql.ErrConnDone, true},
 		{"network", &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}, true},
 		{"conn closed", errors.New("conn closed"), true},
+		{"connect refused", refused, true},
+		{"wrapped connect error", fmt.Errorf("connect: %w", &pgconn.ConnectError{Config: &pgconn.Config{}}), true},
 		{"deadlock", &pgconn.PgError{Code: "40P01"}, false},
 		{"unique violation", &pgconn.PgError{Code: "23505"}, false},
 		{"not found", gorm.ErrRecordNotFound, false},
