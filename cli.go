@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/spamlist"
@@ -90,6 +91,13 @@ func withStore(ctx context.Context, cfg Config, stderr io.Writer, fn func(*store
 	return fn(st)
 }
 
+// The store serves the contact service, which serves the handlers.
+var (
+	_ contacts.Store          = (*store.Store)(nil)
+	_ handlers.ContactService = (*contacts.Service)(nil)
+	_ handlers.ContactStore   = (*store.Store)(nil)
+)
+
 // serve wires config → database → migrations → store → handlers → HTTP and shuts down
 // gracefully when ctx ends: stop accepting, finish requests in flight, close the DB.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
@@ -116,15 +124,17 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	rl, redisReady, closeRedis, err := limiters(ctx, cfg, log)
+	rl, flood, redisReady, closeRedis, err := limiters(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeRedis()
 	rl.Spam = spamlist.NewChecker(st, 5*time.Second)
+	metrics := handlers.NewMetrics()
+	service := contacts.New(contacts.Config{Store: st, Flood: flood, Spam: rl.Spam, Metrics: metrics, Log: log})
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Log: log,
-		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: handlers.NewMetrics(),
+		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Log: log,
+		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}
 			if redisReady != nil {

@@ -12,23 +12,22 @@ import (
 	"github.com/contacthub/contacthub/ratelimit"
 )
 
-// limiters builds the request quota and the flood counter: on Redis when a URL is
-// configured (global across replicas), with the configured behaviour while Redis is
-// down; in memory otherwise. close releases the Redis client.
-func limiters(ctx context.Context, cfg Config, log *slog.Logger) (rl handlers.RateLimits, ready func(context.Context) handlers.Check, close func(), err error) {
+// limiters builds the request quota and the flood counter (the contact service's):
+// on Redis when a URL is configured (global across replicas), with the configured
+// behaviour while Redis is down; in memory otherwise. close releases the Redis client.
+func limiters(ctx context.Context, cfg Config, log *slog.Logger) (rl handlers.RateLimits, flood ratelimit.FloodCounter, ready func(context.Context) handlers.Check, close func(), err error) {
 	def, err := ratelimit.ParseLimit(cfg.RateLimit)
 	if err != nil {
-		return rl, nil, nil, err
+		return rl, nil, nil, nil, err
 	}
 	rl.Default = def
 	if cfg.RedisURL == "" {
 		rl.Limiter = ratelimit.NewMemory(nil)
-		rl.Flood = ratelimit.NewMemoryFloodCounter(nil)
-		return rl, nil, func() {}, nil
+		return rl, ratelimit.NewMemoryFloodCounter(nil), nil, func() {}, nil
 	}
 	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
-		return rl, nil, nil, fmt.Errorf("redis url: %w", err)
+		return rl, nil, nil, nil, fmt.Errorf("redis url: %w", err)
 	}
 	// Fail fast: a down Redis must cost a request milliseconds, not go-redis's default
 	// five dial retries.
@@ -47,10 +46,10 @@ func limiters(ctx context.Context, cfg Config, log *slog.Logger) (rl handlers.Ra
 	}
 	failOpen := cfg.RedisFailure == "open"
 	limiter := ratelimit.NewFallback(ratelimit.NewRedis(rdb, cfg.RedisPrefix), fbLimiter, failOpen, log)
-	flood := ratelimit.NewFloodFallback(ratelimit.NewRedisFloodCounter(rdb, cfg.RedisPrefix), fbFlood, failOpen, log)
-	rl.Limiter, rl.Flood = limiter, flood
+	flood = ratelimit.NewFloodFallback(ratelimit.NewRedisFloodCounter(rdb, cfg.RedisPrefix), fbFlood, failOpen, log)
+	rl.Limiter = limiter
 	ready = func(ctx context.Context) handlers.Check {
 		return handlers.Check{Name: "redis", Err: limiter.Healthy(ctx), Critical: cfg.RedisFailure == "closed"}
 	}
-	return rl, ready, func() { rdb.Close() }, nil
+	return rl, flood, ready, func() { rdb.Close() }, nil
 }

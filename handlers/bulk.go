@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -34,8 +34,8 @@ func (a *API) createContacts(c echo.Context) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	opts, err := req.createOptions.parse()
-	if err != nil {
+	opts := req.createOptions.options(contacts.QuentnIdentity)
+	if err := opts.Validate(); err != nil {
 		return err
 	}
 	switch {
@@ -47,73 +47,39 @@ func (a *API) createContacts(c echo.Context) error {
 		return models.Errorf(models.ETOOLARGE, "at most %d contacts per call, got %d; split the list or use an import", MaxBulkContacts, len(req.Contacts))
 	}
 	ctx, tenant := c.Request().Context(), tenantID(c)
-	if err := a.checkReturnFields(ctx, tenant, opts.returnFields); err != nil {
-		return err
-	}
 	out := make([]map[string]any, len(req.Contacts))
-	items := make([]map[string]json.RawMessage, len(req.Contacts))
-	var names []string
+	inputs := make([]contacts.Input, 0, len(req.Contacts))
+	index := make([]int, 0, len(req.Contacts)) // index[j] is the input position of inputs[j]
 	for i, item := range req.Contacts {
-		if err := json.Unmarshal(item, &items[i]); err != nil || items[i] == nil {
+		var fields map[string]json.RawMessage
+		if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
 			out[i] = a.bulkError("", invalid("contact", "must be a JSON object of contact fields"))
 			continue
 		}
-		names = append(names, customNames(items[i])...)
-	}
-	defs, err := a.Contacts.CustomFields(ctx, tenant, names...)
-	if err != nil {
-		return err
-	}
-
-	subs := make([]*models.Submission, 0, len(req.Contacts))
-	index := make([]int, 0, len(req.Contacts)) // index[j] is the input position of subs[j]
-	errs := make([]error, len(items))
-	for i, fields := range items {
-		if fields == nil {
-			continue // reported above
-		}
-		sub, err := decodeContact(fields, defs, "", quentnIdentity)
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		subs = append(subs, sub)
+		inputs = append(inputs, contacts.FromJSON(fields))
 		index = append(index, i)
 	}
-	if err := a.addUnknownTerms(ctx, tenant, items, errs, ""); err != nil {
-		return err
-	}
-	for i, err := range errs {
-		if err != nil {
-			out[i] = a.bulkError(submittedMail(items[i]), err)
-		}
-	}
-	if len(subs) == 0 {
-		return c.JSON(http.StatusOK, out)
-	}
-
-	opts.ingest.RequiredCustom = requiredCustom(defs)
-	results, err := a.ingest(ctx, tenant, subs, opts)
+	results, err := a.ContactService.Submit(ctx, tenant, inputs, opts)
 	if err != nil {
 		return err
 	}
 	var ids []int64
 	for j, r := range results {
-		i, mail := index[j], subs[j].Text["mail"]
+		i := index[j]
 		if r.Err != nil {
-			out[i] = a.bulkError(mail, r.Err)
+			out[i] = a.bulkError(r.Mail, r.Err)
 			continue
 		}
-		out[i] = map[string]any{"id": r.ID, "email": mail}
+		out[i] = map[string]any{"id": r.ID, "email": r.Mail}
 		ids = append(ids, r.ID)
 	}
-	if len(opts.returnFields) > 0 && len(ids) > 0 {
-		contacts, err := a.Contacts.GetContacts(ctx, tenant, ids)
+	if returnFields := opts.ReturnFieldList(); len(returnFields) > 0 && len(ids) > 0 {
+		stored, err := a.Contacts.GetContacts(ctx, tenant, ids)
 		if err != nil {
 			return err
 		}
-		byID := make(map[int64]*models.Contact, len(contacts))
-		for _, ct := range contacts {
+		byID := make(map[int64]*models.Contact, len(stored))
+		for _, ct := range stored {
 			byID[ct.ID] = ct
 		}
 		for _, entry := range out {
@@ -121,7 +87,7 @@ func (a *API) createContacts(c echo.Context) error {
 				continue
 			}
 			if ct := byID[entry["id"].(int64)]; ct != nil {
-				for k, v := range renderFields(ct, opts.returnFields) {
+				for k, v := range renderFields(ct, returnFields) {
 					entry[k] = v
 				}
 			}
@@ -146,14 +112,4 @@ func (a *API) bulkError(mail string, err error) map[string]any {
 		entry["errors"] = de.Fields
 	}
 	return entry
-}
-
-// submittedMail is the item's mail as sent, for the entry of an item that failed
-// validation ("" when it sent none or not a string).
-func submittedMail(fields map[string]json.RawMessage) string {
-	var s string
-	if raw, ok := fields["mail"]; ok && json.Unmarshal(bytes.TrimSpace(raw), &s) == nil {
-		return s
-	}
-	return ""
 }

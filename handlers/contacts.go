@@ -3,36 +3,40 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/models"
 )
 
-// ContactStore is what the contact handlers need from the store.
+// ContactStore is what the contact read handlers need from the store. Writes go
+// through the ContactService.
 type ContactStore interface {
 	// GetContact returns ENOTFOUND for another tenant's or an unknown id.
 	GetContact(ctx context.Context, tenantID, id int64) (*models.Contact, error)
 	// FindContactsByMail returns up to models.MaxMailMatches+1 contacts, oldest first.
 	FindContactsByMail(ctx context.Context, tenantID int64, mail string) ([]*models.Contact, error)
-	UpdateContact(ctx context.Context, tenantID, id int64, sub *models.Submission) (*models.Contact, error)
 	DeleteContact(ctx context.Context, tenantID, id int64) error
-	// Ingest is the one write path; see store.Ingest.
-	Ingest(ctx context.Context, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, error)
-	// CustomFields returns the definitions by name; naming fields in want makes sure
-	// definitions just created elsewhere are seen.
-	CustomFields(ctx context.Context, tenantID int64, want ...string) (map[string]*models.CustomField, error)
 	// GetContacts loads many contacts set-based; ids the tenant lacks are left out.
 	GetContacts(ctx context.Context, tenantID int64, ids []int64) ([]*models.Contact, error)
 	// ListContacts returns one page; EINVALID for a bad filter or cursor.
 	ListContacts(ctx context.Context, tenantID int64, f models.ContactFilter) (*models.ContactPage, error)
+}
+
+// ContactService is the contact service (package contacts): the rules of a contact
+// write, for every door. See contacts.Service for what each method returns.
+type ContactService interface {
+	Submit(ctx context.Context, tenant int64, inputs []contacts.Input, opts contacts.Options) ([]contacts.Result, error)
+	Update(ctx context.Context, tenant, id int64, in contacts.Input) (*models.Contact, error)
+	CheckReturnFields(ctx context.Context, tenant int64, fields []string) ([]string, error)
+	UndefinedCustomFields(ctx context.Context, tenant int64, fields []string) ([]int, error)
+	Duplicates(ctx context.Context, tenant int64, q contacts.DuplicateQuery) ([]models.DuplicateCandidate, float64, error)
 }
 
 // createOptions are the options shared by POST contact and POST contacts.
@@ -42,6 +46,11 @@ type createOptions struct {
 	ReturnFields         []string `json:"return_fields"`
 	FloodLimit           *int     `json:"flood_limit"`
 	SpamProtection       *bool    `json:"spam_protection"`
+}
+
+func (o *createOptions) options(identity contacts.Identity) contacts.Options {
+	return contacts.Options{DuplicateCheckMethod: o.DuplicateCheckMethod, DuplicateMergeMethod: o.DuplicateMergeMethod,
+		ReturnFields: o.ReturnFields, FloodLimit: o.FloodLimit, SpamProtection: o.SpamProtection, Identity: identity}
 }
 
 // qntnOptions is sent by the official WordPress plugin beside the contact. contacthub
@@ -58,254 +67,22 @@ type createContactRequest struct {
 	Qntn *qntnOptions `json:"qntn"`
 }
 
-// parsedOptions are createOptions after validation.
-type parsedOptions struct {
-	ingest         models.IngestOptions
-	returnFields   []string
-	floodLimit     int
-	spamProtection bool
-}
-
-func (o *createOptions) parse() (*parsedOptions, error) {
-	var v models.ValidationError
-	check, ok := models.ParseCheckMethod(o.DuplicateCheckMethod)
-	if !ok {
-		v.Add("duplicate_check_method", "must be auto, email or none")
-	}
-	merge, ok := models.ParseMergeMethod(o.DuplicateMergeMethod)
-	if !ok {
-		v.Add("duplicate_merge_method", "must be update_add, update or add")
-	}
-	p := &parsedOptions{ingest: models.IngestOptions{Check: check, Merge: merge, Source: "api"}}
-	for i, f := range o.ReturnFields {
-		if !models.IsReadableField(strings.TrimSpace(f)) {
-			v.Addf(fmt.Sprintf("return_fields[%d]", i), "%q is not a contact field", f)
-			continue
-		}
-		p.returnFields = append(p.returnFields, strings.TrimSpace(f))
-	}
-	if o.FloodLimit != nil {
-		if *o.FloodLimit < 0 || *o.FloodLimit > MaxFloodLimit {
-			v.Addf("flood_limit", "must be 0 (disabled) or a number of contacts per hour up to %d", MaxFloodLimit)
-		}
-		p.floodLimit = *o.FloodLimit
-	}
-	if o.SpamProtection != nil {
-		p.spamProtection = *o.SpamProtection
-	}
-	return p, v.Err()
-}
-
-// checkReturnFields refuses return_fields naming a custom field the tenant has not
-// defined, as GET's fields does: the answer would carry null for it, as if the field
-// were empty. It runs before anything is written.
-func (a *API) checkReturnFields(ctx context.Context, tenant int64, fields []string) error {
-	undefined, err := a.undefinedCustomFields(ctx, tenant, fields)
-	if err != nil {
-		return err
-	}
-	var v models.ValidationError
-	for _, i := range undefined {
-		v.Addf(fmt.Sprintf("return_fields[%d]", i), "%q is not a defined custom field", fields[i])
-	}
-	return v.Err()
-}
-
-// undefinedCustomFields returns the positions in fields of field_<name> entries the
-// tenant has not defined.
-func (a *API) undefinedCustomFields(ctx context.Context, tenant int64, fields []string) ([]int, error) {
-	var custom []string
-	for _, f := range fields {
-		if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok {
-			custom = append(custom, name)
-		}
-	}
-	if len(custom) == 0 {
-		return nil, nil
-	}
-	defs, err := a.Contacts.CustomFields(ctx, tenant, custom...)
-	if err != nil {
-		return nil, err
-	}
-	var out []int
-	for i, f := range fields {
-		if name, ok := strings.CutPrefix(f, models.CustomFieldPrefix); ok && defs[name] == nil {
-			out = append(out, i)
-		}
-	}
-	return out, nil
-}
-
-// identityRule says what a new contact must at least carry.
-type identityRule int
-
-const (
-	// quentnIdentity: a mail, or a full postal address with both names (Quentn's rule).
-	quentnIdentity identityRule = iota
-	// nativeIdentity: a name, a mail or a phone (real data often lacks a mail).
-	nativeIdentity
-)
-
-// decodeContact validates one submitted contact against the tenant's custom fields and
-// the identity rule.
-func decodeContact(raw map[string]json.RawMessage, defs map[string]*models.CustomField, prefix string, rule identityRule) (*models.Submission, error) {
-	if raw == nil {
-		return nil, invalid(strings.TrimSuffix(prefix, "."), "is required: a JSON object of contact fields")
-	}
-	sub, err := models.DecodeSubmission(raw, defs, models.ForCreate)
-	if err != nil {
-		// The identity rule is asked about the fields that are valid, so one answer
-		// names a missing identity beside the other problems.
-		var de *models.Error
-		if !errors.As(err, &de) || de.Code != models.EINVALID {
-			return nil, prefixFields(err, prefix)
-		}
-		valid := map[string]json.RawMessage{}
-		for _, name := range identityFields {
-			if v, ok := raw[name]; ok && !slices.ContainsFunc(de.Fields, func(f models.FieldError) bool { return f.Field == name }) {
-				valid[name] = v
-			}
-		}
-		if _, sent := raw["mail"]; sent && valid["mail"] == nil {
-			return nil, prefixFields(err, prefix) // the mail's own problem says it
-		}
-		if partial, perr := models.DecodeSubmission(valid, nil, models.ForCreate); perr == nil {
-			return nil, joinProblems(prefixFields(err, prefix), identityProblem(partial.NewContact(0), prefix, rule))
-		}
-		return nil, prefixFields(err, prefix)
-	}
-	if err := identityProblem(sub.NewContact(0), prefix, rule); err != nil {
-		return nil, err
-	}
-	return sub, nil
-}
-
-// identityFields are the fields the identity rules look at.
-var identityFields = []string{"mail", "first_name", "family_name", "ba_street", "ba_city", "ba_postal_code", "phone"}
-
-// identityProblem is the error of a new contact that does not carry what rule asks.
-func identityProblem(c *models.Contact, prefix string, rule identityRule) error {
-	switch {
-	case rule == quentnIdentity && !c.HasIdentity():
-		return invalid(prefix+"mail", "a contact needs a valid mail, or first_name, family_name, ba_street, ba_city and ba_postal_code")
-	case rule == nativeIdentity && c.FirstName == "" && c.FamilyName == "" && c.Mail == "" && c.Phone == "":
-		return invalid(prefix+"mail", "a contact needs at least one of first_name, family_name, mail or phone")
-	}
-	return nil
-}
-
-// addUnknownTerms completes errs[i], the errors of the submitted contacts fields[i],
-// with the term ids each names that the tenant does not have. The write path checks
-// terms only for contacts whose other fields are valid; asking here as well lets an
-// answer list every problem of a contact at once. One query serves all of them; prefix
-// qualifies the field name as decodeContact's does ("contact.").
-func (a *API) addUnknownTerms(ctx context.Context, tenant int64, fields []map[string]json.RawMessage, errs []error, prefix string) error {
-	named := make([][]int64, len(errs))
-	var all []int64
-	for i, err := range errs {
-		if models.ErrorCode(err) == models.EINVALID {
-			named[i] = submittedTermIDs(fields[i])
-			all = append(all, named[i]...)
-		}
-	}
-	if len(all) == 0 {
-		return nil
-	}
-	slices.Sort(all)
-	unknown, err := a.Terms.UnknownTerms(ctx, tenant, slices.Compact(all))
-	if err != nil {
-		return err
-	}
-	for i, ids := range named {
-		var bad []int64
-		for _, id := range ids {
-			if slices.Contains(unknown, id) {
-				bad = append(bad, id)
-			}
-		}
-		var de *models.Error
-		if len(bad) == 0 || !errors.As(errs[i], &de) {
-			continue
-		}
-		withTerms := *de
-		problem := models.UnknownTerms(bad)
-		problem.Field = prefix + problem.Field
-		withTerms.Fields = append(slices.Clip(de.Fields), problem)
-		errs[i] = &withTerms
-	}
-	return nil
-}
-
-// submittedTermIDs are the term ids of a submitted contact's "terms" field, or none
-// when the field is missing or malformed (the decoder reports that).
-func submittedTermIDs(fields map[string]json.RawMessage) []int64 {
-	raw, sent := fields["terms"]
-	ids, ok := models.ParseTermIDs(raw)
-	if !sent || !ok {
-		return nil
-	}
-	ids, reason := models.NormalizeIDs(ids, models.MaxTermsPerContact)
-	if reason != "" {
-		return nil
-	}
-	return ids
-}
-
-// prefixFields qualifies the field names of a validation error, e.g. "contact.mail".
-func prefixFields(err error, prefix string) error {
-	de, ok := err.(*models.Error)
-	if !ok || prefix == "" {
-		return err
-	}
-	out := *de
-	out.Fields = make([]models.FieldError, len(de.Fields))
-	for i, f := range de.Fields {
-		out.Fields[i] = models.FieldError{Field: prefix + f.Field, Error: f.Error}
-	}
-	return &out
-}
-
-func requiredCustom(defs map[string]*models.CustomField) []string {
-	var out []string
-	for name, d := range defs {
-		if d.Required {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-// createOne validates one submitted contact and runs it through the write path: the
-// part both create endpoints share. An item error comes back as the error.
-func (a *API) createOne(c echo.Context, req *createContactRequest, rule identityRule) (models.IngestResult, *parsedOptions, error) {
-	// The options and the contact are checked both, so one answer names every problem.
-	opts, optErr := req.createOptions.parse()
+// createOne runs one submitted contact through the contact service: the part both
+// create endpoints share. The options' and the contact's problems come back as one
+// error, the contact's fields named as in the request ("contact.mail").
+func (a *API) createOne(c echo.Context, req *createContactRequest, identity contacts.Identity) (contacts.Result, contacts.Options, error) {
 	ctx, tenant := c.Request().Context(), tenantID(c)
-	if optErr == nil {
-		optErr = a.checkReturnFields(ctx, tenant, opts.returnFields)
+	opts := req.createOptions.options(identity)
+	if req.Contact == nil {
+		_, err := a.ContactService.Submit(ctx, tenant, nil, opts) // the options' own problems
+		return contacts.Result{}, opts, joinProblems(err, invalid("contact", "is required: a JSON object of contact fields"))
 	}
-	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
-	if err != nil {
-		return models.IngestResult{}, nil, err
+	results, err := a.ContactService.Submit(ctx, tenant, []contacts.Input{contacts.FromJSON(req.Contact)}, opts)
+	if results == nil {
+		return contacts.Result{}, opts, err
 	}
-	sub, err := decodeContact(req.Contact, defs, "contact.", rule)
-	if err != nil {
-		errs := []error{err}
-		if err := a.addUnknownTerms(ctx, tenant, []map[string]json.RawMessage{req.Contact}, errs, "contact."); err != nil {
-			return models.IngestResult{}, nil, err
-		}
-		err = errs[0]
-	}
-	if err := joinProblems(optErr, err); err != nil {
-		return models.IngestResult{}, nil, err
-	}
-	opts.ingest.RequiredCustom = requiredCustom(defs)
-	results, err := a.ingest(ctx, tenant, []*models.Submission{sub}, opts)
-	if err != nil {
-		return models.IngestResult{}, nil, err
-	}
-	if results[0].Err != nil {
-		return models.IngestResult{}, nil, prefixFields(results[0].Err, "contact.") // e.g. contact.terms, like decodeContact's
+	if err := joinProblems(err, models.PrefixFields(results[0].Err, "contact.")); err != nil {
+		return contacts.Result{}, opts, err
 	}
 	return results[0], opts, nil
 }
@@ -319,17 +96,17 @@ func (a *API) createContact(c echo.Context) error {
 	if err := req.Qntn.validate(); err != nil {
 		return err
 	}
-	r, opts, err := a.createOne(c, &req, quentnIdentity)
+	r, opts, err := a.createOne(c, &req, contacts.QuentnIdentity)
 	if err != nil {
 		return err
 	}
 	out := map[string]any{"id": r.ID}
-	if len(opts.returnFields) > 0 || req.Qntn != nil {
+	if returnFields := opts.ReturnFieldList(); len(returnFields) > 0 || req.Qntn != nil {
 		contact, err := a.Contacts.GetContact(c.Request().Context(), tenantID(c), r.ID)
 		if err != nil {
 			return err
 		}
-		for k, v := range renderFields(contact, opts.returnFields) {
+		for k, v := range renderFields(contact, returnFields) {
 			out[k] = v
 		}
 		if u := req.Qntn.redirect(contact); u != "" {
@@ -337,6 +114,51 @@ func (a *API) createContact(c echo.Context) error {
 		}
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+type nativeCreateResponse struct {
+	ID          int64               `json:"id"`
+	Created     bool                `json:"created"`
+	MergeID     string              `json:"merge_id,omitempty"`
+	Score       *float64            `json:"score,omitempty"`
+	Explanation *models.Explanation `json:"explanation,omitempty"`
+	// Joined are other contacts the submission also matched, merged into this one.
+	Joined []models.JoinedContact `json:"joined,omitempty"`
+	// Contact holds the requested return_fields.
+	Contact map[string]any `json:"contact,omitempty"`
+}
+
+// createContactNative handles POST /api/v1/contacts: the Quentn create body and options,
+// through the same contact service, but a name, mail or phone suffices; the answer
+// says whether and why the contact was merged.
+func (a *API) createContactNative(c echo.Context) error {
+	var req createContactRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Qntn != nil {
+		return invalid("qntn", "is only accepted by the Quentn endpoint /public/api/V1/contact")
+	}
+	r, opts, err := a.createOne(c, &req, contacts.NativeIdentity)
+	if err != nil {
+		return err
+	}
+	out := nativeCreateResponse{ID: r.ID, Created: r.Created, MergeID: r.MergeID, Explanation: r.Explanation, Joined: r.Joined}
+	if r.Explanation != nil {
+		out.Score = &r.Explanation.Score
+	}
+	if returnFields := opts.ReturnFieldList(); len(returnFields) > 0 {
+		contact, err := a.Contacts.GetContact(c.Request().Context(), tenantID(c), r.ID)
+		if err != nil {
+			return err
+		}
+		out.Contact = renderFields(contact, returnFields)
+	}
+	status := http.StatusOK
+	if r.Created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, out)
 }
 
 func (q *qntnOptions) validate() error {
@@ -443,7 +265,7 @@ func (a *API) fieldList(ctx context.Context, tenant int64, param string) ([]stri
 		}
 		out = append(out, f)
 	}
-	undefined, err := a.undefinedCustomFields(ctx, tenant, out)
+	undefined, err := a.ContactService.UndefinedCustomFields(ctx, tenant, out)
 	if err != nil {
 		return nil, err
 	}
@@ -475,39 +297,21 @@ func (a *API) updateContact(c echo.Context) error {
 	if err := decodeJSON(c, &raw); err != nil {
 		return err
 	}
+	ctx, tenant := c.Request().Context(), tenantID(c)
 	var returnFields []string
 	if rf, ok := raw["return_fields"]; ok {
 		delete(raw, "return_fields")
-		opts := createOptions{}
-		if err := json.Unmarshal(rf, &opts.ReturnFields); err != nil {
+		if err := json.Unmarshal(rf, &returnFields); err != nil {
 			return invalid("return_fields", "must be an array of field names")
 		}
-		parsed, err := opts.parse()
-		if err != nil {
-			return err
-		}
-		returnFields = parsed.returnFields
-		if err := a.checkReturnFields(c.Request().Context(), tenantID(c), returnFields); err != nil {
+		if returnFields, err = a.ContactService.CheckReturnFields(ctx, tenant, returnFields); err != nil {
 			return err
 		}
 	}
 	if len(raw) == 0 {
 		return invalid("body", "send at least one field to change")
 	}
-	ctx, tenant := c.Request().Context(), tenantID(c)
-	defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(raw)...)
-	if err != nil {
-		return err
-	}
-	sub, err := models.DecodeSubmission(raw, defs, models.ForUpdate)
-	if err != nil {
-		errs := []error{err}
-		if err := a.addUnknownTerms(ctx, tenant, []map[string]json.RawMessage{raw}, errs, ""); err != nil {
-			return err
-		}
-		return errs[0]
-	}
-	contact, err := a.Contacts.UpdateContact(ctx, tenant, id, sub)
+	contact, err := a.ContactService.Update(ctx, tenant, id, contacts.FromJSON(raw))
 	if err != nil {
 		return err
 	}
@@ -550,15 +354,4 @@ func pathID(c echo.Context, param, thing string) (int64, error) {
 		return 0, models.Errorf(models.ENOTFOUND, "%s %q not found", thing, ref)
 	}
 	return id, nil
-}
-
-// customNames lists the custom field names a submitted contact uses (field_<name>).
-func customNames(raw map[string]json.RawMessage) []string {
-	var out []string
-	for k := range raw {
-		if name, ok := strings.CutPrefix(k, models.CustomFieldPrefix); ok {
-			out = append(out, name)
-		}
-	}
-	return out
 }

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/store/storetest"
 )
 
 // TestValidation sends every validated contact field, once in POST contact (fields named
@@ -294,7 +296,7 @@ func TestClientGoneIs499(t *testing.T) {
 }
 
 // slowContacts is a contact store whose writes never finish in time.
-type slowContacts struct{ handlers.ContactStore }
+type slowContacts struct{ contacts.Store }
 
 func (slowContacts) Ingest(ctx context.Context, _ int64, _ []*models.Submission, _ models.IngestOptions) ([]models.IngestResult, error) {
 	return nil, fmt.Errorf("store: lock keys: %w", context.DeadlineExceeded)
@@ -304,7 +306,9 @@ func (slowContacts) Ingest(ctx context.Context, _ int64, _ []*models.Submission,
 // behind other big batches) answers 503 with Retry-After, not 500.
 func TestWriteOverItsBoundIs503(t *testing.T) {
 	t.Parallel()
-	b := setup(t, func(a *handlers.API) { a.Contacts = slowContacts{a.Contacts} })
+	b := setup(t, func(a *handlers.API) {
+		a.ContactService = contacts.New(contacts.Config{Store: slowContacts{storetest.Open(t)}})
+	})
 	rec := b.do(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "slow@example.com"}})
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("status %d, Retry-After %q; want 503 with Retry-After; body %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body)

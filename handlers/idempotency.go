@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -42,7 +43,7 @@ const (
 	maxStoredResponse = 16 << 20
 	// defaultIdempotencyWait is how long a retry waits for the request it repeats when
 	// API.IdempotencyWait is 0: the time bound of a contact write.
-	defaultIdempotencyWait = writeTimeout
+	defaultIdempotencyWait = contacts.WriteTimeout
 )
 
 // idempotent makes a route's requests with an Idempotency-Key header happen once per

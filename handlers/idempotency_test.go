@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/store"
@@ -204,11 +205,11 @@ func TestIdempotentRetryAfterClientGaveUp(t *testing.T) {
 	t.Parallel()
 	var giveUp atomic.Pointer[context.CancelFunc]
 	b := setup(t, func(a *handlers.API) {
-		a.RateLimits.Spam = cancellingSpamCheck{during: func() {
+		a.ContactService = contacts.New(contacts.Config{Store: storetest.Open(t), Spam: cancellingSpamCheck{during: func() {
 			if cancel := giveUp.Swap(nil); cancel != nil {
 				(*cancel)()
 			}
-		}}
+		}}})
 	})
 	mail := "gave-up@example.com"
 	body := map[string]any{"contact": map[string]any{"mail": mail, "request_ip": "192.0.2.1"},

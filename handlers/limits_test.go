@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/spamlist"
@@ -22,10 +23,11 @@ func withLimits(st *store.Store, quota string) func(*handlers.API) {
 		if err != nil {
 			panic(err)
 		}
-		a.RateLimits = handlers.RateLimits{Limiter: ratelimit.NewMemory(nil), Default: l,
-			Flood: ratelimit.NewMemoryFloodCounter(nil), Spam: spamlist.NewChecker(st, 0)}
+		spam := spamlist.NewChecker(st, 0)
+		a.RateLimits = handlers.RateLimits{Limiter: ratelimit.NewMemory(nil), Default: l, Spam: spam}
 		a.Spamlist = st
 		a.Metrics = handlers.NewMetrics()
+		a.ContactService = contacts.New(contacts.Config{Store: st, Flood: ratelimit.NewMemoryFloodCounter(nil), Spam: spam, Metrics: a.Metrics, Log: a.Log})
 	}
 }
 
@@ -94,7 +96,7 @@ func TestFloodLimitCountsOnlyCreatedContacts(t *testing.T) {
 	post("f4@example.com", "192.0.2.2", http.StatusOK) // another address has its own budget
 	post("f5@example.com", "", http.StatusOK)          // no request_ip: the limit cannot apply
 	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "f6@example.com", "request_ip": "999.1.1.1"}}, http.StatusUnprocessableEntity, nil)
-	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "f6@example.com"}, "flood_limit": handlers.MaxFloodLimit + 1}, http.StatusUnprocessableEntity, nil)
+	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "f6@example.com"}, "flood_limit": contacts.MaxFloodLimit + 1}, http.StatusUnprocessableEntity, nil)
 
 	// In bulk, only the items over the limit fail.
 	var results []map[string]any

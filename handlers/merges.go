@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
@@ -14,10 +13,8 @@ import (
 	"github.com/contacthub/contacthub/models"
 )
 
-// MergeStore is what the duplicate and merge handlers need.
+// MergeStore is what the merge handlers need.
 type MergeStore interface {
-	// FindDuplicates ranks candidates for probe without writing.
-	FindDuplicates(ctx context.Context, tenantID int64, probe *models.Contact, excludeID int64, limit int) ([]models.DuplicateCandidate, float64, error)
 	MergeContacts(ctx context.Context, tenantID int64, req models.MergeRequest) (*models.MergeOutcome, error)
 	ListMerges(ctx context.Context, tenantID, contactID int64, before string, limit int) ([]*models.Merge, error)
 	GetMerge(ctx context.Context, tenantID int64, id string) (*models.Merge, error)
@@ -30,117 +27,6 @@ const (
 	defaultMergePage = 50
 	maxMergePage     = 500
 )
-
-type nativeCreateResponse struct {
-	ID          int64               `json:"id"`
-	Created     bool                `json:"created"`
-	MergeID     string              `json:"merge_id,omitempty"`
-	Score       *float64            `json:"score,omitempty"`
-	Explanation *models.Explanation `json:"explanation,omitempty"`
-	// Joined are other contacts the submission also matched, merged into this one.
-	Joined []models.JoinedContact `json:"joined,omitempty"`
-	// Contact holds the requested return_fields.
-	Contact map[string]any `json:"contact,omitempty"`
-}
-
-// createContactNative handles POST /api/v1/contacts: the Quentn create body and options,
-// through the same write path, but a name, mail or phone suffices; the answer says
-// whether and why the contact was merged.
-func (a *API) createContactNative(c echo.Context) error {
-	var req createContactRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if req.Qntn != nil {
-		return invalid("qntn", "is only accepted by the Quentn endpoint /public/api/V1/contact")
-	}
-	r, opts, err := a.createOne(c, &req, nativeIdentity)
-	if err != nil {
-		return err
-	}
-	out := nativeCreateResponse{ID: r.ID, Created: r.Created, MergeID: r.MergeID, Explanation: r.Explanation, Joined: r.Joined}
-	if r.Explanation != nil {
-		out.Score = &r.Explanation.Score
-	}
-	if len(opts.returnFields) > 0 {
-		contact, err := a.Contacts.GetContact(c.Request().Context(), tenantID(c), r.ID)
-		if err != nil {
-			return err
-		}
-		out.Contact = renderFields(contact, opts.returnFields)
-	}
-	status := http.StatusOK
-	if r.Created {
-		status = http.StatusCreated
-	}
-	return c.JSON(status, out)
-}
-
-type duplicatesRequest struct {
-	Contact   map[string]json.RawMessage `json:"contact"`
-	ContactID int64                      `json:"contact_id"`
-	Limit     int                        `json:"limit"`
-}
-
-type duplicateCandidate struct {
-	ID          int64               `json:"id"`
-	Score       float64             `json:"score"`
-	Match       bool                `json:"match"`
-	Explanation models.Explanation  `json:"explanation"`
-	Contact     contactwire.Contact `json:"contact"`
-}
-
-// findDuplicates handles POST /api/v1/contacts/duplicates: would this contact (given as
-// fields, or a stored contact's id) duplicate an existing one? Ranked candidates with
-// scores and explanations; nothing is written.
-func (a *API) findDuplicates(c echo.Context) error {
-	var req duplicatesRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
-	}
-	if (req.Contact == nil) == (req.ContactID == 0) {
-		return invalid("contact", "send either contact (fields) or contact_id")
-	}
-	var limitErr error
-	if req.Limit == 0 {
-		req.Limit = 10
-	}
-	if req.Limit < 1 || req.Limit > 100 {
-		limitErr = invalid("limit", "must be between 1 and 100")
-	}
-	ctx, tenant := c.Request().Context(), tenantID(c)
-	var probe *models.Contact
-	if req.ContactID != 0 {
-		if limitErr != nil {
-			return limitErr
-		}
-		stored, err := a.Contacts.GetContact(ctx, tenant, req.ContactID)
-		if err != nil {
-			return err
-		}
-		probe = stored
-	} else {
-		defs, err := a.Contacts.CustomFields(ctx, tenant, customNames(req.Contact)...)
-		if err != nil {
-			return err
-		}
-		sub, err := decodeContact(req.Contact, defs, "contact.", nativeIdentity)
-		if err := joinProblems(limitErr, err); err != nil {
-			return err
-		}
-		probe = sub.NewContact(tenant)
-	}
-	cands, threshold, err := a.Merges.FindDuplicates(ctx, tenant, probe, req.ContactID, req.Limit)
-	if err != nil {
-		return err
-	}
-	out := make([]duplicateCandidate, len(cands))
-	for i, cand := range cands {
-		out[i] = duplicateCandidate{ID: cand.Contact.ID, Score: cand.Explanation.Score, Match: cand.Explanation.Match,
-			Explanation: cand.Explanation, Contact: contactwire.FromModel(cand.Contact)}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"threshold": threshold, "candidates": out})
-}
 
 type mergeContactsRequest struct {
 	TargetID int64             `json:"target_id"`
@@ -164,7 +50,7 @@ func (a *API) mergeContacts(c echo.Context) error {
 		v.Add("source_id", "is required")
 	}
 	fields := slices.Sorted(maps.Keys(req.Fields))
-	undefined, err := a.undefinedCustomFields(c.Request().Context(), tenantID(c), fields)
+	undefined, err := a.ContactService.UndefinedCustomFields(c.Request().Context(), tenantID(c), fields)
 	if err != nil {
 		return err
 	}

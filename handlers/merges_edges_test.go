@@ -14,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/ratelimit"
@@ -833,10 +834,12 @@ func mgeLimitBackends(t *testing.T, st *store.Store, quota string) map[string]fu
 			t.Fatal(err)
 		}
 		out["redis"] = func(a *handlers.API) {
-			a.RateLimits = handlers.RateLimits{Limiter: ratelimit.NewRedis(rdb, prefix), Default: l,
-				Flood: ratelimit.NewRedisFloodCounter(rdb, prefix+"flood:"), Spam: spamlist.NewChecker(st, 0)}
+			spam := spamlist.NewChecker(st, 0)
+			a.RateLimits = handlers.RateLimits{Limiter: ratelimit.NewRedis(rdb, prefix), Default: l, Spam: spam}
 			a.Spamlist = st
 			a.Metrics = handlers.NewMetrics()
+			a.ContactService = contacts.New(contacts.Config{Store: st, Flood: ratelimit.NewRedisFloodCounter(rdb, prefix+"flood:"),
+				Spam: spam, Metrics: a.Metrics, Log: a.Log})
 		}
 	}
 	return out

@@ -73,6 +73,10 @@ func (m *Metrics) inc(reason string) {
 	}
 }
 
-func (m *Metrics) rateLimited()  { m.inc("rate_limit") }
-func (m *Metrics) floodRefused() { m.inc("flood_limit") }
-func (m *Metrics) spamRefused()  { m.inc("spam_list") }
+func (m *Metrics) rateLimited() { m.inc("rate_limit") }
+
+// FloodRefused counts a contact the flood limit refused (the contact service's hook).
+func (m *Metrics) FloodRefused() { m.inc("flood_limit") }
+
+// SpamRefused counts a contact refused for a spam-listed request_ip.
+func (m *Metrics) SpamRefused() { m.inc("spam_list") }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
@@ -20,7 +21,8 @@ func TestCustomFieldDefinedOnAnotherReplicaIsUsableAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st2.Close() })
-	b := &bundle{e: handlers.New(&handlers.API{Auth: st2, Contacts: st2, CustomFields: st2, Merges: st2, Log: a.api.Log}), st: st2, tenant: a.tenant}
+	b := &bundle{e: handlers.New(&handlers.API{Auth: st2, Contacts: st2, CustomFields: st2, Merges: st2, Log: a.api.Log,
+		ContactService: contacts.New(contacts.Config{Store: st2})}), st: st2, tenant: a.tenant}
 
 	// Replica b caches the tenant's (empty) definitions.
 	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "r1@example.com"}}, http.StatusOK, nil)

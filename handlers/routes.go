@@ -41,6 +41,8 @@ type API struct {
 	RateLimits RateLimits
 	// Metrics, when set, are recorded and served on /metrics.
 	Metrics *Metrics
+	// ContactService holds every contact write to its rules (package contacts).
+	ContactService ContactService
 }
 
 // Check is one dependency's health. A failed non-critical check (Redis with a local

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
@@ -37,9 +38,10 @@ type bundle struct {
 func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	t.Helper()
 	st := storetest.Open(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st, Events: st,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
+		ContactService: contacts.New(contacts.Config{Store: st, Log: log}),
 	}
 	for _, o := range opts {
 		o(api)
@@ -56,6 +58,7 @@ func setupClock(t testing.TB, opts ...func(*handlers.API)) (*bundle, *storetest.
 	b := setup(t, append([]func(*handlers.API){func(a *handlers.API) {
 		a.Auth, a.Contacts, a.CustomFields, a.Merges, a.Terms, a.Comments, a.Events = st, st, st, st, st, st, st
 		a.Idempotency = st
+		a.ContactService = contacts.New(contacts.Config{Store: st, Log: a.Log})
 	}}, opts...)...)
 	b.st = st
 	return b, clock

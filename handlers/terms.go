@@ -32,8 +32,6 @@ type TermStore interface {
 	SetContactTerms(ctx context.Context, tenantID, contactID int64, ids []int64) error
 	AddContactTerms(ctx context.Context, tenantID, contactID int64, ids []int64) error
 	RemoveContactTerms(ctx context.Context, tenantID, contactID int64, ids []int64) error
-	// UnknownTerms returns the ids in ids that are not terms of the tenant.
-	UnknownTerms(ctx context.Context, tenantID int64, ids []int64) ([]int64, error)
 }
 
 // maxTermsPage is the default and the maximum of `limit` on GET terms (Quentn's cap).

@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -123,4 +124,42 @@ func (v *ValidationError) Err() error {
 		return nil
 	}
 	return &Error{Code: EINVALID, Message: "invalid fields", Fields: v.Fields}
+}
+
+// JoinProblems is one answer for the checks of several parts of a request: an EINVALID
+// *Error with the invalid fields of all of them, sorted by field name, or the first
+// error of another kind; nil when all are nil.
+func JoinProblems(errs ...error) error {
+	var fields []FieldError
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var de *Error
+		if !errors.As(err, &de) || de.Code != EINVALID {
+			return err
+		}
+		fields = append(fields, de.Fields...)
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(fields, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+	return &Error{Code: EINVALID, Message: "invalid fields", Fields: fields}
+}
+
+// PrefixFields qualifies the field names of a validation error with where the fields
+// sit in a request, e.g. "contact." + "mail". Other errors, and nil, are returned as
+// they are.
+func PrefixFields(err error, prefix string) error {
+	de, ok := err.(*Error)
+	if !ok || prefix == "" {
+		return err
+	}
+	out := *de
+	out.Fields = make([]FieldError, len(de.Fields))
+	for i, f := range de.Fields {
+		out.Fields[i] = FieldError{Field: prefix + f.Field, Error: f.Error}
+	}
+	return &out
 }

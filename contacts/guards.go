@@ -1,0 +1,130 @@
+package contacts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/contacthub/contacthub/models"
+	"github.com/contacthub/contacthub/ratelimit"
+)
+
+// floodWindow is the sliding window of flood_limit: contacts per IP per hour.
+const floodWindow = time.Hour
+
+// A contact write is no longer tied to its caller's context: WriteTimeout plus
+// writeTimePerItem per submission bounds it (a 10,000-contact import: 130 s).
+const (
+	// WriteTimeout is the time bound of a write of one contact (less 10 ms); one that
+	// takes longer fails with EUNAVAILABLE.
+	WriteTimeout     = 30 * time.Second
+	writeTimePerItem = 10 * time.Millisecond
+)
+
+// ingest runs the one write path with the spam and flood options: a spam-listed
+// request_ip is refused (EFORBIDDEN) when spam protection is on; with a flood limit at
+// most that many contacts are *created* per request_ip per sliding hour (merges do not
+// count), the rest refused (ELIMITED). Only the refused items fail. Without
+// request_ip neither guard can apply.
+func (s *Service) ingest(ctx context.Context, tenant int64, subs []*models.Submission, opts *parsedOptions) ([]models.IngestResult, error) {
+	var refused []error // by position in subs, once one is refused
+	for i, sub := range subs {
+		if opts.spamProtection && s.spam != nil && sub.RequestIP != "" {
+			scope, listed, err := s.spam.Listed(ctx, tenant, netip.MustParseAddr(sub.RequestIP))
+			if err != nil {
+				return nil, fmt.Errorf("spam check: %w", err)
+			}
+			if listed {
+				s.metrics.SpamRefused()
+				if refused == nil {
+					refused = make([]error, len(subs))
+				}
+				refused[i] = models.Errorf(models.EFORBIDDEN, "request_ip %s is on the %s spam list", sub.RequestIP, scope)
+			}
+		}
+	}
+	if refused == nil {
+		return s.write(ctx, tenant, subs, opts)
+	}
+	results := make([]models.IngestResult, len(subs))
+	var kept []*models.Submission
+	var keep []int // keep[j] is the position in subs of kept[j]
+	for i, sub := range subs {
+		if refused[i] != nil {
+			results[i].Err = refused[i]
+			continue
+		}
+		kept, keep = append(kept, sub), append(keep, i)
+	}
+	if len(kept) == 0 {
+		return results, nil
+	}
+	out, err := s.write(ctx, tenant, kept, opts)
+	if err != nil {
+		return nil, err
+	}
+	for j, i := range keep {
+		results[i] = out[j]
+	}
+	return results, nil
+}
+
+// write calls the store's Ingest with the flood guard, detached from the caller and
+// bounded in time.
+func (s *Service) write(ctx context.Context, tenant int64, kept []*models.Submission, opts *parsedOptions) ([]models.IngestResult, error) {
+	type reservation struct{ key, id string }
+	var reserved map[int]reservation // by index into kept
+	iopts := opts.ingest
+	if opts.floodLimit > 0 && s.flood != nil {
+		reserved = map[int]reservation{}
+		iopts.BeforeCreate = func(ctx context.Context, j int, sub *models.Submission) error {
+			if sub.RequestIP == "" {
+				return nil
+			}
+			if _, ok := reserved[j]; ok {
+				return nil // a retried transaction asks again for the same item
+			}
+			key := fmt.Sprintf("flood:%d:%s", tenant, ratelimit.IPKey(netip.MustParseAddr(sub.RequestIP)))
+			r, err := s.flood.Reserve(ctx, key, opts.floodLimit, floodWindow)
+			if errors.Is(err, ratelimit.ErrUnavailable) {
+				return &models.Error{Code: models.EUNAVAILABLE, Message: "flood limiter unavailable; try again shortly", RetryAfter: max(r.RetryAfter, time.Second)}
+			}
+			if err != nil {
+				return fmt.Errorf("flood limit: %w", err)
+			}
+			if !r.Allowed {
+				s.metrics.FloodRefused()
+				return &models.Error{Code: models.ELIMITED, RetryAfter: r.RetryAfter,
+					Message: fmt.Sprintf("flood limit reached: at most %d contacts per hour from %s", opts.floodLimit, sub.RequestIP)}
+			}
+			reserved[j] = reservation{key, r.ID}
+			return nil
+		}
+	}
+	// The write runs to its end even if the caller goes away: a web form that gave up
+	// still gets its contact (a retry finds it as a duplicate), and a cancelled query
+	// would cost the pool its connection.
+	limit := WriteTimeout + time.Duration(len(kept))*writeTimePerItem
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
+	defer cancel()
+	out, err := s.store.Ingest(wctx, tenant, kept, iopts)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Mostly time spent queueing behind other big batches of the tenant: not a bug.
+		err = &models.Error{Code: models.EUNAVAILABLE, RetryAfter: 5 * time.Second,
+			Message: fmt.Sprintf("the write did not finish within %v (busy with other writes of this tenant); try again — with a duplicate check a retry finds what was stored", limit.Round(time.Second))}
+	}
+	// Only contacts actually created count against the flood limit.
+	for j, r := range reserved {
+		if err != nil || !out[j].Created {
+			if cerr := s.flood.Cancel(context.WithoutCancel(ctx), r.key, r.id); cerr != nil {
+				s.log.Warn("cancel flood reservation", "err", cerr)
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
