@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
@@ -38,9 +39,10 @@ func isolated(t *testing.T, configure func(*store.Config), opts ...func(*handler
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Log: log,
+		ContactService: contacts.New(contacts.Config{Store: st, Log: log}),
 	}
 	for _, o := range opts {
 		o(api)
