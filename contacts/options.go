@@ -95,7 +95,7 @@ func returnFieldNames(fields []string, v *models.ValidationError) []string {
 	var out []string
 	for i, f := range fields {
 		if !models.IsReadableField(strings.TrimSpace(f)) {
-			v.Addf(fmt.Sprintf("return_fields[%d]", i), "%q is not a contact field", f)
+			v.Addf(fmt.Sprintf("return_fields[%d]", i), "%s is not a contact field", models.Quote(f))
 			continue
 		}
 		out = append(out, strings.TrimSpace(f))
@@ -128,7 +128,7 @@ func (s *Service) checkDefined(ctx context.Context, tenant int64, fields []strin
 	}
 	var v models.ValidationError
 	for _, i := range undefined {
-		v.Addf(fmt.Sprintf("return_fields[%d]", i), "%q is not a defined custom field", fields[i])
+		v.Addf(fmt.Sprintf("return_fields[%d]", i), "%s is not a defined custom field", models.Quote(fields[i]))
 	}
 	return v.Err()
 }

@@ -100,16 +100,13 @@ func (a *API) createContacts(c echo.Context) error {
 // message and field errors; anything else is logged and shown with a fixed message,
 // as the error handler does for whole requests.
 func (a *API) bulkError(mail string, err error) map[string]any {
-	entry := map[string]any{"email": mail, "error": true}
+	entry := map[string]any{"email": submittedMailShown(mail), "error": true}
 	var de *models.Error
 	if models.ErrorCode(err) == models.EINTERNAL || !errors.As(err, &de) {
 		a.Log.Error("bulk create item failed", "err", err)
 		entry["message"] = "internal server error"
 		return entry
 	}
-	entry["message"] = de.Error()
-	if len(de.Fields) > 0 {
-		entry["errors"] = de.Fields
-	}
+	itemProblems(entry, de)
 	return entry
 }

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -228,14 +227,14 @@ func (a *API) getContact(c echo.Context) error {
 		return c.JSON(http.StatusOK, renderFields(contact, fields))
 	}
 	if !strings.Contains(ref, "@") {
-		return models.Errorf(models.ENOTFOUND, "contact %q not found: give a numeric id or a mail address", ref)
+		return models.Errorf(models.ENOTFOUND, "contact %s not found: give a numeric id or a mail address", models.Quote(ref))
 	}
 	contacts, err := a.Contacts.FindContactsByMail(ctx, tenant, ref)
 	if err != nil {
 		return err
 	}
 	if len(contacts) == 0 {
-		return models.Errorf(models.ENOTFOUND, "no contact with mail %s", ref)
+		return models.Errorf(models.ENOTFOUND, "no contact with mail %s", models.Excerpt(ref))
 	}
 	if len(contacts) > models.MaxMailMatches {
 		// The answer is an array, as Quentn's; a header says it is not all of them.
@@ -261,7 +260,7 @@ func (a *API) fieldList(ctx context.Context, tenant int64, param string) ([]stri
 			continue
 		}
 		if !models.IsReadableField(f) {
-			return nil, invalid("fields", fmt.Sprintf("%q is not a contact field", f))
+			return nil, invalid("fields", models.Quote(f)+" is not a contact field")
 		}
 		out = append(out, f)
 	}
@@ -270,7 +269,7 @@ func (a *API) fieldList(ctx context.Context, tenant int64, param string) ([]stri
 		return nil, err
 	}
 	if len(undefined) > 0 {
-		return nil, invalid("fields", fmt.Sprintf("%q is not a defined custom field", out[undefined[0]]))
+		return nil, invalid("fields", models.Quote(out[undefined[0]])+" is not a defined custom field")
 	}
 	return out, nil
 }
@@ -351,7 +350,7 @@ func pathID(c echo.Context, param, thing string) (int64, error) {
 	}
 	id, err := strconv.ParseInt(ref, 10, 64)
 	if err != nil || id <= 0 {
-		return 0, models.Errorf(models.ENOTFOUND, "%s %q not found", thing, ref)
+		return 0, models.Errorf(models.ENOTFOUND, "%s %s not found", thing, models.Quote(ref))
 	}
 	return id, nil
 }

@@ -6,9 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,11 +14,37 @@ import (
 )
 
 // errorBody is the one JSON shape of every error. Quentn clients read error and message.
+// An error of more than models.MaxFieldErrors problems lists the first of them, with
+// truncated set and error_count the number of all.
 type errorBody struct {
-	Error   bool                `json:"error"`
-	Message string              `json:"message"`
-	Errors  []models.FieldError `json:"errors,omitempty"`
+	Error      bool                `json:"error"`
+	Message    string              `json:"message"`
+	Errors     []models.FieldError `json:"errors,omitempty"`
+	Truncated  bool                `json:"truncated,omitempty"`
+	ErrorCount int                 `json:"error_count,omitempty"`
 }
+
+// bulkItemErrors is the most problems one entry of a bulk answer lists: a bulk answer
+// holds up to MaxBulkContacts entries.
+const bulkItemErrors = 10
+
+// itemProblems fills a bulk answer's entry for an item that failed with de: its
+// message, the first bulkItemErrors problems and, when there are more, truncated and
+// error_count, as an error answer would.
+func itemProblems(entry map[string]any, de *models.Error) {
+	de = de.Bounded(bulkItemErrors)
+	entry["message"] = de.Error()
+	if len(de.Fields) > 0 {
+		entry["errors"] = de.Fields
+	}
+	if de.Omitted > 0 {
+		entry["truncated"], entry["error_count"] = true, de.Total()
+	}
+}
+
+// submittedMailShown is the mail of a failed bulk item as its entry echoes it: in full
+// up to the longest valid address, cut beyond.
+func submittedMailShown(mail string) string { return models.Clip(mail, 254) }
 
 var codeStatus = map[string]int{
 	models.EBADREQUEST:  http.StatusBadRequest,
@@ -71,7 +95,11 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		switch {
 		case errors.As(err, &de):
 			status = StatusOf(de)
+			de := de.Bounded(models.MaxFieldErrors)
 			body.Message, body.Errors = de.Message, de.Fields
+			if de.Omitted > 0 {
+				body.Truncated, body.ErrorCount = true, de.Total()
+			}
 			if de.RetryAfter > 0 {
 				c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(de.RetryAfter.Seconds()))))
 			}
@@ -94,7 +122,9 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		if status >= 500 && status != http.StatusServiceUnavailable {
 			body.Message = "internal server error"
-			log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+			if !errors.Is(err, errPanicked) { // recoverPanics logged it, with the stack
+				log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+			}
 		}
 		if c.Request().Method == http.MethodHead {
 			err = c.NoContent(status)
@@ -109,26 +139,11 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 
 // invalid returns an EINVALID error for one field.
 func invalid(field, reason string) error {
-	return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{{Field: field, Error: reason}}}
+	var v models.ValidationError
+	v.Add(field, reason)
+	return v.Err()
 }
 
-// joinProblems is one answer for the checks of several parts of a request: the
-// invalid fields of all of them, in field order, or the first error of another kind.
-func joinProblems(errs ...error) error {
-	var fields []models.FieldError
-	for _, err := range errs {
-		if err == nil {
-			continue
-		}
-		var de *models.Error
-		if !errors.As(err, &de) || de.Code != models.EINVALID {
-			return err
-		}
-		fields = append(fields, de.Fields...)
-	}
-	if len(fields) == 0 {
-		return nil
-	}
-	slices.SortStableFunc(fields, func(a, b models.FieldError) int { return strings.Compare(a.Field, b.Field) })
-	return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: fields}
-}
+// joinProblems is models.JoinProblems: one answer for the checks of several parts of
+// a request.
+func joinProblems(errs ...error) error { return models.JoinProblems(errs...) }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"reflect"
 	"slices"
@@ -53,7 +54,11 @@ func decodeBytes(body []byte, v any) error {
 	if err := checkText(body); err != nil {
 		return err
 	}
-	if path := duplicateKey(body); path != "" {
+	path, err := scanShape(body, bodyLimits)
+	if err != nil {
+		return err
+	}
+	if path != "" {
 		return invalid(path, "is given more than once; send each field once")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -115,12 +120,41 @@ func checkText(body []byte) error {
 	return nil
 }
 
-// duplicateKey returns the path ("contact.mail", "contacts[2].mail") of the first key
-// that occurs twice in one object of body, or "". encoding/json keeps the last of
-// duplicate keys and matches struct fields ignoring case, so {"mail": a, "mail": b}
-// or {"flood_limit": 5, "Flood_Limit": 0} would drop a value without a word; keys
-// are therefore compared ignoring case. Malformed JSON is left to the decoder.
+// shapeLimits bound the shape of a request body, checked before it is decoded:
+// decoding allocates per element, and validating answers per element, so counts are
+// refused before either.
+type shapeLimits struct {
+	depth, elements, keys int
+}
+
+// bodyLimits are the shape limits of every request body. No request of the API comes
+// near them; each endpoint has its own, smaller limits.
+var bodyLimits = shapeLimits{
+	// The deepest body nests four levels ({"contacts": [{"owner": {"uid": 1}}]}).
+	depth: 32,
+	// The longest list is a spam-list call's 10,000 entries.
+	elements: 10000,
+	// A contact has about 40 standard fields and at most 500 custom fields.
+	keys: 1000,
+}
+
+// duplicateKey returns the path of the first key that occurs twice in one object of
+// body, or "", whatever the shape of body (see scanShape).
 func duplicateKey(body []byte) string {
+	dup, _ := scanShape(body, shapeLimits{math.MaxInt, math.MaxInt, math.MaxInt})
+	return dup
+}
+
+// scanShape checks the shape of body in one pass. It returns the path ("contact.mail",
+// "contacts[2].mail") of the first key that occurs twice in one object, or an error
+// for a body nested deeper than limit.depth (EBADREQUEST), an array of more than
+// limit.elements or an object of more than limit.keys (ETOOLARGE).
+//
+// encoding/json keeps the last of duplicate keys and matches struct fields ignoring
+// case, so {"mail": a, "mail": b} or {"flood_limit": 5, "Flood_Limit": 0} would drop a
+// value without a word; keys are therefore compared ignoring case. Malformed JSON is
+// left to the decoder: the scan stops where it cannot follow the structure.
+func scanShape(body []byte, limit shapeLimits) (string, error) {
 	type frame struct {
 		object    bool
 		expectKey bool
@@ -130,25 +164,34 @@ func duplicateKey(body []byte) string {
 	}
 	var stack []frame // frames are reused with their keys' capacity: few allocations
 	depth := 0
-	// path names key in the innermost object, after the keys and indexes that lead
-	// to that object.
+	// path names the innermost container (""), or key in it, by the keys and indexes
+	// that lead to it.
 	path := func(key []byte) string {
 		var sb strings.Builder
 		for _, f := range stack[:depth-1] {
 			switch {
 			case !f.object:
 				fmt.Fprintf(&sb, "[%d]", f.index)
+			case len(f.keys) == 0: // unreachable: a container in an object follows a key
+				sb.WriteString(".?")
 			case sb.Len() > 0:
 				sb.WriteString("." + string(f.keys[len(f.keys)-1]))
 			default:
 				sb.Write(f.keys[len(f.keys)-1])
 			}
 		}
-		if sb.Len() > 0 {
+		if sb.Len() > 0 && len(key) > 0 {
 			sb.WriteByte('.')
 		}
 		sb.Write(key)
 		return sb.String()
+	}
+	tooMany := func(what string, limit int) error {
+		name := "the body"
+		if p := path(nil); p != "" {
+			name = models.Quote(p)
+		}
+		return models.Errorf(models.ETOOLARGE, "request body: %s has more than %d %s; no request of this API needs as many", name, limit, what)
 	}
 	push := func(object bool) {
 		if depth == len(stack) {
@@ -164,23 +207,27 @@ func duplicateKey(body []byte) string {
 			top = &stack[depth-1]
 		}
 		switch body[i] {
-		case '{':
-			push(true)
-		case '[':
-			push(false)
+		case '{', '[':
+			if top != nil && top.object && top.expectKey {
+				return "", nil // a value where a key belongs ({{…): malformed
+			}
+			if depth == limit.depth {
+				return "", models.Errorf(models.EBADREQUEST, "malformed request: JSON nested deeper than %d levels at %s", limit.depth, position(body, int64(i)))
+			}
+			push(body[i] == '{')
 		case '}', ']':
 			if top == nil {
-				return ""
+				return "", nil
 			}
 			depth--
 		case ',':
 			if top == nil {
-				return ""
+				return "", nil
 			}
 			if top.object {
 				top.expectKey = true
-			} else {
-				top.index++
+			} else if top.index++; top.index >= limit.elements {
+				return "", tooMany("elements", limit.elements)
 			}
 		case '"':
 			end, escaped := i+1, false // end: the closing quote
@@ -191,14 +238,17 @@ func duplicateKey(body []byte) string {
 				end++
 			}
 			if end >= len(body) {
-				return ""
+				return "", nil
 			}
 			if top != nil && top.object && top.expectKey {
+				if len(top.keys) == limit.keys {
+					return "", tooMany("keys", limit.keys)
+				}
 				key := body[i+1 : end]
 				if escaped {
 					var k string
 					if json.Unmarshal(body[i:end+1], &k) != nil {
-						return ""
+						return "", nil
 					}
 					key = []byte(k)
 				}
@@ -208,7 +258,7 @@ func duplicateKey(body []byte) string {
 				// Unicode's special cases are no field names: the decoder refuses them.)
 				if len(top.keys) < manyKeys {
 					if slices.ContainsFunc(top.keys, func(k []byte) bool { return bytes.EqualFold(k, key) }) {
-						return path(key)
+						return path(key), nil
 					}
 				} else {
 					if top.folded == nil {
@@ -221,7 +271,7 @@ func duplicateKey(body []byte) string {
 					}
 					f := strings.ToLower(string(key))
 					if _, dup := top.folded[f]; dup {
-						return path(key)
+						return path(key), nil
 					}
 					top.folded[f] = struct{}{}
 				}
@@ -231,7 +281,7 @@ func duplicateKey(body []byte) string {
 			i = end
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // manyKeys is the size from which duplicateKey keeps an object's keys in a set.
@@ -269,13 +319,14 @@ func jsonError(body []byte, err error, v any) error {
 		return models.Errorf(models.EBADREQUEST, "malformed JSON: unexpected end of input at %s", position(body, int64(len(body))))
 	case errors.As(err, &typ):
 		field := clientPath(typ.Field, v)
+		// Value is the kind of what was sent, and for a number the number itself.
 		if field == "" {
-			return models.Errorf(models.EBADREQUEST, "malformed request: expected a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+			return models.Errorf(models.EBADREQUEST, "malformed request: expected a JSON %s, got %s", jsonKind(typ.Type.Kind().String()), models.Excerpt(typ.Value))
 		}
-		return invalid(field, fmt.Sprintf("must be %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value))
+		return invalid(field, fmt.Sprintf("must be %s, got %s", jsonKind(typ.Type.Kind().String()), models.Excerpt(typ.Value)))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return invalid(strings.Trim(name, `"`), "is not a known field")
+		return invalid(models.Excerpt(strings.Trim(name, `"`)), "is not a known field")
 	}
 	return models.Errorf(models.EBADREQUEST, "malformed JSON: %v", err)
 }

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/contacthub/contacthub/models"
 )
@@ -68,11 +67,14 @@ func New(a *API) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = HTTPErrorHandler(a.Log)
 	e.JSONSerializer = jsonSerializer{}
+	// A panic anywhere, routing and middleware included, is logged and answered 500;
+	// the second recover sits inside the metrics so that they count it as a 500.
+	e.Pre(recoverPanics(a.Log))
 	e.Pre(normalizePath)
-	e.Use(middleware.Recover())
 	if a.Metrics != nil {
 		e.Use(a.Metrics.middleware)
 	}
+	e.Use(recoverPanics(a.Log))
 	if a.Limits.MaxBodyBytes == 0 {
 		a.Limits.MaxBodyBytes = 10 << 20
 	}
@@ -204,7 +206,7 @@ func canonicalPath(p string) (string, bool) {
 // otherwise).
 func pathParam(c echo.Context, name, thing string) (string, error) {
 	v := c.Param(name)
-	notFound := models.Errorf(models.ENOTFOUND, "%s %q not found", thing, v)
+	notFound := models.Errorf(models.ENOTFOUND, "%s %s not found", thing, models.Quote(v))
 	if c.Request().URL.RawPath != "" {
 		var err error
 		if v, err = url.PathUnescape(v); err != nil {

@@ -129,11 +129,14 @@ func (b *bundle) call(t testing.TB, method, path string, body any, want int, out
 	}
 }
 
-// apiError is the one JSON shape of every error.
+// apiError is the one JSON shape of every error. Truncated and ErrorCount are set when
+// Errors lists only the first of more problems.
 type apiError struct {
-	Error   bool         `json:"error"`
-	Message string       `json:"message"`
-	Errors  []fieldError `json:"errors"`
+	Error      bool         `json:"error"`
+	Message    string       `json:"message"`
+	Errors     []fieldError `json:"errors"`
+	Truncated  bool         `json:"truncated"`
+	ErrorCount int          `json:"error_count"`
 }
 
 type fieldError struct {

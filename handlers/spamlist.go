@@ -45,7 +45,7 @@ func (r *spamEntriesRequest) ranges() ([]spamlist.Range, error) {
 	for i, e := range r.Entries {
 		rg, err := spamlist.ParseRange(strings.TrimSpace(e))
 		if err != nil {
-			v.Addf(fmt.Sprintf("entries[%d]", i), "%q is not an IP address, CIDR or a-b range", e)
+			v.Addf(fmt.Sprintf("entries[%d]", i), "%s is not an IP address, CIDR or a-b range", models.Quote(e))
 			continue
 		}
 		out = append(out, rg)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -215,39 +214,42 @@ func (a *API) changeContactTerms(c echo.Context, change func(ctx context.Context
 }
 
 // decodeIDs reads a body that is a JSON array of ids, as the Quentn term and comment
-// endpoints take it. Numeric strings ("12") are accepted because PHP clients send them.
-// The ids come back sorted and without repeats; field names the array in errors.
+// endpoints take it (see models.ParseIDs); field names the array in errors.
 func decodeIDs(c echo.Context, field string) ([]int64, error) {
 	body, err := readBody(c)
 	if err != nil {
 		return nil, err
 	}
-	var raw []json.RawMessage
+	var raw json.RawMessage // checked as every body is; the elements are models' to read
 	if err := decodeBytes(body, &raw); err != nil {
 		return nil, err
 	}
-	if raw == nil {
-		return nil, invalid(field, "send a JSON array of ids, e.g. [12, 13]")
+	if kind := jsonValueKind(raw); kind != "array" && kind != "null" {
+		return nil, models.Errorf(models.EBADREQUEST, "malformed request: expected a JSON array of ids, got %s", kind)
 	}
-	var v models.ValidationError
-	ids := make([]int64, 0, len(raw))
-	for i, r := range raw {
-		s := string(bytes.Trim(bytes.TrimSpace(r), `"`))
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
-			v.Addf(fmt.Sprintf("%s[%d]", field, i), "must be a positive integer id, got %s", r)
-			continue
-		}
-		ids = append(ids, id)
+	return models.ParseIDs(raw, field, maxIDsPerRequest)
+}
+
+// jsonValueKind names the kind of a valid JSON value: object, array, string, number,
+// boolean or null.
+func jsonValueKind(v []byte) string {
+	v = bytes.TrimLeft(v, " \t\r\n")
+	if len(v) == 0 {
+		return "nothing"
 	}
-	if err := v.Err(); err != nil {
-		return nil, err
+	switch v[0] {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
 	}
-	ids, reason := models.NormalizeIDs(ids, maxIDsPerRequest)
-	if reason != "" {
-		return nil, invalid(field, reason)
-	}
-	return ids, nil
+	return "number"
 }
 
 // queryInt parses an optional integer query parameter that must be at least min.

@@ -208,10 +208,10 @@ func (f *CustomField) coerce(x value) (any, string) {
 			for _, s := range list {
 				s, reason := cleanText(s, 255, false)
 				if reason != "" {
-					return nil, "option " + strconv.Quote(s) + " " + reason
+					return nil, "option " + Quote(s) + " " + reason
 				}
 				if len(f.Options) > 0 && !slices.Contains(f.Options, s) {
-					return nil, "option " + strconv.Quote(s) + " is not one of the field's options"
+					return nil, "option " + Quote(s) + " is not one of the field's options"
 				}
 				if s != "" && !slices.Contains(out, s) {
 					out = append(out, s)
@@ -231,7 +231,7 @@ func (f *CustomField) coerce(x value) (any, string) {
 			return nil, reason
 		}
 		if s != "" && len(f.Options) > 0 && !slices.Contains(f.Options, s) {
-			return nil, "must be one of the field's options: " + strings.Join(f.Options, ", ")
+			return nil, "must be one of the field's options: " + optionList(f.Options)
 		}
 		if s == "" {
 			return nil, ""
@@ -290,6 +290,16 @@ func (f *CustomField) coerce(x value) (any, string) {
 		return cb, ""
 	}
 	return nil, "has an unknown type"
+}
+
+// optionList names a selection field's options in a reason: the first ten, and how
+// many there are in all (a field may have 500 of 255 characters).
+func optionList(options []string) string {
+	const listed = 10
+	if len(options) <= listed {
+		return strings.Join(options, ", ")
+	}
+	return strings.Join(options[:listed], ", ") + ", … (" + strconv.Itoa(len(options)) + " options)"
 }
 
 func jsonString(raw json.RawMessage) (string, bool) {

@@ -3,6 +3,7 @@ package models
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -287,6 +288,63 @@ func (s *Submission) NewContact(tenantID int64) *Contact {
 		}
 	}
 	return c
+}
+
+// ParseIDs reads a list of ids as the Quentn term and comment endpoints take it: a JSON
+// array of numbers or numeric strings ("12", as PHP clients send them). The elements
+// are counted before any is read: more than max is refused at once, so a long list of
+// bad elements costs neither memory nor an answer per element. The ids come back
+// sorted and without repeats. Problems are an EINVALID *Error naming field, or
+// field[i] for an element (showing an excerpt of it).
+func ParseIDs(data []byte, field string, max int) ([]int64, error) {
+	notList := func() error {
+		var v ValidationError
+		v.Add(field, "send a JSON array of ids, e.g. [12, 13]")
+		return v.Err()
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, notList()
+	}
+	var raw []json.RawMessage
+	for dec.More() {
+		if len(raw) == max {
+			var v ValidationError
+			v.Addf(field, "at most %d ids", max)
+			return nil, v.Err()
+		}
+		var r json.RawMessage
+		if err := dec.Decode(&r); err != nil {
+			return nil, notList()
+		}
+		raw = append(raw, r)
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim(']') {
+		return nil, notList()
+	}
+	if _, err := dec.Token(); err != io.EOF { // only white space may follow
+		return nil, notList()
+	}
+	var v ValidationError
+	ids := make([]int64, 0, len(raw))
+	for i, r := range raw {
+		s := string(bytes.Trim(bytes.TrimSpace(r), `"`))
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			v.Addf(field+"["+strconv.Itoa(i)+"]", "must be a positive integer id, got %s", Excerpt(string(r)))
+			continue
+		}
+		ids = append(ids, id)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	ids, reason := NormalizeIDs(ids, max)
+	if reason != "" {
+		v.Add(field, reason)
+		return nil, v.Err()
+	}
+	return ids, nil
 }
 
 // ParseTermIDs reads a contact's terms: an array of ids, each a number or a numeric

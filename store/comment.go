@@ -126,7 +126,7 @@ func (s *Store) DeleteComments(ctx context.Context, tenantID, contactID int64, i
 			}
 		}
 		if len(missing) > 0 {
-			return models.Errorf(models.ENOTFOUND, "comments %v not found on contact %d; nothing was deleted", missing, contactID)
+			return models.Errorf(models.ENOTFOUND, "comments %s not found on contact %d; nothing was deleted", models.IDList(missing), contactID)
 		}
 		for chunk := range slices.Chunk(ids, 1000) {
 			err := tx.Exec("DELETE FROM comments WHERE tenant_id = ? AND contact_id = ? AND id IN ?", tenantID, contactID, chunk).Error

@@ -113,7 +113,7 @@ func takeCustomField(ctx context.Context, db *gorm.DB, ref, where string, args .
 	var f models.CustomField
 	if err := db.WithContext(ctx).Where(where, args...).Take(&f).Error; err != nil {
 		if models.ErrorCode(translate("", err)) == models.ENOTFOUND {
-			return nil, models.Errorf(models.ENOTFOUND, "custom field %s not found", ref)
+			return nil, models.Errorf(models.ENOTFOUND, "custom field %s not found", models.Excerpt(ref))
 		}
 		return nil, translate("get custom field", err)
 	}

@@ -149,7 +149,7 @@ func getMerge(ctx context.Context, db *gorm.DB, tenantID int64, id string) (*mod
 	var row mergeRow
 	if err := db.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
 		if models.ErrorCode(translate("", err)) == models.ENOTFOUND {
-			return nil, models.Errorf(models.ENOTFOUND, "merge %s not found", id)
+			return nil, models.Errorf(models.ENOTFOUND, "merge %s not found", models.Excerpt(id))
 		}
 		return nil, translate("get merge", err)
 	}

@@ -43,7 +43,7 @@ func (s *Store) GetTerm(ctx context.Context, tenantID int64, ref string) (*model
 	var t models.Term
 	if err := db.Where("tenant_id = ? AND name_key = ?", tenantID, models.TermKey(ref)).Take(&t).Error; err != nil {
 		if models.ErrorCode(translate("", err)) == models.ENOTFOUND {
-			return nil, models.Errorf(models.ENOTFOUND, "term %q not found", ref)
+			return nil, models.Errorf(models.ENOTFOUND, "term %s not found", models.Quote(ref))
 		}
 		return nil, translate("get term by name", err)
 	}
