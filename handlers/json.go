@@ -180,8 +180,14 @@ func scanShape(body []byte, limit shapeLimits) (string, error) {
 				sb.Write(f.keys[len(f.keys)-1])
 			}
 		}
-		if sb.Len() > 0 && len(key) > 0 {
+		if key == nil {
+			return sb.String()
+		}
+		if sb.Len() > 0 {
 			sb.WriteByte('.')
+		}
+		if len(key) == 0 {
+			sb.WriteString(`""`) // the empty key: a path of its own, never "" (none)
 		}
 		sb.Write(key)
 		return sb.String()

@@ -22,6 +22,9 @@ func TestDuplicateKey(t *testing.T) {
 		{`{"a": 1, "a"`, "a"},                               // seen before the decoder fails
 		{`{"a": "unterminated`, ""},                         // malformed: left to the decoder
 		{`{"a\\": 1, "a\\": 2}`, `a\`},                      // an escaped backslash ends no string
+		{`{"": 1, "": 2}`, `""`},                            // the empty key, given twice
+		{`{"x": {"": 1, "": 2}}`, `x.""`},                   // … in a nested object
+		{`{{"a","a"`, ""},                                   // a value for a key: left to the decoder (once a panic)
 	} {
 		if got := duplicateKey([]byte(tt.body)); got != tt.want {
 			t.Errorf("duplicateKey(%s) = %q, want %q", tt.body, got, tt.want)
