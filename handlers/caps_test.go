@@ -3,7 +3,10 @@ package handlers_test
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"sync"
@@ -347,4 +350,31 @@ func TestErrorCounts(t *testing.T) {
 	if third := got[2]; len(third.Email) > 254 || !strings.HasPrefix(third.Email, "mmm") {
 		t.Errorf("a long mail is echoed with %d bytes", len(third.Email))
 	}
+}
+
+// TestErrorAnswerBound: whatever error a handler returns, its answer lists at most
+// MaxFieldErrors problems and clips every string, so it is at most a fixed size: the
+// clipped bytes, each escaped in at most 6 bytes of JSON (\u0001), plus the syntax.
+func TestErrorAnswerBound(t *testing.T) {
+	t.Parallel()
+	nasty := strings.Repeat("\x01\"\xff€", 10000)
+	fields := make([]models.FieldError, 1000)
+	for i := range fields {
+		fields[i] = models.FieldError{Field: nasty, Error: nasty}
+	}
+	e := handlers.New(&handlers.API{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	rec := httptest.NewRecorder()
+	c := e.NewContext(httptest.NewRequest(http.MethodPost, "/", nil), rec)
+	handlers.HTTPErrorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)))(
+		&models.Error{Code: models.EINVALID, Message: nasty, Fields: fields, Omitted: 5}, c)
+	const bound = 6*(models.MaxMessageLen+models.MaxFieldErrors*(models.MaxFieldLen+models.MaxReasonLen)) + models.MaxFieldErrors*32 + 128
+	size := rec.Body.Len()
+	if size > bound {
+		t.Fatalf("answer of %d bytes, bound %d", size, bound)
+	}
+	got := checkError(t, rec, http.MethodPost, "/", http.StatusUnprocessableEntity)
+	if len(got.Errors) != models.MaxFieldErrors || !got.Truncated || got.ErrorCount != 1005 {
+		t.Fatalf("%d errors, truncated %v, error_count %d", len(got.Errors), got.Truncated, got.ErrorCount)
+	}
+	t.Logf("answer of %d bytes (bound %d)", size, bound)
 }

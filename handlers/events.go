@@ -19,19 +19,6 @@ type EventStore interface {
 	ListEvents(ctx context.Context, tenantID int64, f models.EventFilter) (*models.EventPage, error)
 }
 
-// shortValue is a client's value cut to a length an error message may echo.
-func shortValue(s string) string {
-	const limit = 64
-	if len(s) <= limit {
-		return s
-	}
-	cut := limit
-	for cut > 0 && s[cut]&0xC0 == 0x80 { // not inside a UTF-8 sequence
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
 // defaultEventPage is the page size without limit=.
 const defaultEventPage = 100
 
@@ -75,7 +62,7 @@ func (a *API) listEvents(c echo.Context) error {
 		types, unknown := models.ParseEventTypes(strings.Split(s, ","))
 		if len(unknown) > 0 {
 			v.Addf("types", "%q is not an event type or pattern; the types are %s, and patterns such as contact.*",
-				shortValue(unknown[0]), strings.Join(models.EventTypes, ", "))
+				models.Excerpt(unknown[0]), strings.Join(models.EventTypes, ", "))
 		}
 		f.Types = types
 	}

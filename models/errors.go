@@ -42,8 +42,8 @@ const (
 	// MaxFieldLen, MaxReasonLen and MaxMessageLen bound a field name, a reason and a
 	// message in bytes; longer ones are cut (Clip). Every reason of the API is shorter.
 	MaxFieldLen   = 200
-	MaxReasonLen  = 300
-	MaxMessageLen = 500
+	MaxReasonLen  = 512
+	MaxMessageLen = 512
 	// maxListedIDs is the most ids a message names (IDList).
 	maxListedIDs = 20
 )
