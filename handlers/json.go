@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -332,9 +333,126 @@ func jsonError(body []byte, err error, v any) error {
 		return invalid(field, fmt.Sprintf("must be %s, got %s", jsonKind(typ.Type.Kind().String()), models.Excerpt(typ.Value)))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return invalid(models.Excerpt(strings.Trim(name, `"`)), "is not a known field")
+		name = strings.Trim(name, `"`)
+		if path := unknownFieldPath(body, reflect.TypeOf(v), name); path != "" {
+			name = path
+		}
+		return invalid(models.Excerpt(name), "is not a known field")
 	}
 	return models.Errorf(models.EBADREQUEST, "malformed JSON: %v", err)
+}
+
+// unknownFieldPath finds where in body the unknown key name stands, as the client
+// sent it ("qntn.redirect"): encoding/json names only the key. It walks the body's
+// tokens beside t, the type decoded into, and returns the path of the first key that
+// is name and no field of the struct it is in; "" when it finds none.
+func unknownFieldPath(body []byte, t reflect.Type, name string) string {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	var walk func(t reflect.Type, path string) (string, bool)
+	// skip reads one value whatever it is.
+	skip := func() bool {
+		var raw json.RawMessage
+		return dec.Decode(&raw) == nil
+	}
+	walk = func(t reflect.Type, path string) (string, bool) {
+		for t != nil && (t.Kind() == reflect.Pointer) {
+			t = t.Elem()
+		}
+		if t == nil || (t.Kind() != reflect.Struct && t.Kind() != reflect.Map && t.Kind() != reflect.Slice) || t == reflect.TypeOf(json.RawMessage(nil)) {
+			return "", skip()
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		switch tok {
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				var elem reflect.Type
+				if t.Kind() == reflect.Slice {
+					elem = t.Elem()
+				}
+				if found, ok := walk(elem, fmt.Sprintf("%s[%d]", path, i)); found != "" || !ok {
+					return found, ok
+				}
+			}
+			_, err := dec.Token()
+			return "", err == nil
+		case json.Delim('{'):
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return "", false
+				}
+				key, _ := kt.(string)
+				child := path + key
+				if path != "" {
+					child = path + "." + key
+				}
+				var next reflect.Type
+				switch t.Kind() {
+				case reflect.Map:
+					next = t.Elem()
+				case reflect.Struct:
+					f, ok := jsonField(t, key)
+					if !ok {
+						if key == name {
+							return child, true
+						}
+						if !skip() {
+							return "", false
+						}
+						continue
+					}
+					next = f
+				}
+				if found, ok := walk(next, child); found != "" || !ok {
+					return found, ok
+				}
+			}
+			_, err := dec.Token()
+			return "", err == nil
+		}
+		return "", true // a scalar where an object was expected: not this error
+	}
+	found, _ := walk(t, "")
+	return found
+}
+
+// jsonField is the type of the field of struct t that encoding/json decodes key into
+// (exact name first, then ignoring case, through embedded structs).
+func jsonField(t reflect.Type, key string) (reflect.Type, bool) {
+	var fold reflect.Type
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if f.Anonymous && tag == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				if inner, ok := jsonField(ft, key); ok {
+					return inner, true
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		n := cmp.Or(tag, f.Name)
+		if n == key {
+			return f.Type, true
+		}
+		if fold == nil && strings.EqualFold(n, key) {
+			fold = f.Type
+		}
+	}
+	return fold, fold != nil
 }
 
 // clientPath turns encoding/json's field path into the one the client sent: Go puts
