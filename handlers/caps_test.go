@@ -193,6 +193,7 @@ func adversarialCases(contactID int64) []adversarialCase {
 		{"term long ref", http.MethodGet, "/public/api/V1/terms/" + longQuery, nil, answerBound, false},
 		{"comments long params", http.MethodGet, contact + "/comments?range=" + longQuery + "&sort=" + longQuery, nil, answerBound, false},
 		{"spam check long ip", http.MethodGet, "/api/v1/spamlist/check?ip=" + longQuery, nil, answerBound, false},
+		{"events long params", http.MethodGet, "/api/v1/events?after=" + longQuery + "&limit=" + longQuery + "&types=" + strings.Repeat("nope,", n/20), nil, answerBound, false},
 		{"spam list long params", http.MethodGet, "/api/v1/spamlist?after=" + longQuery + "&limit=" + longQuery, nil, answerBound, false},
 	}
 	return cases

@@ -218,6 +218,7 @@ type (
 	fuzzMerges   struct{ MergeStore }
 	fuzzFields   struct{ CustomFieldStore }
 	fuzzSpam     struct{ SpamlistStore }
+	fuzzEvents   struct{}
 )
 
 func (fuzzAuth) Authenticate(context.Context, string) (*models.Principal, error) {
@@ -291,17 +292,22 @@ func (fuzzSpam) ListSpamRanges(context.Context, int64, int64, int) ([]models.Spa
 	return nil, nil
 }
 
+func (fuzzEvents) ListEvents(_ context.Context, _ int64, f models.EventFilter) (*models.EventPage, error) {
+	return &models.EventPage{Next: f.After}, nil
+}
+
 // fuzzGetRoutes are the routes that read path or query parameters; {} is the path
 // parameter.
 var fuzzGetRoutes = []string{
 	"/public/api/V1/contact/{}", "/public/api/V1/contact/{}/terms", "/public/api/V1/contact/{}/comments",
 	"/public/api/V1/terms", "/public/api/V1/terms/{}", "/public/api/V1/custom-fields/{}",
 	"/api/v1/contacts", "/api/v1/contacts/{}", "/api/v1/merges", "/api/v1/merges/{}",
-	"/api/v1/spamlist", "/api/v1/spamlist/check",
+	"/api/v1/spamlist", "/api/v1/spamlist/check", "/api/v1/events",
 }
 
 // FuzzQueryParams: the query and path parameters of every GET route (fields, the list
-// cursor and filters, merges' before, limits and offsets, ids and names in the path)
+// cursor and filters, merges' before, the change feed's after and types, limits and
+// offsets, ids and names in the path)
 // through the real router never answer 500 and never an answer beyond a fixed bound.
 func FuzzQueryParams(f *testing.F) {
 	f.Add(uint8(0), "1", "fields=mail,first_name,field_note")
@@ -311,7 +317,7 @@ func FuzzQueryParams(f *testing.F) {
 	f.Add(uint8(11), "", "ip=203.0.113.7")
 	e := New(&API{
 		Auth: fuzzAuth{}, Contacts: fuzzContacts{}, CustomFields: fuzzFields{}, Merges: fuzzMerges{},
-		Terms: fuzzTerms{}, Comments: fuzzComments{}, Spamlist: fuzzSpam{},
+		Terms: fuzzTerms{}, Comments: fuzzComments{}, Spamlist: fuzzSpam{}, Events: fuzzEvents{},
 		ContactService: contacts.New(contacts.Config{Store: fuzzService{}}),
 		Log:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

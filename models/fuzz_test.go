@@ -1,7 +1,8 @@
 package models_test
 
 // Fuzz targets for the decoders of client input in models: id lists, a contact's
-// submitted fields (with custom fields of every type) and custom field definitions.
+// submitted fields (with custom fields of every type), custom field definitions and
+// the change feed's cursor.
 // Their seed corpora are in testdata/fuzz; .ci/run runs each for a few seconds.
 
 import (
@@ -133,6 +134,19 @@ func FuzzCustomField(f *testing.F) {
 		// grow with either (ValidationError clips it further).
 		if _, reason := cf.Coerce(value); len(reason) > 4096 {
 			t.Fatalf("reason of %d bytes", len(reason))
+		}
+	})
+}
+
+// FuzzParseEventPosition: the change feed's cursor (after=) is read without panic, and
+// only in the one form String writes.
+func FuzzParseEventPosition(f *testing.F) {
+	f.Add("0-42")
+	f.Add("123456789-7")
+	f.Fuzz(func(t *testing.T, s string) {
+		p, ok := models.ParseEventPosition(s)
+		if ok && p.String() != s {
+			t.Fatalf("ParseEventPosition(%q) = %+v, which String writes as %q", s, p, p.String())
 		}
 	})
 }
