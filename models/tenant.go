@@ -46,3 +46,32 @@ type Principal struct {
 }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+// TenantSummary is a tenant with what an operator needs to recognise it before
+// deleting it: its active keys and its contacts.
+type TenantSummary struct {
+	Tenant
+	ActiveKeys int64
+	Contacts   int64
+}
+
+// TableRows is how many rows of one table an operation removed.
+type TableRows struct {
+	Table string
+	Rows  int64
+}
+
+// TenantDeletion reports what deleting a tenant removed: the keys it revoked first,
+// then the rows of every table, in the order they were deleted.
+type TenantDeletion struct {
+	Tenant      Tenant
+	RevokedKeys int64
+	Removed     []TableRows
+}
+
+// TenantGone is the error of a request whose key belonged to a tenant that no longer
+// exists. Its keys went with it, so it is an authentication failure (EUNAUTH, 401),
+// whatever the request was about to do.
+func TenantGone(id int64) *Error {
+	return Errorf(EUNAUTH, "invalid API key: tenant %d no longer exists", id)
+}

@@ -53,3 +53,12 @@ func AppendEventHeld(ctx context.Context, s *Store, tenantID int64, typ string, 
 		return nil
 	})
 }
+
+// TenantTables names the tables DeleteTenant empties.
+func TenantTables() []string {
+	names := make([]string, len(tenantTables))
+	for i, t := range tenantTables {
+		names[i] = t.name
+	}
+	return names
+}

@@ -38,11 +38,25 @@ func (s *Store) bumpSpamVersion(ctx context.Context, tx *gorm.DB, tenantID int64
 	return translate("bump spam list version", err)
 }
 
+// requireSpamTenant makes sure the tenant of a list exists until tx ends (see
+// requireTenant): the spam tables have no foreign key to tenants, and rows written for
+// a deleted tenant would outlive it. The global list belongs to no tenant.
+func (s *Store) requireSpamTenant(tx *gorm.DB, tenantID int64) error {
+	if tenantID == GlobalSpamList {
+		return nil
+	}
+	return requireTenant(tx, s.dialect, tenantID)
+}
+
 // AddSpamRanges lists ranges for a tenant (GlobalSpamList for all). Ranges already
-// listed are skipped; it returns how many were new.
+// listed are skipped; it returns how many were new. It returns models.TenantGone for a
+// tenant that does not exist.
 func (s *Store) AddSpamRanges(ctx context.Context, tenantID int64, ranges []spamlist.Range, source string) (int64, error) {
 	var added int64
 	err := s.retry(ctx, func(tx *gorm.DB) error {
+		if err := s.requireSpamTenant(tx.WithContext(ctx), tenantID); err != nil {
+			return err
+		}
 		now := s.now()
 		for chunk := range slices.Chunk(ranges, 2000) {
 			rows := make([]spamRow, len(chunk))
@@ -65,7 +79,8 @@ func (s *Store) AddSpamRanges(ctx context.Context, tenantID int64, ranges []spam
 }
 
 // LoadSpamList parses a blocklist (see spamlist.Parse for the formats) and lists every
-// range in it, idempotently. On PostgreSQL the rows go in with COPY.
+// range in it, idempotently. On PostgreSQL the rows go in with COPY. It returns
+// models.TenantGone for a tenant that does not exist.
 func (s *Store) LoadSpamList(ctx context.Context, tenantID int64, r io.Reader, source string) (spamlist.ParseStats, int64, error) {
 	var ranges []spamlist.Range
 	stats, err := spamlist.Parse(r, func(rg spamlist.Range) error {
@@ -111,6 +126,16 @@ func (s *Store) copySpamRangesOnce(ctx context.Context, tenantID int64, ranges [
 			return err
 		}
 		defer tx.Rollback(ctx)
+		if tenantID != GlobalSpamList {
+			// requireTenant's check, on this pgx transaction.
+			var found bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT FROM tenants WHERE id = $1 FOR KEY SHARE)", tenantID).Scan(&found); err != nil {
+				return err
+			}
+			if !found {
+				return models.TenantGone(tenantID)
+			}
+		}
 		if _, err := tx.Exec(ctx, "CREATE TEMP TABLE spam_load (from_key bytea, to_key bytea, entry text) ON COMMIT DROP"); err != nil {
 			return err
 		}
@@ -147,10 +172,14 @@ func (s *Store) copySpamRangesOnce(ctx context.Context, tenantID int64, ranges [
 	return added, nil
 }
 
-// RemoveSpamRanges unlists exactly these ranges; it returns how many were listed.
+// RemoveSpamRanges unlists exactly these ranges; it returns how many were listed. It
+// returns models.TenantGone for a tenant that does not exist.
 func (s *Store) RemoveSpamRanges(ctx context.Context, tenantID int64, ranges []spamlist.Range) (int64, error) {
 	var removed int64
 	err := s.retry(ctx, func(tx *gorm.DB) error {
+		if err := s.requireSpamTenant(tx.WithContext(ctx), tenantID); err != nil {
+			return err
+		}
 		for _, r := range ranges {
 			from, to := r.Key()
 			res := tx.WithContext(ctx).Where("tenant_id = ? AND from_key = ? AND to_key = ?", tenantID, from, to).Delete(&spamRow{})

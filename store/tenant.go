@@ -126,13 +126,37 @@ func (s *Store) UpdateKeyRate(ctx context.Context, tenantID, keyID int64, rate s
 }
 
 // Authenticate resolves an API key to its principal. It returns EUNAUTH for an unknown
-// or revoked key. Results are cached briefly because every request authenticates.
+// or revoked key, or one whose tenant was deleted (its keys go with it). Results are
+// cached briefly because every request authenticates; Recheck reads past the cache.
 func (s *Store) Authenticate(ctx context.Context, secret string) (*models.Principal, error) {
 	h := hashKey(secret)
 	if p, ok := s.keys.get(h, s.now()); ok {
 		return p, nil
 	}
 	gen := s.keys.generation()
+	p, err := s.readKey(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	s.keys.put(h, p, s.now(), gen)
+	return p, nil
+}
+
+// Recheck authenticates a key against the database, past the cache, and forgets the
+// cached key when it no longer authenticates: a key revoked or whose tenant was deleted
+// by another process (another replica, the CLI, SQL) would otherwise be served from
+// the cache for up to 30 s. It returns EUNAUTH for such a key.
+func (s *Store) Recheck(ctx context.Context, secret string) (*models.Principal, error) {
+	h := hashKey(secret)
+	p, err := s.readKey(ctx, h)
+	if models.ErrorCode(err) == models.EUNAUTH {
+		s.keys.forget(h)
+	}
+	return p, err
+}
+
+// readKey reads an active key by the hash of its secret.
+func (s *Store) readKey(ctx context.Context, h string) (*models.Principal, error) {
 	var k models.APIKey
 	err := s.db.WithContext(ctx).Where("hash = ? AND revoked_at IS NULL", h).Take(&k).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -141,9 +165,7 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (*models.Princi
 	if err != nil {
 		return nil, translate("authenticate", err)
 	}
-	p := &models.Principal{TenantID: k.TenantID, KeyID: k.ID, RateLimit: k.RateLimit}
-	s.keys.put(h, p, s.now(), gen)
-	return p, nil
+	return &models.Principal{TenantID: k.TenantID, KeyID: k.ID, RateLimit: k.RateLimit}, nil
 }
 
 // keyCache remembers verified keys for a short time to spare a query per request.
@@ -187,6 +209,14 @@ func (c *keyCache) put(h string, p *models.Principal, now time.Time, gen uint64)
 		clear(c.entries)
 	}
 	c.entries[h] = keyEntry{p: p, expires: now.Add(c.ttl)}
+}
+
+// forget drops one key; like clear, it keeps a read in flight from caching it again.
+func (c *keyCache) forget(h string) {
+	c.mu.Lock()
+	c.gen++
+	delete(c.entries, h)
+	c.mu.Unlock()
 }
 
 func (c *keyCache) clear() {

@@ -1,0 +1,202 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// tenantTables are the tables that hold a tenant's rows: every table with a tenant_id
+// column (migrations 00001 init, 00002 merges, 00004 spam lists; TestTenantTables
+// compares the list with the schema, so a new table cannot be forgotten). Children come
+// before their parents: each delete then removes and counts its own rows instead of
+// leaving them to a cascade. key is what identifies a row, for deleting in batches.
+var tenantTables = []struct{ name, key string }{
+	{"contact_terms", "tenant_id, contact_id, term_id"},
+	{"comments", "id"},
+	{"contact_keys", "tenant_id, key, contact_id"},
+	{"merges", "id"},
+	{"contacts", "id"},
+	{"terms", "id"},
+	{"custom_fields", "id"},
+	{"spam_ranges", "id"},
+	{"spam_list_versions", "tenant_id"},
+	{"api_keys", "id"},
+}
+
+// defaultDeleteBatch is how many rows one statement of DeleteTenant removes: big enough
+// that a million contacts take a few hundred statements, small enough that none holds
+// its locks (or SQLite's one writer lock) for long.
+const defaultDeleteBatch = 5000
+
+// DeleteTenantOptions tune DeleteTenant.
+type DeleteTenantOptions struct {
+	// BatchSize is how many rows one statement deletes; 0 means 5,000.
+	BatchSize int
+	// Progress, when set, is called after each batch with the table and the number of
+	// its rows deleted so far.
+	Progress func(table string, rows int64)
+}
+
+// DeleteTenant removes a tenant and every row it owns, in three steps:
+//
+//  1. One transaction revokes all of its keys (they stop authenticating in this
+//     process at once; other processes stop within the key cache's lifetime, and their
+//     writes are caught by step 3).
+//  2. Each table is emptied of the tenant's rows in batches of BatchSize, each batch a
+//     transaction of its own, so a big tenant never holds one huge transaction.
+//  3. One last transaction locks the tenant row (writes that need it wait, then fail),
+//     deletes whatever was written meanwhile and then the tenant itself.
+//
+// A call that fails part-way leaves the keys revoked and can simply be repeated. It
+// returns ENOTFOUND for an unknown tenant.
+func (s *Store) DeleteTenant(ctx context.Context, id int64, opts DeleteTenantOptions) (*models.TenantDeletion, error) {
+	batch := cmp.Or(opts.BatchSize, defaultDeleteBatch)
+	del := &models.TenantDeletion{}
+	err := s.retry(ctx, func(tx *gorm.DB) error {
+		if err := lockTenantRow(tx, s.dialect, id, &del.Tenant); err != nil {
+			return err
+		}
+		res := tx.Model(&models.APIKey{}).Where("tenant_id = ? AND revoked_at IS NULL", id).Update("revoked_at", s.now())
+		del.RevokedKeys = res.RowsAffected
+		return translate("revoke keys of tenant", res.Error)
+	})
+	s.keys.clear()
+	s.fields.forget(id)
+	if err != nil {
+		return nil, err
+	}
+
+	removed := make(map[string]int64, len(tenantTables)+1)
+	for _, t := range tenantTables {
+		stmt := fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s WHERE tenant_id = ? LIMIT ?)", t.name, t.key, t.key, t.name)
+		for {
+			var n int64
+			err := s.retry(ctx, func(tx *gorm.DB) error {
+				res := tx.Exec(stmt, id, batch)
+				n = res.RowsAffected
+				return res.Error
+			})
+			if err != nil {
+				return nil, translate("delete "+t.name+" of tenant", err)
+			}
+			removed[t.name] += n
+			if n > 0 && opts.Progress != nil {
+				opts.Progress(t.name, removed[t.name])
+			}
+			if n < int64(batch) {
+				break
+			}
+		}
+	}
+
+	err = s.retry(ctx, func(tx *gorm.DB) error {
+		var gone models.Tenant
+		if err := lockTenantRow(tx, s.dialect, id, &gone); err != nil {
+			return err
+		}
+		late := make(map[string]int64, len(tenantTables))
+		for _, t := range tenantTables {
+			res := tx.Exec("DELETE FROM "+t.name+" WHERE tenant_id = ?", id)
+			if res.Error != nil {
+				return translate("delete "+t.name+" of tenant", res.Error)
+			}
+			late[t.name] = res.RowsAffected
+		}
+		res := tx.Exec("DELETE FROM tenants WHERE id = ?", id)
+		if res.Error != nil {
+			return translate("delete tenant", res.Error)
+		}
+		for name, n := range late {
+			removed[name] += n
+		}
+		removed["tenants"] = res.RowsAffected
+		return nil
+	})
+	s.keys.clear() // a key read during the deletion (a write that raced it) is not kept
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tenantTables {
+		del.Removed = append(del.Removed, models.TableRows{Table: t.name, Rows: removed[t.name]})
+	}
+	del.Removed = append(del.Removed, models.TableRows{Table: "tenants", Rows: removed["tenants"]})
+	return del, nil
+}
+
+// lockTenantRow reads tenant id into t and, on PostgreSQL, locks its row FOR UPDATE:
+// that waits for the writes in flight that reference it (their foreign key checks
+// hold FOR KEY SHARE) and makes new ones wait until the transaction ends. SQLite's
+// one writer lock does the same. It returns ENOTFOUND for an unknown tenant.
+func lockTenantRow(tx *gorm.DB, dialect string, id int64, t *models.Tenant) error {
+	q := tx
+	if dialect == Postgres {
+		q = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Take(t, id).Error; err != nil {
+		if models.ErrorCode(translate("", err)) == models.ENOTFOUND {
+			return models.Errorf(models.ENOTFOUND, "tenant %d not found", id)
+		}
+		return translate(fmt.Sprintf("lock tenant %d", id), err)
+	}
+	return nil
+}
+
+// requireTenant makes sure tenant id exists until tx ends, for writes to tables with no
+// foreign key to tenants (the spam lists: their tenant 0 is the global list, not a
+// tenant). On PostgreSQL it holds the row FOR KEY SHARE as a foreign key check would,
+// so DeleteTenant's last step waits for the write and then deletes its rows. It returns
+// models.TenantGone for a tenant that does not exist.
+func requireTenant(tx *gorm.DB, dialect string, id int64) error {
+	q := tx.Model(&models.Tenant{}).Select("id").Where("id = ?", id)
+	if dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "KEY SHARE"})
+	}
+	var ids []int64
+	if err := q.Pluck("id", &ids).Error; err != nil {
+		return translate(fmt.Sprintf("find tenant %d", id), err)
+	}
+	if len(ids) == 0 {
+		return models.TenantGone(id)
+	}
+	return nil
+}
+
+// ListTenants returns every tenant in id order with its number of active keys and of
+// contacts (one count over each table, so it takes a moment on a big database).
+func (s *Store) ListTenants(ctx context.Context) ([]models.TenantSummary, error) {
+	db := s.db.WithContext(ctx)
+	var tenants []models.Tenant
+	if err := db.Order("id").Find(&tenants).Error; err != nil {
+		return nil, translate("list tenants", err)
+	}
+	type count struct {
+		TenantID int64
+		N        int64
+	}
+	var keys, contacts []count
+	if err := db.Model(&models.APIKey{}).Select("tenant_id, count(*) AS n").Where("revoked_at IS NULL").Group("tenant_id").Scan(&keys).Error; err != nil {
+		return nil, translate("count keys", err)
+	}
+	if err := db.Table("contacts").Select("tenant_id, count(*) AS n").Group("tenant_id").Scan(&contacts).Error; err != nil {
+		return nil, translate("count contacts", err)
+	}
+	byTenant := func(cs []count) map[int64]int64 {
+		m := make(map[int64]int64, len(cs))
+		for _, c := range cs {
+			m[c.TenantID] = c.N
+		}
+		return m
+	}
+	k, c := byTenant(keys), byTenant(contacts)
+	out := make([]models.TenantSummary, len(tenants))
+	for i, t := range tenants {
+		out[i] = models.TenantSummary{Tenant: t, ActiveKeys: k[t.ID], Contacts: c[t.ID]}
+	}
+	return out, nil
+}
