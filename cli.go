@@ -114,7 +114,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	if err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	key, err := st.Bootstrap(ctx, cfg.BootstrapAPIKey)
+	key, keyTenant, err := st.Bootstrap(ctx, cfg.BootstrapAPIKey)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)} // net/http's own errors go to the one log too
-	printWelcome(stdout, ln.Addr().String(), key)
+	printWelcome(stdout, ln.Addr().String(), key, keyTenant)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -180,7 +180,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func printWelcome(w io.Writer, addr, key string) {
+func printWelcome(w io.Writer, addr, key string, tenant int64) {
 	host, port, _ := net.SplitHostPort(addr)
 	if host == "" || host == "::" || host == "0.0.0.0" {
 		host = "localhost"
@@ -195,32 +195,12 @@ func printWelcome(w io.Writer, addr, key string) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "contacthub is listening on %s\n", base)
 	if key != "" {
-		fmt.Fprintf(&b, "API key for tenant 1 (shown once, keep it): %s\n", key)
+		fmt.Fprintf(&b, "API key for tenant %d (shown once, keep it): %s\n", tenant, key)
 	}
 	fmt.Fprintf(&b, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/public/api/V1/check-credentials\n", shown, base)
 	fmt.Fprintf(&b, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"contact\":{\"mail\":\"jane@example.com\",\"first_name\":\"Jane\"}}' %s/public/api/V1/contact\n", shown, base)
 	fmt.Fprintf(&b, "Every endpoint: %s/docs (OpenAPI: %s/openapi.json)\n", base, base)
 	io.WriteString(w, b.String())
-}
-
-func tenantsCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
-	cmd := &cobra.Command{Use: "tenants", Short: "Manage tenants"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "create NAME",
-		Short: "Create a tenant and print its id",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
-				t, err := st.CreateTenant(c.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(stdout, t.ID)
-				return nil
-			})
-		},
-	})
-	return cmd
 }
 
 func keysCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {

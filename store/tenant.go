@@ -226,13 +226,15 @@ func (c *keyCache) clear() {
 	c.mu.Unlock()
 }
 
-// Bootstrap makes a fresh installation usable: on an empty database it creates tenant 1
-// with one API key (secret, or a random one when secret is ""); with a secret given and
-// tenants present it makes sure that key exists for tenant 1. It returns the key to
-// show ("" when nothing was created and no secret was given). Replicas starting
-// together run it under one lock, so exactly one creates the tenant.
-func (s *Store) Bootstrap(ctx context.Context, secret string) (string, error) {
+// Bootstrap makes a fresh installation usable: on an empty database it creates a tenant
+// (tenant 1 on a new database) with one API key (secret, or a random one when secret is
+// ""); with a secret given and tenants present it makes sure that key exists for tenant
+// 1 — unless tenant 1 was deleted, which it logs and leaves alone. It returns the key to
+// show ("" when nothing was created and no secret was given) and its tenant. Replicas
+// starting together run it under one lock, so exactly one creates the tenant.
+func (s *Store) Bootstrap(ctx context.Context, secret string) (string, int64, error) {
 	var shown string
+	var tenantID int64
 	err := s.retry(ctx, func(tx *gorm.DB) error {
 		if s.dialect == Postgres {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('contacthub.bootstrap'))").Error; err != nil {
@@ -244,6 +246,8 @@ func (s *Store) Bootstrap(ctx context.Context, secret string) (string, error) {
 			return translate("count tenants", err)
 		}
 		if n == 0 {
+			// Ids are never reused (identity, AUTOINCREMENT): after every tenant was
+			// deleted this one gets a new id, and no key cached for an old one fits it.
 			t := &models.Tenant{Name: "default"}
 			if err := tx.Create(t).Error; err != nil {
 				return translate("create tenant", err)
@@ -251,7 +255,7 @@ func (s *Store) Bootstrap(ctx context.Context, secret string) (string, error) {
 			if secret == "" {
 				secret = NewKeySecret()
 			}
-			shown = secret
+			shown, tenantID = secret, t.ID
 			return tx.Create(&models.APIKey{TenantID: t.ID, Name: "bootstrap", Prefix: secret[:min(len(secret), 8)], Hash: hashKey(secret)}).Error
 		}
 		if secret == "" {
@@ -264,11 +268,21 @@ func (s *Store) Bootstrap(ctx context.Context, secret string) (string, error) {
 		if k > 0 {
 			return nil
 		}
-		shown = secret // shown only when it was created now, never on a restart
+		var one int64
+		if err := tx.Model(&models.Tenant{}).Where("id = 1").Count(&one).Error; err != nil {
+			return translate("find tenant 1", err)
+		}
+		if one == 0 {
+			// The key would be tenant 1's; handing it to another tenant is not ours to
+			// decide, and refusing to start would take every other tenant down with it.
+			s.log.Warn("bootstrap API key not created: tenant 1 was deleted; create keys with `contacthub keys create --tenant ID`")
+			return nil
+		}
+		shown, tenantID = secret, 1 // shown only when it was created now, never on a restart
 		return tx.Create(&models.APIKey{TenantID: 1, Name: "bootstrap", Prefix: secret[:min(len(secret), 8)], Hash: hashKey(secret)}).Error
 	})
 	if err != nil {
-		return "", translate("bootstrap", err)
+		return "", 0, translate("bootstrap", err)
 	}
-	return shown, nil
+	return shown, tenantID, nil
 }

@@ -167,23 +167,52 @@ func requireTenant(tx *gorm.DB, dialect string, id int64) error {
 	return nil
 }
 
+// SummarizeTenant returns one tenant with its number of active keys and of contacts.
+// It returns ENOTFOUND for an unknown tenant.
+func (s *Store) SummarizeTenant(ctx context.Context, id int64) (*models.TenantSummary, error) {
+	var t models.Tenant
+	if err := s.db.WithContext(ctx).Take(&t, id).Error; err != nil {
+		if models.ErrorCode(translate("", err)) == models.ENOTFOUND {
+			return nil, models.Errorf(models.ENOTFOUND, "tenant %d not found", id)
+		}
+		return nil, translate(fmt.Sprintf("get tenant %d", id), err)
+	}
+	list, err := s.summarize(ctx, []models.Tenant{t}, id)
+	if err != nil {
+		return nil, err
+	}
+	return &list[0], nil
+}
+
 // ListTenants returns every tenant in id order with its number of active keys and of
 // contacts (one count over each table, so it takes a moment on a big database).
 func (s *Store) ListTenants(ctx context.Context) ([]models.TenantSummary, error) {
-	db := s.db.WithContext(ctx)
 	var tenants []models.Tenant
-	if err := db.Order("id").Find(&tenants).Error; err != nil {
+	if err := s.db.WithContext(ctx).Order("id").Find(&tenants).Error; err != nil {
 		return nil, translate("list tenants", err)
 	}
+	return s.summarize(ctx, tenants, 0)
+}
+
+// summarize counts the active keys and contacts of tenants: of tenant only, when it is
+// not 0, else of all.
+func (s *Store) summarize(ctx context.Context, tenants []models.Tenant, tenant int64) ([]models.TenantSummary, error) {
+	db := s.db.WithContext(ctx)
 	type count struct {
 		TenantID int64
 		N        int64
 	}
+	scope := func(q *gorm.DB) *gorm.DB {
+		if tenant != 0 {
+			q = q.Where("tenant_id = ?", tenant)
+		}
+		return q.Select("tenant_id, count(*) AS n").Group("tenant_id")
+	}
 	var keys, contacts []count
-	if err := db.Model(&models.APIKey{}).Select("tenant_id, count(*) AS n").Where("revoked_at IS NULL").Group("tenant_id").Scan(&keys).Error; err != nil {
+	if err := scope(db.Model(&models.APIKey{}).Where("revoked_at IS NULL")).Scan(&keys).Error; err != nil {
 		return nil, translate("count keys", err)
 	}
-	if err := db.Table("contacts").Select("tenant_id, count(*) AS n").Group("tenant_id").Scan(&contacts).Error; err != nil {
+	if err := scope(db.Table("contacts")).Scan(&contacts).Error; err != nil {
 		return nil, translate("count contacts", err)
 	}
 	byTenant := func(cs []count) map[int64]int64 {
