@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -139,10 +141,10 @@ func (c *Config) Validate() error {
 func (c Config) LogValue() slog.Value {
 	db := "sqlite (./data/contacthub.db)"
 	if c.DatabaseURL != "" {
-		db = maskURL(c.DatabaseURL)
+		db = maskCredentials(c.DatabaseURL)
 	}
 	return slog.GroupValue(
-		slog.String("addr", c.Addr), slog.String("database", db), slog.String("redis", maskURL(c.RedisURL)),
+		slog.String("addr", c.Addr), slog.String("database", db), slog.String("redis", maskCredentials(c.RedisURL)),
 		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
 		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure),
@@ -151,18 +153,73 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
-// maskURL hides a password in a connection URL.
-func maskURL(u string) string {
-	if !strings.Contains(u, "://") {
-		return u
+// secretParams are the connection settings that carry a secret, in a URL's query or
+// a key/value DSN: pgx reads password and sslpassword (the key's passphrase) from
+// either; sslkey, sslcert and sslrootcert are file paths and stay readable.
+var secretParams = map[string]bool{"password": true, "sslpassword": true}
+
+const masked = "***"
+
+var (
+	// kvSecret is a secret setting in a key/value DSN ("host=db password='a b'"):
+	// a value in single quotes (with backslash escapes) or up to the next space.
+	kvSecret = regexp.MustCompile(`(?i)\b(password|sslpassword)\s*=\s*(?:'(?:[^'\\]|\\.)*'?|\S*)`)
+	// querySecret is a secret query parameter in a URL the parser could not read.
+	querySecret = regexp.MustCompile(`(?i)([?&;](?:ssl)?password=)[^&#]*`)
+)
+
+// maskCredentials hides every credential in a database or Redis connection string:
+// the password of a URL's userinfo (postgres://, redis://: user:pass@ and :pass@), a
+// password or sslpassword query parameter, and password/sslpassword settings of a
+// key/value DSN. A URL is read as the drivers read it (net/url), so what they would
+// take for a password is what is masked; one net/url refuses (several hosts, an
+// unescaped / or ? in the password) is masked more widely: everything from the first
+// colon to the last @.
+func maskCredentials(s string) string {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return kvSecret.ReplaceAllString(s, "${1}="+masked)
 	}
-	scheme, rest, _ := strings.Cut(u, "://")
+	if u, err := url.Parse(s); err == nil {
+		authority, tail := rest, ""
+		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+			authority, tail = rest[:i], rest[i:]
+		}
+		if _, has := u.User.Password(); has {
+			at := strings.LastIndexByte(authority, '@')
+			user, _, _ := strings.Cut(authority[:at], ":")
+			authority = user + ":" + masked + authority[at:]
+		}
+		return scheme + "://" + authority + maskQuery(tail)
+	}
 	if at := strings.LastIndexByte(rest, '@'); at >= 0 {
 		if user, _, ok := strings.Cut(rest[:at], ":"); ok {
-			rest = user + ":***" + rest[at:]
+			rest = user + ":" + masked + rest[at:]
 		}
 	}
-	return scheme + "://" + rest
+	return scheme + "://" + querySecret.ReplaceAllString(rest, "${1}"+masked)
+}
+
+// maskQuery masks the secret parameters in the query of a URL's path, query and
+// fragment, keeping everything else as written.
+func maskQuery(tail string) string {
+	path, query, ok := strings.Cut(tail, "?")
+	if !ok {
+		return tail
+	}
+	query, fragment, hasFragment := strings.Cut(query, "#")
+	params := strings.Split(query, "&")
+	for i, p := range params {
+		k, _, _ := strings.Cut(p, "=")
+		if key, err := url.QueryUnescape(k); err == nil && secretParams[strings.ToLower(key)] {
+			params[i] = k + "=" + masked
+		}
+	}
+	out := path + "?" + strings.Join(params, "&")
+	if hasFragment {
+		out += "#" + fragment
+	}
+	return out
 }
 
 func (c *Config) storeConfig(log *slog.Logger) store.Config {
