@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -42,6 +43,8 @@ type API struct {
 	Metrics *Metrics
 	// ContactService holds every contact write to its rules (package contacts).
 	ContactService ContactService
+
+	readiness readinessLog
 }
 
 // Check is one dependency's health. A failed non-critical check (Redis with a local
@@ -270,19 +273,22 @@ func (a *API) healthz(c echo.Context) error {
 
 // readyz handles GET /readyz: 503 when a critical dependency fails; a degraded
 // non-critical one (Redis with a local fallback) is reported but keeps the replica in.
+// Each dependency shows only ok or unavailable: the error (hosts, ports, user names)
+// goes to the log, not to whoever can reach the endpoint.
 func (a *API) readyz(c echo.Context) error {
 	checks := map[string]string{}
 	status, state := http.StatusOK, "ready"
 	if a.Ready != nil {
 		for _, ch := range a.Ready(c.Request().Context()) {
+			a.readiness.record(a.Log, ch, time.Now())
 			switch {
 			case ch.Err == nil:
 				checks[ch.Name] = "ok"
 			case ch.Critical:
-				checks[ch.Name] = ch.Err.Error()
+				checks[ch.Name] = "unavailable"
 				status, state = http.StatusServiceUnavailable, "not ready"
 			default:
-				checks[ch.Name] = "degraded: " + ch.Err.Error()
+				checks[ch.Name] = "unavailable"
 				if state == "ready" {
 					state = "degraded"
 				}
@@ -290,4 +296,29 @@ func (a *API) readyz(c echo.Context) error {
 		}
 	}
 	return c.JSON(status, map[string]any{"status": state, "checks": checks})
+}
+
+// readinessLog logs failed readiness checks: when a dependency fails, again at most
+// once a minute while it stays down (probes come every few seconds), and when it is
+// back.
+type readinessLog struct {
+	mu     sync.Mutex
+	logged map[string]time.Time // failing dependencies, when last logged
+}
+
+func (r *readinessLog) record(log *slog.Logger, ch Check, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	last, failing := r.logged[ch.Name]
+	switch {
+	case ch.Err == nil && failing:
+		delete(r.logged, ch.Name)
+		log.Info("readiness check recovered", "dependency", ch.Name)
+	case ch.Err != nil && (!failing || now.Sub(last) >= time.Minute):
+		if r.logged == nil {
+			r.logged = map[string]time.Time{}
+		}
+		r.logged[ch.Name] = now
+		log.Warn("readiness check failed", "dependency", ch.Name, "critical", ch.Critical, "err", ch.Err)
+	}
 }
