@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -27,8 +29,15 @@ func limiters(ctx context.Context, cfg Config, log *slog.Logger) (rl handlers.Ra
 	}
 	opts, err := redis.ParseURL(cfg.RedisURL)
 	if err != nil {
+		// net/url's errors quote the whole URL, password included.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			ue.URL = maskCredentials(ue.URL)
+		}
 		return rl, nil, nil, nil, fmt.Errorf("redis url: %w", err)
 	}
+	// go-redis has one logger for the whole process; this server has one client.
+	redis.SetLogger(newRedisLogger(log, time.Minute, opts.Password))
 	// Fail fast: a down Redis must cost a request milliseconds, not go-redis's default
 	// five dial retries.
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 500*time.Millisecond, 500*time.Millisecond
