@@ -15,18 +15,35 @@ import (
 // column (migrations 00001 init, 00002 merges, 00004 spam lists; TestTenantTables
 // compares the list with the schema, so a new table cannot be forgotten). Children come
 // before their parents: each delete then removes and counts its own rows instead of
-// leaving them to a cascade. key is what identifies a row, for deleting in batches.
-var tenantTables = []struct{ name, key string }{
+// leaving them to a cascade.
+//
+// order is the order of an index that leads with tenant_id, for SQLite: a batch is the
+// next stretch of that index (no sort), and its deletes touch neighbouring pages —
+// contact_terms went twice as fast in primary key order as in contact_terms_term's.
+// PostgreSQL gets no ORDER BY: with tenant_id fixed it may read "ORDER BY id" off the
+// primary key instead, walking every other tenant's rows to find this one's.
+var tenantTables = []struct{ name, order string }{
 	{"contact_terms", "tenant_id, contact_id, term_id"},
-	{"comments", "id"},
+	{"comments", "tenant_id, contact_id, id"},
 	{"contact_keys", "tenant_id, key, contact_id"},
-	{"merges", "id"},
-	{"contacts", "id"},
-	{"terms", "id"},
-	{"custom_fields", "id"},
-	{"spam_ranges", "id"},
+	{"merges", "tenant_id, contact_id"},
+	{"contacts", "tenant_id, id"},
+	{"terms", "tenant_id, id"},
+	{"custom_fields", "tenant_id, name"},
+	{"spam_ranges", "tenant_id, from_key, to_key"},
 	{"spam_list_versions", "tenant_id"},
-	{"api_keys", "id"},
+	{"api_keys", "tenant_id, id"},
+}
+
+// deleteBatchSQL deletes the next batch of a tenant's rows of table. Rows are picked by
+// their physical address (ctid, rowid): one statement shape for every table, composite
+// keys included, and a direct lookup of each row — "id IN (SELECT id …)" let
+// PostgreSQL hash-join against a scan of the whole table for every batch.
+func deleteBatchSQL(dialect, table, order string) string {
+	if dialect == Postgres {
+		return "DELETE FROM " + table + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + table + " WHERE tenant_id = ? LIMIT ?))"
+	}
+	return "DELETE FROM " + table + " WHERE rowid IN (SELECT rowid FROM " + table + " WHERE tenant_id = ? ORDER BY " + order + " LIMIT ?)"
 }
 
 // defaultDeleteBatch is how many rows one statement of DeleteTenant removes: big enough
@@ -74,7 +91,7 @@ func (s *Store) DeleteTenant(ctx context.Context, id int64, opts DeleteTenantOpt
 
 	removed := make(map[string]int64, len(tenantTables)+1)
 	for _, t := range tenantTables {
-		stmt := fmt.Sprintf("DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s WHERE tenant_id = ? LIMIT ?)", t.name, t.key, t.key, t.name)
+		stmt := deleteBatchSQL(s.dialect, t.name, t.order)
 		for {
 			var n int64
 			err := s.retry(ctx, func(tx *gorm.DB) error {

@@ -1,0 +1,21 @@
+-- +goose Up
+-- The same as on PostgreSQL (see postgres/00013). The index on contact_terms (term_id):
+-- SQLite's foreign key action on a deleted term looks its rows up by term_id, and
+-- without it scanned the whole table for every term (while holding the one writer
+-- lock). The trigger: a tenant deleted in SQL leaves nothing behind in the tables
+-- without a foreign key to tenants (spam_ranges, spam_list_versions; contact_keys keeps
+-- its cascade from contacts here, its delete is for symmetry).
+CREATE INDEX contact_terms_term_id ON contact_terms (term_id);
+
+-- +goose StatementBegin
+CREATE TRIGGER tenants_delete_rows AFTER DELETE ON tenants FOR EACH ROW
+BEGIN
+    DELETE FROM contact_keys WHERE tenant_id = OLD.id;
+    DELETE FROM spam_ranges WHERE tenant_id = OLD.id;
+    DELETE FROM spam_list_versions WHERE tenant_id = OLD.id;
+END;
+-- +goose StatementEnd
+
+-- +goose Down
+DROP TRIGGER tenants_delete_rows;
+DROP INDEX contact_terms_term_id;
