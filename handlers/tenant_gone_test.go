@@ -58,7 +58,7 @@ func TestKeyOfTenantRemovedInSQL(t *testing.T) {
 			}
 			b.fail(t, r.method, r.path, r.body, http.StatusUnauthorized)
 			b.fail(t, http.MethodGet, "/public/api/V1/check-credentials", nil, http.StatusUnauthorized)
-			for _, table := range []string{"contacts", "contact_keys", "terms", "custom_fields", "spam_ranges", "spam_list_versions"} {
+			for _, table := range []string{"contacts", "contact_keys", "terms", "custom_fields", "spam_ranges", "spam_list_versions", "events", "idempotency_keys"} {
 				var n int
 				if err := b.st.DB().QueryRow("SELECT count(*) FROM "+table+" WHERE tenant_id = $1", b.tenant.ID).Scan(&n); err != nil {
 					t.Fatal(err)

@@ -12,7 +12,8 @@ import (
 )
 
 // tenantTables are the tables that hold a tenant's rows: every table with a tenant_id
-// column (migrations 00001 init, 00002 merges, 00004 spam lists; TestTenantTables
+// column (migrations 00001 init, 00002 merges, 00004 spam lists, 00010 idempotency keys,
+// 00011 events; TestTenantTables
 // compares the list with the schema, so a new table cannot be forgotten). Children come
 // before their parents: each delete then removes and counts its own rows instead of
 // leaving them to a cascade.
@@ -32,6 +33,8 @@ var tenantTables = []struct{ name, order string }{
 	{"custom_fields", "tenant_id, name"},
 	{"spam_ranges", "tenant_id, from_key, to_key"},
 	{"spam_list_versions", "tenant_id"},
+	{"events", "tenant_id, id"},
+	{"idempotency_keys", "tenant_id, key"},
 	{"api_keys", "tenant_id, id"},
 }
 

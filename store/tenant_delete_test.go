@@ -73,7 +73,8 @@ func TestTenantTables(t *testing.T) {
 }
 
 // populateTenant gives a tenant rows in every table: contacts (with blocking keys, terms
-// and comments), merges, custom fields, a spam list and a second key.
+// and comments, and their events), merges, custom fields, a spam list, a second key and
+// an idempotency key.
 func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int) {
 	t.Helper()
 	ctx := context.Background()
@@ -99,6 +100,9 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 		t.Fatal(err)
 	}
 	if _, _, err := st.CreateKey(ctx, tenantID, "second", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := st.BeginIdempotent(ctx, tenantID, "retry-1", "hash"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,12 +13,12 @@ DROP INDEX CONCURRENTLY IF EXISTS contact_terms_term_id;
 CREATE INDEX CONCURRENTLY contact_terms_term_id ON contact_terms (term_id);
 
 -- A tenant deleted in SQL (DELETE FROM tenants) takes most of its rows with it through
--- the foreign keys' ON DELETE CASCADE, but three tables have no foreign key to tenants:
--- contact_keys (dropped in 00005: its per-row check slowed bulk inserts), spam_ranges
--- and spam_list_versions (their tenant 0 is the global list, not a tenant). This
--- trigger deletes the tenant's rows there too, so nothing of it is left behind.
--- `contacthub tenants delete` empties every table in batches before it deletes the
--- tenant row, so there it finds nothing (three index lookups). Written to be run again
+-- the foreign keys' ON DELETE CASCADE, but four tables have no foreign key to tenants:
+-- contact_keys (dropped in 00005: its per-row check slowed bulk inserts), events (the
+-- same reason, 00011), spam_ranges and spam_list_versions (their tenant 0 is the global
+-- list, not a tenant). This trigger deletes the tenant's rows there too, so nothing of
+-- it is left behind. `contacthub tenants delete` empties every table in batches before
+-- it deletes the tenant row, so there it finds nothing (four index lookups). Written to be run again
 -- should this migration stop half-way (it runs outside a transaction).
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION contacthub_delete_tenant_rows() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -26,6 +26,7 @@ BEGIN
     DELETE FROM contact_keys WHERE tenant_id = OLD.id;
     DELETE FROM spam_ranges WHERE tenant_id = OLD.id;
     DELETE FROM spam_list_versions WHERE tenant_id = OLD.id;
+    DELETE FROM events WHERE tenant_id = OLD.id;
     RETURN OLD;
 END;
 $$;

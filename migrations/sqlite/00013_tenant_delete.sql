@@ -3,8 +3,8 @@
 -- SQLite's foreign key action on a deleted term looks its rows up by term_id, and
 -- without it scanned the whole table for every term (while holding the one writer
 -- lock). The trigger: a tenant deleted in SQL leaves nothing behind in the tables
--- without a foreign key to tenants (spam_ranges, spam_list_versions; contact_keys keeps
--- its cascade from contacts here, its delete is for symmetry).
+-- without a foreign key to tenants (events, spam_ranges, spam_list_versions;
+-- contact_keys keeps its cascade from contacts here, its delete is for symmetry).
 CREATE INDEX contact_terms_term_id ON contact_terms (term_id);
 
 -- +goose StatementBegin
@@ -13,6 +13,7 @@ BEGIN
     DELETE FROM contact_keys WHERE tenant_id = OLD.id;
     DELETE FROM spam_ranges WHERE tenant_id = OLD.id;
     DELETE FROM spam_list_versions WHERE tenant_id = OLD.id;
+    DELETE FROM events WHERE tenant_id = OLD.id;
 END;
 -- +goose StatementEnd
 
