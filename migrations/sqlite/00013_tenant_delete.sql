@@ -1,12 +1,17 @@
 -- +goose Up
--- The same as on PostgreSQL (see postgres/00013). The index on contact_terms (term_id):
--- SQLite's foreign key action on a deleted term looks its rows up by term_id, and
--- without it scanned the whole table for every term (while holding the one writer
--- lock). The trigger: a tenant deleted in SQL leaves nothing behind in the tables
--- without a foreign key to tenants (events, spam_ranges, spam_list_versions;
--- contact_keys keeps its cascade from contacts here, its delete is for symmetry).
+-- What deleting a tenant needs (see postgres/00013).
+--
+-- An index on contact_terms (term_id): SQLite's foreign key action on a deleted term
+-- looks the term's rows up by term_id, and without an index leading with it scanned the
+-- whole table for every term, while holding the one writer lock. (PostgreSQL changes
+-- the key to (tenant_id, term_id) instead; SQLite cannot change a foreign key without
+-- rebuilding the table. Its planner keeps contact_terms_term for a term's pages, which
+-- match two of its columns.)
 CREATE INDEX contact_terms_term_id ON contact_terms (term_id);
 
+-- A tenant deleted in SQL leaves nothing behind in the tables without a foreign key to
+-- tenants (events, spam_ranges, spam_list_versions; contact_keys keeps its cascade from
+-- contacts here, its delete is for symmetry).
 -- +goose StatementBegin
 CREATE TRIGGER tenants_delete_rows AFTER DELETE ON tenants FOR EACH ROW
 BEGIN
