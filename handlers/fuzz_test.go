@@ -225,6 +225,10 @@ func (fuzzAuth) Authenticate(context.Context, string) (*models.Principal, error)
 	return &models.Principal{TenantID: 1, KeyID: 1}, nil
 }
 
+func (a fuzzAuth) Recheck(ctx context.Context, secret string) (*models.Principal, error) {
+	return a.Authenticate(ctx, secret)
+}
+
 func fuzzContact(id int64) *models.Contact {
 	return &models.Contact{ID: id, TenantID: 1, Mail: "a@example.com", Terms: []int64{1}, Custom: models.CustomValues{"note": "x"}, Version: 1}
 }
