@@ -23,7 +23,8 @@ type Authenticator interface {
 const principalKey = "contacthub.principal"
 
 // requireKey authenticates `Authorization: Bearer <key>` and checks that a Tenant-ID
-// header, when sent, names the key's tenant.
+// header, when sent, names the key's tenant. It reads nothing of the body: a refusal
+// goes out while a slow client is still sending it (see bodyLimit).
 func requireKey(auth Authenticator) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -38,9 +39,12 @@ func requireKey(auth Authenticator) echo.MiddlewareFunc {
 			if err != nil {
 				return invalidKey(c, err)
 			}
-			if t := c.Request().Header.Get("Tenant-ID"); t != "" {
-				id, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
-				if err != nil || id != p.TenantID {
+			if t := c.Request().Header.Values("Tenant-ID"); t != nil {
+				id, err := tenantHeader(t)
+				if err != nil {
+					return err
+				}
+				if id != p.TenantID {
 					return models.Errorf(models.EFORBIDDEN, "the Tenant-ID header does not match the API key's tenant")
 				}
 			}
@@ -67,6 +71,27 @@ func invalidKey(c echo.Context, err error) error {
 		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="contacthub", error="invalid_token"`)
 	}
 	return err
+}
+
+// tenantHeader reads the values of the Tenant-ID header: exactly one, a tenant id in
+// canonical decimal (no sign, spaces or leading zeros; it fits an int64). Anything
+// else is EBADREQUEST naming the header: a client whose proxy added a second value, or
+// that formats the id oddly, learns so, instead of having only the first value read
+// or "002" accepted.
+func tenantHeader(values []string) (int64, error) {
+	if len(values) != 1 {
+		return 0, models.Errorf(models.EBADREQUEST, "the Tenant-ID header is given %d times; send it once", len(values))
+	}
+	v := values[0]
+	bad := models.Errorf(models.EBADREQUEST, "the Tenant-ID header %q is not a tenant id: send it as decimal digits without sign, spaces or leading zeros", v)
+	if v == "" || v[0] < '1' || v[0] > '9' || strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return 0, bad
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, bad // beyond int64
+	}
+	return id, nil
 }
 
 // principal returns the authenticated caller; requireKey guarantees one on API routes.

@@ -12,7 +12,8 @@ import (
 )
 
 // TestAuthentication: every API route wants a valid bearer key (401 with a
-// WWW-Authenticate challenge otherwise) and a matching Tenant-ID when one is sent (403).
+// WWW-Authenticate challenge otherwise) and a matching Tenant-ID when one is sent (403;
+// 400 when it is no tenant id at all).
 func TestAuthentication(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -53,7 +54,8 @@ func TestAuthentication(t *testing.T) {
 		{"unknown key", []reqOpt{withKey("chk_thisisnotakeythisisnotakey")}, http.StatusUnauthorized, `Bearer realm="contacthub", error="invalid_token"`, "invalid API key"},
 		{"revoked key", []reqOpt{withKey(revokedSecret)}, http.StatusUnauthorized, `Bearer realm="contacthub", error="invalid_token"`, "invalid API key"},
 		{"other tenant's id", []reqOpt{withHeader("Tenant-ID", strconv.FormatInt(other.ID, 10))}, http.StatusForbidden, "", "Tenant-ID"},
-		{"tenant id not a number", []reqOpt{withHeader("Tenant-ID", "acme")}, http.StatusForbidden, "", "Tenant-ID"},
+		{"tenant id not a number", []reqOpt{withHeader("Tenant-ID", "acme")}, http.StatusBadRequest, "", "Tenant-ID"},
+		{"tenant id with spaces", []reqOpt{withHeader("Tenant-ID", " "+strconv.FormatInt(b.tenant.ID, 10)+" ")}, http.StatusBadRequest, "", "Tenant-ID"},
 		{"key of another tenant with our Tenant-ID", []reqOpt{withKey(other.Key), withHeader("Tenant-ID", strconv.FormatInt(b.tenant.ID, 10))}, http.StatusForbidden, "", "Tenant-ID"},
 	}
 	for _, tt := range tests {
@@ -88,7 +90,6 @@ func TestAuthenticationAccepts(t *testing.T) {
 		"second key of a tenant": {withKey(second)},
 		"lower-case scheme":      {withHeader("Authorization", "bearer "+b.tenant.Key)},
 		"matching Tenant-ID":     {withHeader("Tenant-ID", strconv.FormatInt(b.tenant.ID, 10))},
-		"Tenant-ID with spaces":  {withHeader("Tenant-ID", " "+strconv.FormatInt(b.tenant.ID, 10)+" ")},
 		"spaces around the key":  {withHeader("Authorization", "Bearer  "+b.tenant.Key+" ")},
 	} {
 		var out struct{ Success bool }
@@ -128,5 +129,82 @@ func TestTenantIsolation(t *testing.T) {
 	e := b.fail(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "x@example.com", "field_secret": "x"}}, http.StatusUnprocessableEntity)
 	if len(e.Errors) != 1 || e.Errors[0].Field != "contact.field_secret" {
 		t.Fatalf("errors %+v", e.Errors)
+	}
+}
+
+// TestTenantIDHeader: Tenant-ID is one canonical decimal tenant id. Any other spelling
+// of the number (zeros, sign, spaces), an empty value or the header given twice is a
+// 400 naming the header, not accepted and not a 403; a well-formed id of another tenant
+// stays a 403.
+func TestTenantIDHeader(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	other := storetest.NewTenant(t, b.st)
+	id := strconv.FormatInt(b.tenant.ID, 10)
+	set := func(values ...string) reqOpt {
+		return func(r *http.Request) { r.Header["Tenant-Id"] = values }
+	}
+	tests := []struct {
+		name   string
+		opts   []reqOpt
+		status int
+	}{
+		{"canonical", []reqOpt{set(id)}, http.StatusOK},
+		{"leading zeros", []reqOpt{set("00" + id)}, http.StatusBadRequest},
+		{"plus sign", []reqOpt{set("+" + id)}, http.StatusBadRequest},
+		{"minus sign", []reqOpt{set("-" + id)}, http.StatusBadRequest},
+		{"trailing space", []reqOpt{set(id + " ")}, http.StatusBadRequest},
+		{"leading space", []reqOpt{set(" " + id)}, http.StatusBadRequest},
+		{"tab", []reqOpt{set(id + "\t")}, http.StatusBadRequest},
+		{"empty", []reqOpt{set("")}, http.StatusBadRequest},
+		{"zero", []reqOpt{set("0")}, http.StatusBadRequest},
+		{"decimal point", []reqOpt{set(id + ".0")}, http.StatusBadRequest},
+		{"hex", []reqOpt{set("0x" + strconv.FormatInt(b.tenant.ID, 16))}, http.StatusBadRequest},
+		{"exponent", []reqOpt{set(id + "e0")}, http.StatusBadRequest},
+		{"not a number", []reqOpt{set("acme")}, http.StatusBadRequest},
+		{"list in one header", []reqOpt{set(id + "," + id)}, http.StatusBadRequest},
+		{"beyond int64", []reqOpt{set("9223372036854775808")}, http.StatusBadRequest},
+		{"non-ASCII digit", []reqOpt{set("٢")}, http.StatusBadRequest},
+		{"twice, same id", []reqOpt{set(id, id)}, http.StatusBadRequest},
+		{"twice, first ours", []reqOpt{set(id, strconv.FormatInt(other.ID, 10))}, http.StatusBadRequest},
+		{"twice, second ours", []reqOpt{set(strconv.FormatInt(other.ID, 10), id)}, http.StatusBadRequest},
+		{"another tenant's id", []reqOpt{set(strconv.FormatInt(other.ID, 10))}, http.StatusForbidden},
+		{"largest int64, not ours", []reqOpt{set("9223372036854775807")}, http.StatusForbidden},
+		// The key is checked first: a bad key is a 401 whatever the Tenant-ID.
+		{"bad key and bad header", []reqOpt{withKey("chk_thisisnotakeythisisnotakey"), set("002")}, http.StatusUnauthorized},
+	}
+	t.Run("requests", func(t *testing.T) { // returns when all its parallel subtests have
+		for _, tt := range tests {
+			for _, r := range []struct{ method, path string }{
+				{http.MethodGet, "/public/api/V1/check-credentials"},
+				{http.MethodPost, "/public/api/V1/terms"},
+				{http.MethodGet, "/api/v1/contacts"},
+			} {
+				t.Run(tt.name+"/"+r.method+" "+r.path, func(t *testing.T) {
+					t.Parallel()
+					var body any
+					if r.method == http.MethodPost {
+						body = map[string]any{"name": "tenant header " + tt.name}
+					}
+					rec := b.do(t, r.method, r.path, body, tt.opts...)
+					if tt.status == http.StatusOK {
+						if rec.Code != http.StatusOK {
+							t.Fatalf("status %d, want 200; body %s", rec.Code, rec.Body)
+						}
+						return
+					}
+					e := checkError(t, rec, r.method, r.path, tt.status)
+					if tt.status != http.StatusUnauthorized && !strings.Contains(e.Message, "Tenant-ID") {
+						t.Errorf("message %q does not name the Tenant-ID header", e.Message)
+					}
+				})
+			}
+		}
+	})
+	// Nothing refused was written.
+	var terms []struct{ Name string }
+	b.call(t, http.MethodGet, "/public/api/V1/terms", nil, http.StatusOK, &terms)
+	if len(terms) != 1 || terms[0].Name != "tenant header canonical" {
+		t.Errorf("terms after the refused requests: %+v", terms)
 	}
 }
