@@ -57,6 +57,7 @@ var codeStatus = map[string]int{
 	models.ELIMITED:     http.StatusTooManyRequests,
 	models.EINTERNAL:    http.StatusInternalServerError,
 	models.EUNAVAILABLE: http.StatusServiceUnavailable,
+	models.EUNSUPPORTED: http.StatusUnsupportedMediaType,
 }
 
 // StatusClientClosedRequest is recorded (nginx's convention) for a request whose

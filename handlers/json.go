@@ -21,7 +21,11 @@ import (
 )
 
 // readBody reads the whole request body; BodyLimit middleware has capped its size.
+// A body not declared as JSON is refused unread (requireJSON).
 func readBody(c echo.Context) ([]byte, error) {
+	if err := requireJSON(c.Request()); err != nil {
+		return nil, err
+	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		var he *echo.HTTPError

@@ -22,6 +22,7 @@ const (
 	EUNAUTH      = "unauthorized" // 401: no or unknown API key
 	EBADREQUEST  = "bad_request"  // 400: the request cannot be parsed
 	EUNAVAILABLE = "unavailable"  // 503: a dependency is down and the policy is to refuse
+	EUNSUPPORTED = "unsupported"  // 415: a body in a media type the API does not read
 )
 
 // FieldError names one invalid field and why it is invalid.
