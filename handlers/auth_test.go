@@ -3,10 +3,13 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/contacthub/contacthub/store/storetest"
 )
@@ -206,5 +209,56 @@ func TestTenantIDHeader(t *testing.T) {
 	b.call(t, http.MethodGet, "/public/api/V1/terms", nil, http.StatusOK, &terms)
 	if len(terms) != 1 || terms[0].Name != "tenant header canonical" {
 		t.Errorf("terms after the refused requests: %+v", terms)
+	}
+}
+
+// TestBadKeyDoesNotWaitForTheBody: the key is checked before the body is read, and the
+// refusal is sent without waiting for a body the client is slow to send (net/http
+// would read what is left of an unread body before it answers).
+func TestBadKeyDoesNotWaitForTheBody(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	srv := httptest.NewServer(b.e)
+	t.Cleanup(srv.Close)
+	for _, tt := range []struct {
+		name    string
+		header  http.Header
+		chunked bool
+		status  int
+	}{
+		{"unknown key", http.Header{"Authorization": {"Bearer chk_thisisnotakeythisisnotakey"}}, false, http.StatusUnauthorized},
+		{"unknown key, chunked", http.Header{"Authorization": {"Bearer chk_thisisnotakeythisisnotakey"}}, true, http.StatusUnauthorized},
+		{"no key", http.Header{}, false, http.StatusUnauthorized},
+		{"another tenant", http.Header{"Authorization": {"Bearer " + b.tenant.Key}, "Tenant-Id": {"9223372036854775807"}}, false, http.StatusForbidden},
+		{"malformed Tenant-ID", http.Header{"Authorization": {"Bearer " + b.tenant.Key}, "Tenant-Id": {"02"}}, false, http.StatusBadRequest},
+		{"wrong Content-Type", http.Header{"Authorization": {"Bearer " + b.tenant.Key}, "Content-Type": {"text/plain"}}, false, http.StatusUnsupportedMediaType},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// The body never comes: its reader blocks until the test ends. The guard
+			// only turns a hang into a failure (the transport waits for the body
+			// before it gives up); a refusal takes milliseconds.
+			body, never := io.Pipe()
+			t.Cleanup(func() { never.Close() })
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			context.AfterFunc(ctx, func() { never.CloseWithError(ctx.Err()) })
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/public/api/V1/contact", body)
+			req.Header = tt.header.Clone()
+			if req.Header.Get("Content-Type") == "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			if !tt.chunked {
+				req.ContentLength = 100
+			}
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatalf("no answer while the body is pending: %v", err)
+			}
+			res.Body.Close()
+			if res.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d", res.StatusCode, tt.status)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -253,17 +254,43 @@ var readQueryParams = map[string]bool{
 
 // bodyLimit caps request bodies: 413 up front for a declared Content-Length, and a
 // capped reader for chunked bodies.
+//
+// An answer given while the body is still unread (a bad key, a body not declared as
+// JSON, a route that reads none) closes the connection. Otherwise net/http reads up to
+// 256 KiB of what is left of the body before it sends the answer, and a client that
+// sends its body slowly, or not at all, would wait for a 401 that is already decided.
 func bodyLimit(max int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
+			body := &endSeen{ReadCloser: r.Body}
+			c.Response().Before(func() {
+				if r.ContentLength != 0 && !body.ended {
+					c.Response().Header().Set(echo.HeaderConnection, "close")
+				}
+			})
 			if r.ContentLength > max {
 				return models.Errorf(models.ETOOLARGE, "request body is larger than %d bytes", max)
 			}
-			r.Body = http.MaxBytesReader(c.Response(), r.Body, max)
+			body.ReadCloser = http.MaxBytesReader(c.Response(), r.Body, max)
+			r.Body = body
 			return next(c)
 		}
 	}
+}
+
+// endSeen is a request body that remembers whether it was read to its end.
+type endSeen struct {
+	io.ReadCloser
+	ended bool
+}
+
+func (b *endSeen) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.ended = true
+	}
+	return n, err
 }
 
 // healthz handles GET /healthz: the process is up.
