@@ -175,8 +175,8 @@ func (a *API) listMerges(c echo.Context) error {
 		}
 		contactID = n
 	}
-	before := c.QueryParam("before")
-	if !isText(before) {
+	before, ok := mergeCursor(c.QueryParam("before"))
+	if !ok {
 		return invalid("before", "must be a merge id (next_before of the previous page)")
 	}
 	list, err := a.Merges.ListMerges(c.Request().Context(), tenantID(c), contactID, before, limit)
