@@ -74,7 +74,8 @@ func New(a *API) *echo.Echo {
 	// A panic anywhere, routing and middleware included, is logged and answered 500;
 	// the second recover sits inside the metrics so that they count it as a 500.
 	e.Pre(recoverPanics(a.Log))
-	e.Pre(normalizePath)
+	e.Pre(normalizePath, headAsGet)
+	e.Use(advertiseHead)
 	if a.Metrics != nil {
 		e.Use(a.Metrics.middleware)
 	}
