@@ -46,7 +46,8 @@ type openAPIOperation struct {
 		Name string `json:"name"`
 		In   string `json:"in"`
 	} `json:"parameters"`
-	Responses map[string]json.RawMessage `json:"responses"`
+	Responses   map[string]json.RawMessage `json:"responses"`
+	RequestBody json.RawMessage            `json:"requestBody"`
 }
 
 type openAPIDoc struct {
@@ -185,11 +186,18 @@ func TestOpenAPIOperations(t *testing.T) {
 		if len(op.Responses) == 0 {
 			t.Errorf("%s: no responses", key)
 		}
-		// Routes behind the API key say so: they can answer 401.
+		// Routes behind the API key say so: they can answer 401, and 400 and 403 for
+		// a Tenant-ID that is malformed or not the key's.
 		if authed := op.Security == nil || len(*op.Security) > 0; authed {
-			if _, ok := op.Responses["401"]; !ok {
-				t.Errorf("%s: needs a key but does not document 401", key)
+			for _, status := range []string{"400", "401", "403"} {
+				if _, ok := op.Responses[status]; !ok {
+					t.Errorf("%s: needs a key but does not document %s", key, status)
+				}
 			}
+		}
+		// A body not declared as JSON is a 415.
+		if _, ok := op.Responses["415"]; (op.RequestBody != nil) != ok {
+			t.Errorf("%s: request body %t, documents 415 %t", key, op.RequestBody != nil, ok)
 		}
 		// Path parameters in the template and in the list agree.
 		want := map[string]bool{}
