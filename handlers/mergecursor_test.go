@@ -22,6 +22,7 @@ func TestCursorParameters(t *testing.T) {
 		{"/api/v1/contacts?cursor=zzzz", "cursor"},
 		{"/api/v1/spamlist?after=zzzz", "after"},
 		{"/api/v1/spamlist?after=-1", "after"},
+		{"/api/v1/events?after=zzzz", "after"},
 	} {
 		e := b.fail(t, http.MethodGet, tt.path, nil, http.StatusUnprocessableEntity)
 		if !slices.Equal(e.fields(), []string{tt.field}) {
