@@ -83,7 +83,7 @@ func tenantHeader(values []string) (int64, error) {
 		return 0, models.Errorf(models.EBADREQUEST, "the Tenant-ID header is given %d times; send it once", len(values))
 	}
 	v := values[0]
-	bad := models.Errorf(models.EBADREQUEST, "the Tenant-ID header %q is not a tenant id: send it as decimal digits without sign, spaces or leading zeros", v)
+	bad := models.Errorf(models.EBADREQUEST, "the Tenant-ID header %s is not a tenant id: send it as decimal digits without sign, spaces or leading zeros", models.Quote(v))
 	if v == "" || v[0] < '1' || v[0] > '9' || strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
 		return 0, bad
 	}

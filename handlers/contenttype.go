@@ -34,14 +34,14 @@ func requireJSON(r *http.Request) error {
 	}
 	mediaType, params, err := mime.ParseMediaType(values[0])
 	if err != nil {
-		return unsupported("Content-Type %q cannot be parsed", values[0])
+		return unsupported("Content-Type %s cannot be parsed", models.Quote(values[0]))
 	}
 	if mediaType != "application/json" {
-		return unsupported("Content-Type %s is not JSON", mediaType)
+		return unsupported("Content-Type %s is not JSON", models.Excerpt(mediaType))
 	}
 	for name, value := range params {
 		if name != "charset" || !strings.EqualFold(value, "utf-8") {
-			return unsupported("Content-Type %q: only charset=utf-8 is read", values[0])
+			return unsupported("Content-Type %s: only charset=utf-8 is read", models.Quote(values[0]))
 		}
 	}
 	return nil
