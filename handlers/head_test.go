@@ -32,7 +32,7 @@ func TestHeadAnswersLikeGet(t *testing.T) {
 		{"/public/api/V1/terms", nil, http.StatusOK},
 		{"/api/v1/contacts?limit=5", nil, http.StatusOK},
 		{"/api/v1/merges", nil, http.StatusOK},
-		{"/api/v1/events", nil, http.StatusOK},
+		{"/api/v1/events?types=term.*", nil, http.StatusOK}, // none: the contact's event may appear between GET and HEAD
 		{"/public/api/V1/contact/999999999", nil, http.StatusNotFound},
 		{"/api/v1/merges?before=zzzz", nil, http.StatusUnprocessableEntity},
 		{"/public/api/V1/check-credentials", []reqOpt{withKey("")}, http.StatusUnauthorized},
