@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -260,5 +262,148 @@ func TestBadKeyDoesNotWaitForTheBody(t *testing.T) {
 				t.Fatalf("status %d, want %d", res.StatusCode, tt.status)
 			}
 		})
+	}
+}
+
+// TestEdgeTenantIsolationEveryRoute: another tenant's contact, term and custom field
+// ids answer 404 (or 422 where they are field values) on every route, and nothing of
+// theirs changes.
+func TestEdgeTenantIsolationEveryRoute(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	other := &bundle{e: b.e, api: b.api, st: b.st, tenant: storetest.NewTenant(t, b.st)}
+	theirTerm := other.postTerm(t, "theirs")
+	theirField := other.createField(t, map[string]any{"label": "Secret", "field_type": "text"})
+	theirs := other.createContact(t, map[string]any{"mail": "iso@example.com", "first_name": "Theirs", "terms": []int64{theirTerm}, "field_secret": "s", "comment": "c"})
+	mine := b.createContact(t, map[string]any{"mail": "mine@example.com"})
+	cp := edgeU + "/contact/" + itoa(theirs)
+	fp := edgeU + "/custom-fields/" + itoa(theirField.FieldID)
+	for _, r := range []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodGet, cp, nil},
+		{http.MethodGet, cp + "?fields=field_secret", nil},
+		{http.MethodPut, cp, map[string]any{"first_name": "Mine"}},
+		{http.MethodDelete, cp, nil},
+		{http.MethodGet, cp + "/terms", nil},
+		{http.MethodPut, cp + "/terms", []int64{theirTerm}},
+		{http.MethodPost, cp + "/terms", []int64{}},
+		{http.MethodDelete, cp + "/terms", []int64{theirTerm}},
+		{http.MethodGet, cp + "/comments", nil},
+		{http.MethodPost, cp + "/comments", map[string]any{"comment": "x"}},
+		{http.MethodGet, "/api/v1/contacts/" + itoa(theirs), nil},
+		{http.MethodGet, fp, nil},
+		{http.MethodPut, fp, map[string]any{"label": "Mine"}},
+		{http.MethodDelete, fp, nil},
+		{http.MethodGet, edgeU + "/custom-fields/secret", nil},
+		{http.MethodDelete, edgeU + "/custom-fields/field_secret", nil},
+		{http.MethodGet, edgeU + "/terms/" + itoa(theirTerm), nil},
+		{http.MethodGet, edgeU + "/contact/iso@example.com", nil},
+		{http.MethodGet, edgeU + "/contact/ISO@example.com", nil},
+	} {
+		t.Run(r.method+" "+r.path, func(t *testing.T) {
+			code := http.StatusNotFound
+			if strings.Contains(r.path, "fields=field_secret") {
+				code = http.StatusUnprocessableEntity // the field is not ours: not a defined custom field
+			}
+			b.fail(t, r.method, r.path, r.body, code)
+		})
+	}
+	// Their ids as values in our writes: 422 naming the field.
+	e := b.fail(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": "iso2@example.com", "terms": []int64{theirTerm}, "field_secret": "x"}}, http.StatusUnprocessableEntity)
+	if !slices.Equal(e.fields(), []string{"contact.field_secret", "contact.terms"}) {
+		t.Fatalf("POST errors %+v", e.Errors)
+	}
+	e = b.fail(t, http.MethodPut, edgeU+"/contact/"+itoa(mine), map[string]any{"terms": []int64{theirTerm}}, http.StatusUnprocessableEntity)
+	if !slices.Equal(e.fields(), []string{"terms"}) {
+		t.Fatalf("PUT errors %+v", e.Errors)
+	}
+	b.fail(t, http.MethodPut, edgeU+"/contact/"+itoa(mine)+"/terms", []int64{theirTerm}, http.StatusUnprocessableEntity)
+	// The same mail with check email and auto makes a contact of our own.
+	for _, check := range []string{"email", "auto"} {
+		var out struct{ ID int64 }
+		b.call(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": "iso@example.com", "first_name": "Theirs"}, "duplicate_check_method": check}, http.StatusOK, &out)
+		if out.ID == theirs {
+			t.Fatalf("check %s merged into the other tenant's contact", check)
+		}
+	}
+	got := other.getFields(t, theirs, "first_name,terms,field_secret")
+	if got["first_name"] != "Theirs" || !reflect.DeepEqual(got["terms"], []any{float64(theirTerm)}) || got["field_secret"] != "s" {
+		t.Fatalf("other tenant's contact changed: %v", got)
+	}
+	other.call(t, http.MethodGet, fp, nil, http.StatusOK, nil)
+}
+
+// TestEdgeCheckCredentialsAndKeys: check-credentials with every accepted spelling,
+// and the answers of odd Authorization and Tenant-ID headers.
+func TestEdgeCheckCredentialsAndKeys(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	for _, p := range []string{"/public/api/V1/check-credentials", "/public/api/v1/check-credentials/", "/public/api/V1/check-credentials//"} {
+		var out map[string]any
+		b.call(t, http.MethodGet, p, nil, http.StatusOK, &out)
+		if !reflect.DeepEqual(out, map[string]any{"success": true}) {
+			t.Fatalf("GET %s = %v", p, out)
+		}
+	}
+	for name, opt := range map[string]reqOpt{
+		"key with NUL":       withHeader("Authorization", "Bearer "+b.tenant.Key+"\x00"),
+		"key twice":          withHeader("Authorization", "Bearer "+b.tenant.Key+" "+b.tenant.Key),
+		"tab separator":      withHeader("Authorization", "Bearer\t"+b.tenant.Key),
+		"token scheme":       withHeader("Authorization", "Token "+b.tenant.Key),
+		"long key":           withKey(strings.Repeat("k", 8000)),
+		"key prefix of ours": withKey(b.tenant.Key[:len(b.tenant.Key)-1]),
+	} {
+		t.Run(name, func(t *testing.T) {
+			b.fail(t, http.MethodGet, "/public/api/V1/check-credentials", nil, http.StatusUnauthorized, opt)
+		})
+	}
+	for name, tid := range map[string]string{"negative": "-" + itoa(b.tenant.ID), "huge": "99999999999999999999", "hex": fmt.Sprintf("0x%x", b.tenant.ID), "zero": "0"} {
+		t.Run("Tenant-ID "+name, func(t *testing.T) {
+			b.fail(t, http.MethodGet, "/public/api/V1/check-credentials", nil, http.StatusBadRequest, withHeader("Tenant-ID", tid)) // no tenant id
+		})
+	}
+	b.fail(t, http.MethodPatch, "/public/api/V1/contact/1", map[string]any{}, http.StatusMethodNotAllowed)
+}
+
+// TestRoutesNeedAKey: every terms, comments, bulk and listing route answers 401
+// without a key.
+func TestRoutesNeedAKey(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createContact(t, map[string]any{"mail": "nokey@example.com"})
+	term := b.postTerm(t, "nokey")
+	c := "/public/api/V1/contact/" + itoa(id)
+	routes := []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodGet, "/public/api/V1/terms", nil},
+		{http.MethodPost, "/public/api/V1/terms", map[string]any{"name": "x"}},
+		{http.MethodGet, "/public/api/V1/terms/" + itoa(term), nil},
+		{http.MethodPut, "/public/api/V1/terms/" + itoa(term), map[string]any{"name": "x"}},
+		{http.MethodDelete, "/public/api/V1/terms/" + itoa(term), nil},
+		{http.MethodGet, c + "/terms", nil},
+		{http.MethodPost, c + "/terms", []int64{term}},
+		{http.MethodPut, c + "/terms", []int64{term}},
+		{http.MethodDelete, c + "/terms", []int64{term}},
+		{http.MethodGet, c + "/comments", nil},
+		{http.MethodPost, c + "/comments", map[string]any{"comment": "x"}},
+		{http.MethodPut, c + "/comments", map[string]any{"id": 1, "comment": "x"}},
+		{http.MethodDelete, c + "/comments", []int64{1}},
+		{http.MethodPost, "/public/api/V1/contacts", map[string]any{"contacts": []any{map[string]any{"mail": "x@example.com"}}}},
+		{http.MethodGet, "/api/v1/contacts", nil},
+		{http.MethodGet, "/api/v1/contacts/" + itoa(id), nil},
+	}
+	for _, r := range routes {
+		rec := b.do(t, r.method, r.path, r.body, withKey(""))
+		checkError(t, rec, r.method, r.path, http.StatusUnauthorized)
+		if rec.Header().Get("WWW-Authenticate") == "" {
+			t.Errorf("%s %s: 401 without WWW-Authenticate", r.method, r.path)
+		}
+	}
+	if got := b.contactTermIDs(t, id); len(got) != 0 {
+		t.Errorf("unauthenticated calls changed the contact's terms: %v", got)
 	}
 }

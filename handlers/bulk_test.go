@@ -279,3 +279,155 @@ func BenchmarkBulkCreate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*handlers.MaxBulkContacts)/b.Elapsed().Seconds(), "contacts/s")
 }
+
+// TestBulkPerItemFloodAndSpam: the flood limit and the spam list refuse single
+// items of a bulk create, in input order, with their message; a merge is not counted.
+func TestBulkPerItemFloodAndSpam(t *testing.T) {
+	t.Parallel()
+	st := setup(t).st
+	b := setup(t, withLimits(st, "1000/m"))
+	b.call(t, http.MethodPost, "/api/v1/spamlist", map[string]any{"entries": []string{"198.51.100.0/24"}}, http.StatusOK, nil)
+	const ip = "192.0.2.44"
+	var got []bulkEntry
+	b.call(t, http.MethodPost, "/public/api/V1/contacts", map[string]any{"contacts": []map[string]any{
+		{"mail": "fl0@example.com", "request_ip": ip},
+		{"mail": "fl1@example.com", "request_ip": ip},
+		{"mail": "fl2@example.com", "request_ip": ip}, // third new contact from ip: over the limit
+		{"mail": "FL0@example.com", "request_ip": ip}, // a merge: not counted
+		{"mail": "spam@example.com", "request_ip": "198.51.100.9"},
+		{"mail": "noip@example.com"},
+	}, "duplicate_check_method": "email", "flood_limit": 2, "spam_protection": true}, http.StatusOK, &got)
+	if len(got) != 6 {
+		t.Fatalf("%d entries: %+v", len(got), got)
+	}
+	tests := []struct {
+		i       int
+		mail    string
+		message string // "" = success
+	}{
+		{0, "fl0@example.com", ""},
+		{1, "fl1@example.com", ""},
+		{2, "fl2@example.com", "at most 2 contacts per hour"},
+		{3, "FL0@example.com", ""},
+		{4, "spam@example.com", "spam list"},
+		{5, "noip@example.com", ""},
+	}
+	for _, tt := range tests {
+		e := got[tt.i]
+		if e.Email != tt.mail || e.Error != (tt.message != "") || !strings.Contains(e.Message, tt.message) || (tt.message == "") != (e.ID > 0) {
+			t.Errorf("entry %d = %+v, want mail %s message %q", tt.i, e, tt.mail, tt.message)
+		}
+	}
+	if got[3].ID != got[0].ID {
+		t.Errorf("in-batch duplicate id %d, want %d", got[3].ID, got[0].ID)
+	}
+	for _, mail := range []string{"fl2@example.com", "spam@example.com"} {
+		b.fail(t, http.MethodGet, "/public/api/V1/contact/"+mail, nil, http.StatusNotFound)
+	}
+}
+
+// TestBulkMergesLikeSeparateCalls: for every merge method, two items of one batch
+// that are the same person end as the contact two separate POST contact calls make.
+func TestBulkMergesLikeSeparateCalls(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	t1, t2 := b.postTerm(t, "merge-1"), b.postTerm(t, "merge-2")
+	items := func(prefix string) []map[string]any {
+		return []map[string]any{
+			{"mail": prefix + "@example.com", "first_name": "Anna", "company": "Old GmbH", "phone": "+49 30 1111111", "terms": []int64{t1}},
+			{"mail": strings.ToUpper(prefix) + "@Example.com", "first_name": "", "company": "New AG", "job_title": "CTO", "terms": []int64{t2}},
+		}
+	}
+	strip := func(m map[string]any, prefix string) map[string]any {
+		for _, k := range []string{"id", "created", "changed"} {
+			delete(m, k)
+		}
+		m["mail"] = strings.NewReplacer(prefix, "P", strings.ToUpper(prefix), "P").Replace(fmt.Sprint(m["mail"]))
+		return m
+	}
+	for _, method := range []string{"update_add", "update", "add"} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			batch, seq := "batch-"+method, "seq-"+method
+			var got []bulkEntry
+			b.call(t, http.MethodPost, "/public/api/V1/contacts", map[string]any{"contacts": items(batch),
+				"duplicate_check_method": "email", "duplicate_merge_method": method}, http.StatusOK, &got)
+			if len(got) != 2 || got[0].Error || got[1].Error || got[0].ID != got[1].ID {
+				t.Fatalf("batch = %+v, want one contact", got)
+			}
+			var id int64
+			for _, it := range items(seq) {
+				var out struct{ ID int64 }
+				b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": it,
+					"duplicate_check_method": "email", "duplicate_merge_method": method}, http.StatusOK, &out)
+				id = out.ID
+			}
+			var fromBatch, fromCalls map[string]any
+			b.call(t, http.MethodGet, "/api/v1/contacts/"+itoa(got[0].ID), nil, http.StatusOK, &fromBatch)
+			b.call(t, http.MethodGet, "/api/v1/contacts/"+itoa(id), nil, http.StatusOK, &fromCalls)
+			a, c := fmt.Sprint(strip(fromBatch, batch)), fmt.Sprint(strip(fromCalls, seq))
+			if a != c {
+				t.Errorf("batch merge\n %s\nseparate calls\n %s", a, c)
+			}
+		})
+	}
+}
+
+// TestBulkItemReportsEveryFieldError: an item that fails reports all its field
+// errors at once (README, Bulk create), an unknown term id among them.
+func TestBulkItemReportsEveryFieldError(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	known := b.postTerm(t, "known")
+	const unknown = 99999999
+	var got []bulkEntry
+	b.call(t, http.MethodPost, "/public/api/V1/contacts", map[string]any{"contacts": []map[string]any{
+		{"mail": "every@example.com", "phone": "call me", "terms": []int64{known, unknown}},
+		{"mail": "knownonly@example.com", "phone": "call me", "terms": []int64{known}},
+		{"mail": "fine@example.com", "terms": []int64{known}},
+		{"mail": "termonly@example.com", "terms": []int64{unknown}},
+	}}, http.StatusOK, &got)
+	want := [][]string{{"phone", "terms"}, {"phone"}, nil, {"terms"}}
+	if len(got) != len(want) {
+		t.Fatalf("%d entries, want %d: %+v", len(got), len(want), got)
+	}
+	for i, e := range got {
+		var fields []string
+		for _, f := range e.Errors {
+			fields = append(fields, f.Field)
+			if f.Field == "terms" && f.Error != "unknown term ids [99999999]" {
+				t.Errorf("entry %d: terms error %q, want it to name only the unknown id", i, f.Error)
+			}
+		}
+		if !slices.Equal(fields, want[i]) || e.Error != (want[i] != nil) {
+			t.Errorf("entry %d = %+v, want errors on %v", i, e, want[i])
+		}
+	}
+
+	// The single create and the update answer the same way.
+	e := b.fail(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{
+		"mail": "single@example.com", "phone": "call me", "terms": []int64{unknown}}}, http.StatusUnprocessableEntity)
+	if got := e.fields(); !slices.Equal(got, []string{"contact.phone", "contact.terms"}) {
+		t.Errorf("POST contact: fields %v, want contact.phone and contact.terms", got)
+	}
+	path := "/public/api/V1/contact/" + itoa(got[2].ID)
+	e = b.fail(t, http.MethodPut, path, map[string]any{"phone": "call me", "terms": []int64{unknown}}, http.StatusUnprocessableEntity)
+	if got := e.fields(); !slices.Equal(got, []string{"phone", "terms"}) {
+		t.Errorf("PUT contact: fields %v, want phone and terms", got)
+	}
+}
+
+// TestBulkReturnFieldsNeedDefinedCustomFields: return_fields naming a custom field the
+// tenant does not have fails the whole call, as GET's fields does, and writes nothing.
+func TestBulkReturnFieldsNeedDefinedCustomFields(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	e := b.fail(t, http.MethodPost, "/public/api/V1/contacts", map[string]any{
+		"contacts":      []map[string]any{{"mail": "rfbulk@example.com"}},
+		"return_fields": []string{"first_name", "field_nope"},
+	}, http.StatusUnprocessableEntity)
+	if got := e.fields(); !slices.Equal(got, []string{"return_fields[1]"}) {
+		t.Errorf("fields %v, want return_fields[1]", got)
+	}
+	b.fail(t, http.MethodGet, "/public/api/V1/contact/rfbulk@example.com", nil, http.StatusNotFound)
+}

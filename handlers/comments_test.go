@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -237,5 +238,101 @@ func TestCommentsTenantIsolation(t *testing.T) {
 	b.call(t, http.MethodGet, path, nil, http.StatusOK, &page)
 	if len(page.Comments) != 1 || page.Comments[0].Comment != "private" {
 		t.Errorf("comments after the other tenant's attempts: %+v", page.Comments)
+	}
+}
+
+// TestCommentsDefaultAndMaxLimit: with 51 comments a range holds 50 by default and
+// at most 50, and the second range holds the 51st.
+func TestCommentsDefaultAndMaxLimit(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createContact(t, map[string]any{"mail": "fifty@example.com"})
+	var ids []int64
+	for i := range 51 {
+		ids = append(ids, b.addComment(t, id, fmt.Sprintf("c%d", i)))
+	}
+	rev := slices.Clone(ids)
+	slices.Reverse(rev)
+	path := "/public/api/V1/contact/" + itoa(id) + "/comments"
+	tests := []struct {
+		query      string
+		limit, rng int
+		want       []int64
+	}{
+		{"", 50, 0, ids[:50]},
+		{"?limit=51", 50, 0, ids[:50]},
+		{"?range=1", 50, 1, ids[50:]},
+		{"?range=1&limit=1000", 50, 1, ids[50:]},
+		{"?sort=desc", 50, 0, rev[:50]},
+		{"?sort=desc&range=1", 50, 1, rev[50:]},
+		{"?limit=10&range=5", 10, 5, ids[50:]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			t.Parallel()
+			var got commentsView
+			b.call(t, http.MethodGet, path+tt.query, nil, http.StatusOK, &got)
+			wantRanges := int64((51 + tt.limit - 1) / tt.limit)
+			if got.Limit != tt.limit || got.Range != tt.rng || got.NumberComments != 51 || got.NumberRanges != wantRanges {
+				t.Errorf("limit %d range %d comments %d ranges %d, want %d %d 51 %d", got.Limit, got.Range, got.NumberComments, got.NumberRanges, tt.limit, tt.rng, wantRanges)
+			}
+			if !slices.Equal(got.ids(), tt.want) {
+				t.Errorf("%d ids, want %d (%v…)", len(got.ids()), len(tt.want), tt.want[:min(2, len(tt.want))])
+			}
+		})
+	}
+}
+
+// TestCommentsOtherTenantsIDs: a change naming another tenant's comment on one's
+// own contact is 404 and all or nothing: one's own comment in the same DELETE stays,
+// and the other tenant's comment is unchanged.
+func TestCommentsOtherTenantsIDs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	mine := b.createContact(t, map[string]any{"mail": "cmine@example.com"})
+	own := b.addComment(t, mine, "own")
+	other := storetest.NewTenant(t, b.st)
+	as := withKey(other.Key)
+	var theirs struct{ ID int64 }
+	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "ctheirs@example.com"}}, http.StatusOK, &theirs, as)
+	var added struct {
+		CommentID int64 `json:"comment_id"`
+	}
+	b.call(t, http.MethodPost, "/public/api/V1/contact/"+itoa(theirs.ID)+"/comments", map[string]any{"comment": "theirs"}, http.StatusOK, &added, as)
+	path := "/public/api/V1/contact/" + itoa(mine) + "/comments"
+
+	e := b.fail(t, http.MethodDelete, path, []int64{own, added.CommentID}, http.StatusNotFound)
+	if !strings.Contains(e.Message, itoa(added.CommentID)) {
+		t.Errorf("404 message %q does not name %d", e.Message, added.CommentID)
+	}
+	b.fail(t, http.MethodPut, path, map[string]any{"id": added.CommentID, "comment": "changed"}, http.StatusNotFound)
+
+	var page commentsView
+	b.call(t, http.MethodGet, path, nil, http.StatusOK, &page)
+	if !slices.Equal(page.ids(), []int64{own}) {
+		t.Errorf("own comments after the refused delete: %v, want [%d]", page.ids(), own)
+	}
+	b.call(t, http.MethodGet, "/public/api/V1/contact/"+itoa(theirs.ID)+"/comments", nil, http.StatusOK, &page, as)
+	if len(page.Comments) != 1 || page.Comments[0].Comment != "theirs" {
+		t.Errorf("the other tenant's comments: %+v", page.Comments)
+	}
+}
+
+// TestCommentUID: a comment's uid is the id of the API key that wrote it, and 0
+// for the comment that came with a created contact (README, Comments).
+func TestCommentUID(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	key, secret, err := b.st.CreateKey(context.Background(), b.tenant.ID, "second", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := b.createContact(t, map[string]any{"mail": "uid@example.com", "comment": "from the form"})
+	path := "/public/api/V1/contact/" + itoa(id) + "/comments"
+	b.call(t, http.MethodPost, path, map[string]any{"comment": "by the second key"}, http.StatusOK, nil, withKey(secret))
+	var page commentsView
+	b.call(t, http.MethodGet, path, nil, http.StatusOK, &page)
+	if len(page.Comments) != 2 || page.Comments[0].UID != 0 || page.Comments[1].UID != key.ID {
+		t.Errorf("comments %+v, want uid 0 then %d", page.Comments, key.ID)
 	}
 }

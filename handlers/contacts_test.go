@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/store/storetest"
 )
 
@@ -630,5 +632,339 @@ func BenchmarkCreateContact(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestEdgeReturnFieldsCustom: return_fields naming an undefined custom field must be
+// a 422 like GET's fields param; it answers null instead.
+func TestEdgeReturnFieldsCustom(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createField(t, map[string]any{"label": "Budget", "field_type": "integer"})
+	e := b.fail(t, http.MethodGet, edgeU+"/contact/"+itoa(b.createContact(t, map[string]any{"mail": "rf0@example.com"}))+"?fields=field_nope", nil, http.StatusUnprocessableEntity)
+	if !slices.Equal(e.fields(), []string{"fields"}) {
+		t.Fatalf("GET errors %+v", e.Errors)
+	}
+	var ok map[string]any
+	b.call(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": "rf1@example.com", "field_budget": 7}, "return_fields": []string{" field_budget "}}, http.StatusOK, &ok)
+	if ok["field_budget"] != float64(7) {
+		t.Fatalf("return_fields field_budget: %v", ok)
+	}
+	t.Run("undefined custom field", func(t *testing.T) {
+		e := b.fail(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": "rf2@example.com"}, "return_fields": []string{"field_nope"}}, http.StatusUnprocessableEntity)
+		if !slices.Equal(e.fields(), []string{"return_fields[0]"}) {
+			t.Fatalf("errors %+v", e.Errors)
+		}
+		edgeNoContact(t, b, "rf2@example.com")
+		e = b.fail(t, http.MethodPut, edgeU+"/contact/"+itoa(int64(ok["id"].(float64))), map[string]any{"first_name": "X", "return_fields": []string{"field_nope"}}, http.StatusUnprocessableEntity)
+		if !slices.Equal(e.fields(), []string{"return_fields[0]"}) {
+			t.Fatalf("PUT errors %+v", e.Errors)
+		}
+	})
+}
+
+// TestEdgeMailLookupSpellings: lookups by mail with plus tags, case, IDN domains,
+// escaped characters and garbage; never a 500.
+func TestEdgeMailLookupSpellings(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	plus := b.createContact(t, map[string]any{"mail": "Max+Promo@Example.COM"})
+	bare := b.createContact(t, map[string]any{"mail": "max@example.com"})
+	idn := b.createContact(t, map[string]any{"mail": "Jürgen@Bücher.de"})
+	puny := b.createContact(t, map[string]any{"mail": "juergen@xn--bcher-kva.de"})
+	slash := b.createContact(t, map[string]any{"mail": "a/b@example.com"})
+	tests := []struct {
+		path string
+		want []int64
+	}{
+		{"max+promo@example.com", []int64{plus}},
+		{"MAX+PROMO@EXAMPLE.COM", []int64{plus}},
+		{"max%2Bpromo%40example.com", []int64{plus}},
+		{"Max%2bPromo@Example.com", []int64{plus}},
+		{"max@example.com", []int64{bare}}, // plus tags are not folded (README)
+		{"MAX@EXAMPLE.COM/", []int64{bare}},
+		{"%20max@example.com%20", []int64{bare}},
+		{url.PathEscape("jürgen@bücher.de"), []int64{idn}},
+		{"J%C3%BCrgen@B%C3%BCcher.de", []int64{idn}},
+		{"j%c3%bcrgen@b%c3%bccher.de", []int64{idn}},
+		{"JÜRGEN@BÜCHER.DE", []int64{idn}},
+		{"juergen@xn--bcher-kva.de", []int64{puny}},
+		{"a%2Fb@example.com", []int64{slash}},
+		{"a%2fb%40example.com", []int64{slash}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			var got []contact
+			b.call(t, http.MethodGet, edgeU+"/contact/"+tt.path+"?fields=mail", nil, http.StatusOK, &got)
+			ids := []int64{}
+			for _, c := range got {
+				ids = append(ids, c.ID)
+			}
+			if !slices.Equal(ids, tt.want) {
+				t.Fatalf("GET %s = %+v, want ids %v", tt.path, got, tt.want)
+			}
+		})
+	}
+	for _, p := range []string{"@", "@@", "a@", "@example.com", "max%2540example.com", "max%25promo@example.com", "a%2Fb%2F@example.com", "%E2%80%AE@example.com", strings.Repeat("a", 5000) + "@example.com"} {
+		t.Run("none "+p[:min(len(p), 30)], func(t *testing.T) {
+			b.fail(t, http.MethodGet, edgeU+"/contact/"+p, nil, http.StatusNotFound)
+		})
+	}
+}
+
+// TestEdgeCreateOptionTypes: every option is validated with its name, numbers are
+// not accepted as strings for options, and nothing unknown is dropped.
+func TestEdgeCreateOptionTypes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := map[string]any{"mail": "opt@example.com"}
+	tests := []struct {
+		name   string
+		body   map[string]any
+		status int
+		fields []string
+	}{
+		{"flood_limit as string", map[string]any{"contact": c, "flood_limit": "5"}, 422, []string{"flood_limit"}},
+		{"flood_limit fraction", map[string]any{"contact": c, "flood_limit": 1.5}, 422, []string{"flood_limit"}},
+		{"flood_limit negative", map[string]any{"contact": c, "flood_limit": -1}, 422, []string{"flood_limit"}},
+		{"flood_limit over max", map[string]any{"contact": c, "flood_limit": 10001}, 422, []string{"flood_limit"}},
+		{"flood_limit huge", map[string]any{"contact": c, "flood_limit": 1e30}, 422, []string{"flood_limit"}},
+		{"spam_protection as string", map[string]any{"contact": c, "spam_protection": "true"}, 422, []string{"spam_protection"}},
+		{"check method case", map[string]any{"contact": c, "duplicate_check_method": "EMAIL"}, 422, []string{"duplicate_check_method"}},
+		{"merge method typo", map[string]any{"contact": c, "duplicate_merge_method": "update-add"}, 422, []string{"duplicate_merge_method"}},
+		{"both methods bad", map[string]any{"contact": c, "duplicate_check_method": 1, "duplicate_merge_method": "x"}, 422, []string{"duplicate_check_method"}},
+		{"return_fields not strings", map[string]any{"contact": c, "return_fields": []any{1}}, 422, []string{"return_fields"}},
+		{"return_fields write-only", map[string]any{"contact": c, "return_fields": []string{"comment", "request_ip"}}, 422, []string{"return_fields[0]", "return_fields[1]"}},
+		{"request_ip on top level", map[string]any{"contact": c, "request_ip": "1.2.3.4"}, 422, []string{"request_ip"}},
+		{"contacts instead of contact", map[string]any{"contacts": []any{c}}, 422, []string{"contacts"}},
+		{"qntn not an object", map[string]any{"contact": c, "qntn": "x"}, 422, []string{"qntn"}},
+		{"qntn bad url", map[string]any{"contact": c, "qntn": map[string]any{"redirection_url": "javascript:alert(1)"}}, 422, []string{"qntn.redirection_url"}},
+		{"qntn relative url", map[string]any{"contact": c, "qntn": map[string]any{"redirection_url_confirmed": "/thanks"}}, 422, []string{"qntn.redirection_url_confirmed"}},
+		{"qntn append as string", map[string]any{"contact": c, "qntn": map[string]any{"append_contact_info": "1"}}, 422, []string{"qntn.append_contact_info"}},
+		{"contact is a list", map[string]any{"contact": []any{c}}, 422, []string{"contact"}},
+		{"contact is a string", map[string]any{"contact": "opt@example.com"}, 422, []string{"contact"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := b.fail(t, http.MethodPost, edgeU+"/contact", tt.body, tt.status)
+			if !slices.Equal(e.fields(), tt.fields) {
+				t.Fatalf("errors %+v, want fields %v", e.Errors, tt.fields)
+			}
+		})
+	}
+	t.Run("qntn unknown key names its path", func(t *testing.T) {
+		e := b.fail(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": c, "qntn": map[string]any{"redirect": "https://example.com"}}, http.StatusUnprocessableEntity)
+		if len(e.Errors) != 1 || e.Errors[0].Field != "qntn.redirect" {
+			t.Fatalf("errors %+v, want one naming qntn.redirect", e.Errors)
+		}
+	})
+	edgeNoContact(t, b, "opt@example.com")
+	// null options mean "not sent": the defaults apply.
+	var out map[string]any
+	b.call(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": c, "duplicate_check_method": nil, "duplicate_merge_method": nil, "return_fields": nil, "flood_limit": nil, "spam_protection": nil, "qntn": nil}, http.StatusOK, &out)
+	if len(out) != 1 || out["id"] == nil {
+		t.Fatalf("answer %v, want only id", out)
+	}
+}
+
+// TestEdgeTextFieldLimits: lengths count characters, not bytes, on both databases;
+// numbers are text where text is expected; every problem is named.
+func TestEdgeTextFieldLimits(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	long := strings.Repeat("ü", 255)
+	var created struct{ ID int64 }
+	b.call(t, http.MethodPost, edgeU+"/contact", `{"contact": {"mail": "len@example.com", "first_name": "`+long+`", "company": "`+strings.Repeat("😀", 255)+`", "ba_postal_code": 99999999999999999999, "ba_street": 12, "ba_city": 1.5e3}}`, http.StatusOK, &created)
+	id := created.ID
+	got := b.getFields(t, id, "first_name,company,ba_postal_code,ba_street,ba_city")
+	if got["first_name"] != long || got["ba_postal_code"] != strings.Repeat("9", 20) || got["ba_street"] != "12" || got["ba_city"] != "1.5e3" {
+		t.Fatalf("stored %v", got)
+	}
+	e := b.fail(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{
+		"mail": "len2@example.com", "first_name": long + "ü", "ba_postal_code": strings.Repeat("9", 21),
+		"title": true, "title2": "prof.", "phone": "12", "fax": strings.Repeat("1", 21), "ba_country": "de ", "comment": strings.Repeat("x", 10001),
+		"date_of_birth": "1799-12-31", "mail2": "Name <a@example.com>", "mail_status": 9, "uid": -1, "terms": []any{"1"},
+	}}, http.StatusUnprocessableEntity)
+	want := []string{"contact.ba_postal_code", "contact.comment", "contact.date_of_birth", "contact.fax", "contact.first_name", "contact.mail2", "contact.mail_status", "contact.phone", "contact.terms", "contact.title", "contact.title2", "contact.uid"}
+	if !slices.Equal(e.fields(), want) {
+		t.Fatalf("errors %+v, want fields %v", e.Errors, want)
+	}
+	edgeNoContact(t, b, "len2@example.com")
+	// ba_country is trimmed and upper-cased; mail_status and uid accept numeric strings.
+	var out map[string]any
+	b.call(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": "len3@example.com", "ba_country": " de ", "mail_status": "2", "uid": "7"},
+		"return_fields": []string{"ba_country", "mail_status", "uid", "owner"}}, http.StatusOK, &out)
+	if out["ba_country"] != "DE" || out["mail_status"] != float64(2) || out["uid"] != float64(7) || !reflect.DeepEqual(out["owner"], map[string]any{"uid": float64(7)}) {
+		t.Fatalf("answer %v", out)
+	}
+	// A very long mail is refused, not truncated or a 500.
+	b.fail(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": strings.Repeat("a", 300) + "@example.com"}}, http.StatusUnprocessableEntity)
+}
+
+// TestEdgeOwnerRoundTrip: GET answers owner as {"uid": n}; writing that value back
+// is refused.
+func TestEdgeOwnerRoundTrip(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createContact(t, map[string]any{"mail": "owner@example.com", "owner": 5})
+	got := b.getFields(t, id, "owner,uid")
+	if !reflect.DeepEqual(got["owner"], map[string]any{"uid": float64(5)}) || got["uid"] != float64(5) {
+		t.Fatalf("owner = %v", got)
+	}
+	b.call(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{"owner": map[string]any{"uid": 6}}, http.StatusOK, nil)
+	if got := b.getFields(t, id, "uid"); got["uid"] != float64(6) {
+		t.Fatalf("uid after PUT owner {uid: 6} = %v", got["uid"])
+	}
+	e := b.fail(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{"uid": 7, "owner": 8}, http.StatusUnprocessableEntity)
+	if !slices.Equal(e.fields(), []string{"uid"}) {
+		t.Fatalf("uid and owner disagreeing: errors %+v", e.Errors)
+	}
+	b.call(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{"uid": 7, "owner": map[string]any{"uid": 7}}, http.StatusOK, nil)
+}
+
+// TestEdgeEveryProblemAtOnce: README "422 invalid or unknown fields — every problem at
+// once". The identity rule and the term check run after field validation, so their
+// problems are reported only once the others are fixed.
+func TestEdgeEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createContact(t, map[string]any{"mail": "all@example.com", "first_name": "Al"})
+	t.Run("POST: unknown term and bad field together", func(t *testing.T) {
+		e := b.fail(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": "x@example.com", "phone": "x", "terms": []int64{987654321}}}, http.StatusUnprocessableEntity)
+		if !slices.Equal(e.fields(), []string{"contact.phone", "contact.terms"}) {
+			t.Fatalf("errors %+v", e.Errors)
+		}
+	})
+	t.Run("POST: identity and bad field together", func(t *testing.T) {
+		e := b.fail(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"first_name": "A", "phone": "x"}}, http.StatusUnprocessableEntity)
+		if !slices.Equal(e.fields(), []string{"contact.mail", "contact.phone"}) {
+			t.Fatalf("errors %+v", e.Errors)
+		}
+	})
+	t.Run("PUT: cleared identity and unknown term together", func(t *testing.T) {
+		e := b.fail(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{"mail": "", "terms": []int64{987654321}}, http.StatusUnprocessableEntity)
+		if !slices.Equal(e.fields(), []string{"mail", "terms"}) {
+			t.Fatalf("errors %+v", e.Errors)
+		}
+	})
+	// Nothing of a refused PUT is written.
+	if got := b.getFields(t, id, "mail,first_name"); got["mail"] != "all@example.com" || got["first_name"] != "Al" {
+		t.Fatalf("after refused PUTs: %v", got)
+	}
+}
+
+// TestEdgeNoPartialWrite: a refused request writes nothing — no contact, no comment,
+// no field, on POST and on PUT.
+func TestEdgeNoPartialWrite(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	term := b.postTerm(t, "edge")
+	id := b.createContact(t, map[string]any{"mail": "npw@example.com", "first_name": "Nina", "terms": []int64{term}})
+	path := edgeU + "/contact/" + itoa(id)
+	for _, body := range []map[string]any{
+		{"first_name": "Changed", "comment": "should not appear", "terms": []int64{987654321}},
+		{"first_name": "Changed", "comment": "should not appear", "phone": "nope"},
+		{"first_name": "Changed", "comment": "should not appear", "mail": ""},
+	} {
+		b.fail(t, http.MethodPut, path, body, http.StatusUnprocessableEntity)
+	}
+	// A merge that fails writes nothing either.
+	b.fail(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": "NPW@example.com", "first_name": "Changed", "comment": "x", "terms": []int64{term, 987654321}}, "duplicate_check_method": "email"}, http.StatusUnprocessableEntity)
+	if got := b.getFields(t, id, "first_name,terms"); got["first_name"] != "Nina" || !reflect.DeepEqual(got["terms"], []any{float64(term)}) {
+		t.Fatalf("after refused writes: %v", got)
+	}
+	var comments struct {
+		NumberComments int `json:"number_comments"`
+	}
+	b.call(t, http.MethodGet, path+"/comments", nil, http.StatusOK, &comments)
+	if comments.NumberComments != 0 {
+		t.Fatalf("%d comments written by refused requests", comments.NumberComments)
+	}
+}
+
+// TestMergeEdgeNativeCreate: 201/200, explanations, return_fields, and that option
+// and contact problems are named together.
+func TestMergeEdgeNativeCreate(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first := b.mgeNative(t, map[string]any{"contact": map[string]any{"first_name": "Jürgen", "family_name": "Müller", "phone": "030 7654321", "ba_postal_code": "10115"}}, http.StatusCreated)
+	if !first.Created || first.MergeID != "" {
+		t.Fatalf("first %+v", first)
+	}
+	// A weak candidate (same family name only) is explained but does not match.
+	weak := b.mgeNative(t, map[string]any{"contact": map[string]any{"first_name": "Karla", "family_name": "Müller", "ba_postal_code": "10115"}}, http.StatusCreated)
+	if !weak.Created || weak.ID == first.ID || weak.MergeID != "" || (weak.Explanation != nil && weak.Explanation.Match) {
+		t.Fatalf("weak %+v", weak)
+	}
+	var merged struct {
+		nativeCreated
+		Contact map[string]any `json:"contact"`
+	}
+	b.call(t, http.MethodPost, "/api/v1/contacts", map[string]any{"contact": map[string]any{"first_name": "Juergen", "family_name": "Mueller", "phone": "+49 30 7654321", "job_title": "CTO"},
+		"return_fields": []string{"job_title", "first_name"}}, http.StatusOK, &merged)
+	if merged.Created || merged.ID != first.ID || merged.MergeID == "" || merged.Explanation == nil || !merged.Explanation.Match ||
+		merged.Contact["job_title"] != "CTO" || merged.Contact["first_name"] != "Juergen" { // update_add: a submitted value overwrites
+		t.Fatalf("merged %+v", merged)
+	}
+	t.Run("option and contact problems together", func(t *testing.T) {
+		e := b.fail(t, http.MethodPost, "/api/v1/contacts", map[string]any{"contact": map[string]any{"mail": "not-a-mail"}, "duplicate_check_method": "fuzzy", "flood_limit": -1}, 422)
+		got := e.fields()
+		slices.Sort(got)
+		want := []string{"contact.mail", "duplicate_check_method", "flood_limit"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("fields %v, want %v", got, want)
+		}
+	})
+	for _, tc := range []struct {
+		name  string
+		body  string
+		field string
+	}{
+		{"flood_limit string", `{"contact": {"mail": "o@example.com"}, "flood_limit": "5"}`, "flood_limit"},
+		{"flood_limit float", `{"contact": {"mail": "o@example.com"}, "flood_limit": 1.5}`, "flood_limit"},
+		{"flood_limit huge", `{"contact": {"mail": "o@example.com"}, "flood_limit": 1e30}`, "flood_limit"},
+		{"flood_limit over max", `{"contact": {"mail": "o@example.com"}, "flood_limit": 10001}`, "flood_limit"},
+		{"spam_protection string", `{"contact": {"mail": "o@example.com"}, "spam_protection": "yes"}`, "spam_protection"},
+		{"request_ip with zone", `{"contact": {"mail": "o@example.com", "request_ip": "fe80::1%eth0"}}`, "contact.request_ip"},
+		{"return field unknown", `{"contact": {"mail": "o@example.com"}, "return_fields": ["nick"]}`, "return_fields[0]"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := b.fail(t, http.MethodPost, "/api/v1/contacts", tc.body, 422)
+			if !slices.Equal(e.fields(), []string{tc.field}) {
+				t.Fatalf("fields %v, want [%s]", e.fields(), tc.field)
+			}
+		})
+	}
+	var list struct {
+		Contacts []map[string]any `json:"contacts"`
+	}
+	b.call(t, http.MethodGet, "/api/v1/contacts?mail=o@example.com", nil, http.StatusOK, &list)
+	if len(list.Contacts) != 0 {
+		t.Fatalf("a refused create wrote %v", list.Contacts)
+	}
+}
+
+// TestMailLookupSaysWhenItIsCut: a mail shared by more contacts than a lookup answers
+// gives the first ones, oldest first, and a header saying there are more.
+func TestMailLookupSaysWhenItIsCut(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	items := make([]map[string]any, models.MaxMailMatches+1)
+	for i := range items {
+		items[i] = map[string]any{"mail": "shared-inbox@example.com", "first_name": fmt.Sprintf("P%d", i)}
+	}
+	b.call(t, http.MethodPost, "/public/api/V1/contacts", map[string]any{"contacts": items, "duplicate_check_method": "none"}, http.StatusOK, nil)
+	rec := b.do(t, http.MethodGet, "/public/api/V1/contact/shared-inbox@example.com", nil)
+	var got []map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusOK {
+		t.Fatalf("GET: %d %v", rec.Code, err)
+	}
+	if len(got) != models.MaxMailMatches || rec.Header().Get("X-Contacthub-Truncated") != "true" {
+		t.Errorf("%d contacts, truncated header %q; want %d and true", len(got), rec.Header().Get("X-Contacthub-Truncated"), models.MaxMailMatches)
+	}
+	b.call(t, http.MethodDelete, "/public/api/V1/contact/"+fmt.Sprint(got[0]["id"]), nil, http.StatusOK, nil)
+	rec = b.do(t, http.MethodGet, "/public/api/V1/contact/shared-inbox@example.com", nil)
+	if rec.Header().Get("X-Contacthub-Truncated") != "" {
+		t.Errorf("exactly %d contacts: truncated header %q, want none", models.MaxMailMatches, rec.Header().Get("X-Contacthub-Truncated"))
 	}
 }

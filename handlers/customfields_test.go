@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // customField is a definition as GET custom-fields shows it.
@@ -289,5 +290,215 @@ func TestDeleteCustomFieldStripsValues(t *testing.T) {
 	got := b.getFields(t, id, "field_plan,field_planet")
 	if want := map[string]any{"id": float64(id), "field_plan": nil, "field_planet": "plan"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("after delete and re-create: %v, want %v", got, want)
+	}
+}
+
+// TestEdgeIntegerCustomFieldExact: an integer custom field accepts any int64 and must
+// answer it unchanged, also beyond 2^53, where a float64 would alter it.
+func TestEdgeIntegerCustomFieldExact(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createField(t, map[string]any{"label": "Count", "field_type": "integer"})
+	for i, tt := range []struct{ name, value string }{
+		{"small", "42"},
+		{"negative", "-9007199254740991"},
+		{"2^53", "9007199254740992"},
+		{"2^53+1", "9007199254740993"},
+		{"max int64", "9223372036854775807"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"contact": {"mail": "int-` + itoa(int64(i)) + `@example.com", "field_count": ` + tt.value + `}, "duplicate_check_method": "none", "return_fields": ["field_count"]}`
+			rec := b.do(t, http.MethodPost, edgeU+"/contact", body)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+			}
+			created := edgeNumbers(t, rec.Body.Bytes())
+			if got := fmt.Sprint(created["field_count"]); got != tt.value {
+				t.Errorf("POST return_fields field_count = %s, want %s", got, tt.value)
+			}
+			rec = b.do(t, http.MethodGet, fmt.Sprintf("%s/contact/%v?fields=field_count", edgeU, created["id"]), nil)
+			if got := fmt.Sprint(edgeNumbers(t, rec.Body.Bytes())["field_count"]); got != tt.value {
+				t.Errorf("GET field_count = %s, want %s", got, tt.value)
+			}
+		})
+	}
+}
+
+// TestEdgeEmptyStringClearsEveryCustomType: README (PUT) "every field sent
+// overwrites, "" or null clears it"; form builders send "" for an empty input. Text,
+// selection and date fields clear with ""; integer and float answer 422.
+func TestEdgeEmptyStringClearsEveryCustomType(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	defs := map[string]map[string]any{
+		"note":  {"label": "Note", "field_type": "text"},
+		"color": {"label": "Color", "field_type": "selection", "options": []string{"red"}},
+		"day":   {"label": "Day", "field_type": "date"},
+		"web":   {"label": "Web", "field_type": "url"},
+		"count": {"label": "Count", "field_type": "integer"},
+		"price": {"label": "Price", "field_type": "float"},
+	}
+	values := map[string]any{"note": "x", "color": "red", "day": "2020-01-02", "web": "https://example.com", "count": 3, "price": 1.5}
+	for _, name := range []string{"note", "color", "day", "web", "count", "price"} {
+		b.createField(t, defs[name])
+	}
+	for _, name := range []string{"note", "color", "day", "web", "count", "price"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			key := "field_" + name
+			id := b.createContact(t, map[string]any{"mail": "empty-" + name + "@example.com", key: values[name]})
+			b.call(t, http.MethodPut, edgeU+"/contact/"+itoa(id), map[string]any{key: ""}, http.StatusOK, nil)
+			if got := b.getFields(t, id, key); got[key] != nil {
+				t.Fatalf("after PUT %s=\"\": %v, want null", key, got)
+			}
+			// A form that leaves the input empty on create is accepted, without a value.
+			var out map[string]any
+			b.call(t, http.MethodPost, edgeU+"/contact", map[string]any{"contact": map[string]any{"mail": "form-" + name + "@example.com", key: ""}, "return_fields": []string{key}}, http.StatusOK, &out)
+			if out[key] != nil {
+				t.Fatalf("create with %s=\"\": %v", key, out)
+			}
+		})
+	}
+}
+
+// TestEdgeDateCustomFieldRange: a date/datetime custom field must store an ISO 8601
+// value; a unix timestamp past year 9999 is formatted with a 7-digit year and stored.
+func TestEdgeDateCustomFieldRange(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createField(t, map[string]any{"label": "Day", "field_type": "date"})
+	b.createField(t, map[string]any{"label": "At", "field_type": "datetime"})
+	id := b.createContact(t, map[string]any{"mail": "dates@example.com"})
+	path := edgeU + "/contact/" + itoa(id)
+	b.call(t, http.MethodPut, path, map[string]any{"field_at": 253402300799}, http.StatusOK, nil) // 9999-12-31T23:59:59Z
+	if got := b.getFields(t, id, "field_at")["field_at"]; got != "9999-12-31T23:59:59Z" {
+		t.Fatalf("field_at = %v", got)
+	}
+	for _, key := range []string{"field_at", "field_day"} {
+		t.Run(key, func(t *testing.T) {
+			e := b.fail(t, http.MethodPut, path, map[string]any{key: 99999999999999}, http.StatusUnprocessableEntity)
+			if !slices.Equal(e.fields(), []string{key}) {
+				t.Fatalf("errors %+v", e.Errors)
+			}
+		})
+	}
+}
+
+// TestEdgeDeleteCustomFieldTouchesOnlyHolders: deleting a custom field must change only
+// the contacts that have a value for it. The UPDATE selects rows with
+// custom_fields LIKE '%"plan"%', which also matches a contact whose *value* of another
+// field is "plan", bumping its version: an earlier merge into it then cannot be undone.
+func TestEdgeDeleteCustomFieldTouchesOnlyHolders(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.createField(t, map[string]any{"label": "Plan", "field_type": "text"})
+	b.createField(t, map[string]any{"label": "Planet", "field_type": "text"})
+	id := b.createContact(t, map[string]any{"mail": "planet@example.com", "field_planet": "plan"})
+	var merged nativeCreated
+	b.call(t, http.MethodPost, "/api/v1/contacts", map[string]any{"contact": map[string]any{"mail": "planet@example.com", "first_name": "Pia"}, "duplicate_check_method": "email"}, http.StatusOK, &merged)
+	if merged.ID != id || merged.MergeID == "" {
+		t.Fatalf("merge = %+v", merged)
+	}
+	before := b.full(t, id).Version
+	b.call(t, http.MethodDelete, edgeU+"/custom-fields/plan", nil, http.StatusOK, nil)
+	t.Run("unrelated contact unchanged", func(t *testing.T) {
+		if after := b.full(t, id).Version; after != before {
+			t.Errorf("version %d -> %d, nothing of the contact changed", before, after)
+		}
+		b.call(t, http.MethodPost, "/api/v1/merges/"+merged.MergeID+"/undo", nil, http.StatusOK, nil)
+	})
+}
+
+// TestEdgeDeleteCustomFieldMarksChanged: a contact that loses a value when its field is
+// deleted gets a new version, and must get a new `changed` too, or a sync by
+// updated_since (README, listing) never sees the removal.
+func TestEdgeDeleteCustomFieldMarksChanged(t *testing.T) {
+	t.Parallel()
+	b, clock := setupClock(t)
+	b.createField(t, map[string]any{"label": "Tier", "field_type": "text"})
+	id := b.createContact(t, map[string]any{"mail": "tier@example.com", "field_tier": "gold"})
+	before := b.full(t, id)
+	clock.Advance(time.Second) // changed has a resolution of one second
+	b.call(t, http.MethodDelete, edgeU+"/custom-fields/tier", nil, http.StatusOK, nil)
+	after := b.full(t, id)
+	if after.Version != before.Version+1 {
+		t.Fatalf("version %d -> %d, want one more", before.Version, after.Version)
+	}
+	t.Run("changed", func(t *testing.T) {
+		if after.Changed <= before.Changed {
+			t.Errorf("changed %d -> %d, want later", before.Changed, after.Changed)
+		}
+	})
+}
+
+// TestEdgeCustomFieldRefs: GET/PUT/DELETE custom-fields/{ref} by id, name and
+// field_name; a name made of digits (label "2024") must be reachable by its name too.
+func TestEdgeCustomFieldRefs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	year := b.createField(t, map[string]any{"label": "2024", "field_type": "integer"})
+	if year.FieldName != "field_2024" {
+		t.Fatalf("field name %s", year.FieldName)
+	}
+	id := b.createContact(t, map[string]any{"mail": "cfref@example.com", "field_2024": 5})
+	for _, ref := range []string{itoa(year.FieldID), "field_2024"} {
+		var got customField
+		b.call(t, http.MethodGet, edgeU+"/custom-fields/"+ref, nil, http.StatusOK, &got)
+		if got.FieldName != "field_2024" {
+			t.Fatalf("GET %s = %+v", ref, got)
+		}
+	}
+	for _, ref := range []string{"field_", "FIELD_2024", "-1", "0"} {
+		b.fail(t, http.MethodGet, edgeU+"/custom-fields/"+ref, nil, http.StatusNotFound)
+	}
+	t.Run("numeric name", func(t *testing.T) {
+		b.call(t, http.MethodGet, edgeU+"/custom-fields/2024", nil, http.StatusOK, nil)
+	})
+	// Deleting a digit-named field strips its values (json_remove path "$.2024" on SQLite).
+	b.call(t, http.MethodDelete, edgeU+"/custom-fields/field_2024", nil, http.StatusOK, nil)
+	b.createField(t, map[string]any{"label": "2024", "field_type": "text"})
+	if got := b.getFields(t, id, "field_2024"); got["field_2024"] != nil {
+		t.Fatalf("value survived the field's deletion: %v", got)
+	}
+}
+
+// TestEdgeCustomFieldDefinitionEdges: definitions are validated completely; type and
+// multiple are fixed; unknown attributes are refused.
+func TestEdgeCustomFieldDefinitionEdges(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	tests := []struct {
+		name   string
+		body   any
+		fields []string
+	}{
+		{"no type", map[string]any{"label": "A"}, []string{"field_type"}},
+		{"unknown type", map[string]any{"label": "A", "field_type": "number"}, []string{"field_type"}},
+		{"label only symbols", map[string]any{"label": "€€", "field_type": "text"}, []string{"label"}},
+		{"label control", map[string]any{"label": "a\u0000", "field_type": "text"}, []string{"label"}},
+		{"max_length too small", map[string]any{"label": "A", "field_type": "text", "max_length": 7}, []string{"max_length"}},
+		{"max_length on integer", map[string]any{"label": "A", "field_type": "integer", "max_length": 10}, []string{"max_length"}},
+		{"options on text", map[string]any{"label": "A", "field_type": "text", "options": []string{"x"}}, []string{"options"}},
+		{"duplicate options", map[string]any{"label": "A", "field_type": "selection", "options": []string{"x", " x"}}, []string{"options[1]"}},
+		{"unknown attribute", map[string]any{"label": "A", "field_type": "text", "name": "a"}, []string{"name"}},
+		{"max_length as string", map[string]any{"label": "A", "field_type": "text", "max_length": "20"}, []string{"max_length"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := b.fail(t, http.MethodPost, edgeU+"/custom-fields", tt.body, http.StatusUnprocessableEntity)
+			if !slices.Equal(e.fields(), tt.fields) {
+				t.Fatalf("errors %+v, want %v", e.Errors, tt.fields)
+			}
+		})
+	}
+	b.createField(t, map[string]any{"label": "Größe", "field_type": "selection", "multiple": true, "options": []string{"S", "M"}})
+	b.fail(t, http.MethodPost, edgeU+"/custom-fields", map[string]any{"label": "GRÖSSE", "field_type": "text"}, http.StatusConflict)
+	for _, body := range []map[string]any{{"field_type": "text"}, {"multiple": false}, {"label": ""}, {"max_length": 20}} {
+		b.fail(t, http.MethodPut, edgeU+"/custom-fields/groesse", body, http.StatusUnprocessableEntity)
+	}
+	var got customField
+	b.call(t, http.MethodGet, edgeU+"/custom-fields/field_groesse", nil, http.StatusOK, &got)
+	if got.Label != "Größe" || got.FieldType != "selection" || !got.Multiple || !slices.Equal(got.Options, []string{"S", "M"}) {
+		t.Fatalf("after refused PUTs: %+v", got)
 	}
 }

@@ -379,3 +379,101 @@ func TestNativeReadsCarryWireVersion(t *testing.T) {
 		t.Errorf("Quentn GET contact/{mail} = %v", byMail)
 	}
 }
+
+// TestListingDefaultAndCap: 100 contacts per page by default, at most 500, and
+// the cursor walk at the cap reaches all of them.
+func TestListingDefaultAndCap(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	list := make([]map[string]any, 501)
+	for i := range list {
+		list[i] = map[string]any{"mail": fmt.Sprintf("cap%d@example.com", i)}
+	}
+	var created []bulkEntry
+	b.call(t, http.MethodPost, "/public/api/V1/contacts", map[string]any{"contacts": list, "duplicate_check_method": "none"}, http.StatusOK, &created)
+	var want []int64
+	for _, e := range created {
+		want = append(want, e.ID)
+	}
+	tests := []struct {
+		query string
+		n     int
+	}{
+		{"", 100},
+		{"?limit=500", 500},
+		{"?limit=501", 500},
+		{"?limit=100000", 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			t.Parallel()
+			var p listPage
+			b.call(t, http.MethodGet, "/api/v1/contacts"+tt.query, nil, http.StatusOK, &p)
+			if !slices.Equal(p.ids(), want[:tt.n]) || p.NextCursor == nil {
+				t.Errorf("%d contacts (next %v), want the first %d and a cursor", len(p.Contacts), p.NextCursor, tt.n)
+			}
+		})
+	}
+	if got := b.listAll(t, nil, 500); !slices.Equal(got, want) {
+		t.Errorf("walk at the cap: %d ids, want %d", len(got), len(want))
+	}
+}
+
+// TestListingStableUnderDeletes: deletes (of a contact already shown and of one
+// still ahead) and an insert during a walk neither repeat nor skip a remaining contact.
+func TestListingStableUnderDeletes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var ids []int64
+	for i := range 6 {
+		ids = append(ids, b.createContact(t, map[string]any{"mail": fmt.Sprintf("del%d@example.com", i)}))
+	}
+	var first listPage
+	b.call(t, http.MethodGet, "/api/v1/contacts?limit=2", nil, http.StatusOK, &first)
+	if !slices.Equal(first.ids(), ids[:2]) || first.NextCursor == nil {
+		t.Fatalf("first page %v", first.ids())
+	}
+	b.call(t, http.MethodDelete, "/public/api/V1/contact/"+itoa(ids[1]), nil, http.StatusOK, nil)
+	b.call(t, http.MethodDelete, "/public/api/V1/contact/"+itoa(ids[3]), nil, http.StatusOK, nil)
+	late := b.createContact(t, map[string]any{"mail": "dellate@example.com"})
+	got := first.ids()
+	cursor := *first.NextCursor
+	for range 10 {
+		var p listPage
+		b.call(t, http.MethodGet, "/api/v1/contacts?limit=2&cursor="+url.QueryEscape(cursor), nil, http.StatusOK, &p)
+		got = append(got, p.ids()...)
+		if p.NextCursor == nil {
+			break
+		}
+		cursor = *p.NextCursor
+	}
+	if want := []int64{ids[0], ids[1], ids[2], ids[4], ids[5], late}; !slices.Equal(got, want) {
+		t.Errorf("walk = %v, want %v", got, want)
+	}
+}
+
+// TestQueryErrorsNameEveryField: a query with several invalid parameters is one
+// 422 naming each of them (README, Errors: "every problem at once").
+func TestQueryErrorsNameEveryField(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	id := b.createContact(t, map[string]any{"mail": "qerr@example.com"})
+	tests := []struct {
+		name   string
+		path   string
+		fields []string
+	}{
+		{"listing", "/api/v1/contacts?limit=0&term=abc&updated_since=x", []string{"term", "updated_since", "limit"}},
+		{"terms", "/public/api/V1/terms?offset=-1&limit=0", []string{"offset", "limit"}},
+		{"comments", "/public/api/V1/contact/" + itoa(id) + "/comments?range=-1&limit=0&sort=x", []string{"range", "limit", "sort"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := b.fail(t, http.MethodGet, tt.path, nil, http.StatusUnprocessableEntity)
+			if got := e.fields(); !slices.Equal(got, tt.fields) {
+				t.Errorf("fields %v, want %v", got, tt.fields)
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -269,3 +270,38 @@ func rebind(query string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+const edgeU = "/public/api/V1"
+
+// edgeNumbers decodes a JSON answer keeping numbers exact.
+func edgeNumbers(t testing.TB, body []byte) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
+		t.Fatalf("decode %s: %v", body, err)
+	}
+	return out
+}
+
+// edgeNoContact requires that no contact has mail.
+func edgeNoContact(t testing.TB, b *bundle, mail string) {
+	t.Helper()
+	b.fail(t, http.MethodGet, edgeU+"/contact/"+mail, nil, http.StatusNotFound)
+}
+
+// keysOf returns the sorted keys of a JSON object.
+func keysOf(t testing.TB, raw []byte) []string {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("not a JSON object: %v; %s", err, raw)
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

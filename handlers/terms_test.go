@@ -411,3 +411,205 @@ func TestTermsTenantIsolation(t *testing.T) {
 		t.Errorf("own contact's terms = %v", ids)
 	}
 }
+
+// TestTermsListDefaultAndCap: GET terms answers 500 terms by default and at most
+// 500 whatever limit asks, and offset reaches the rest.
+func TestTermsListDefaultAndCap(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var ids []int64
+	for i := range 501 {
+		ids = append(ids, b.newTerm(t, fmt.Sprintf("cap-%03d", i)))
+	}
+	tests := []struct {
+		query string
+		want  []int64
+	}{
+		{"", ids[:500]},
+		{"?limit=500", ids[:500]},
+		{"?limit=501", ids[:500]},
+		{"?offset=500", ids[500:]},
+		{"?offset=499&limit=1000", ids[499:]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			t.Parallel()
+			var list []termView
+			b.call(t, http.MethodGet, "/public/api/V1/terms"+tt.query, nil, http.StatusOK, &list)
+			got := []int64{}
+			for _, tv := range list {
+				got = append(got, tv.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("%d ids (%v…), want %d (%v…)", len(got), got[:min(3, len(got))], len(tt.want), tt.want[:min(3, len(tt.want))])
+			}
+		})
+	}
+}
+
+// TestBlockedTermStaysOnContacts: a refused delete of a deletion_blocked term (by
+// id or by name) leaves it on its contacts and leaves them unchanged.
+func TestBlockedTermStaysOnContacts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	term := b.postTerm(t, "Blocked")
+	b.call(t, http.MethodPut, "/public/api/V1/terms/"+itoa(term), map[string]any{"deletion_blocked": true}, http.StatusOK, nil)
+	id := b.createContact(t, map[string]any{"mail": "blocked@example.com", "terms": []int64{term}})
+	before := b.full(t, id)
+	for _, ref := range []string{itoa(term), "blocked"} {
+		e := b.fail(t, http.MethodDelete, "/public/api/V1/terms/"+ref, nil, http.StatusConflict)
+		if !strings.Contains(e.Message, "deletion_blocked") {
+			t.Errorf("DELETE terms/%s: message %q", ref, e.Message)
+		}
+	}
+	after := b.full(t, id)
+	if !slices.Equal(after.Terms, []int64{term}) || after.Version != before.Version {
+		t.Errorf("after refused deletes: terms %v version %d, want [%d] version %d", after.Terms, after.Version, term, before.Version)
+	}
+	var got termView
+	b.call(t, http.MethodGet, "/public/api/V1/terms/"+itoa(term), nil, http.StatusOK, &got)
+	if !got.DeletionBlocked || got.Name != "Blocked" {
+		t.Errorf("term after refused deletes: %+v", got)
+	}
+}
+
+// TestContactTermsNothingHalfApplied: a change that names a valid new term and an
+// unknown one (never existed, or another tenant's) is refused as a whole with 422 naming
+// only the unknown ids, on every method; the contact keeps its terms and its version.
+func TestContactTermsNothingHalfApplied(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	t1, t2 := b.postTerm(t, "half-1"), b.postTerm(t, "half-2")
+	other := storetest.NewTenant(t, b.st)
+	var theirs struct{ ID int64 }
+	b.call(t, http.MethodPost, "/public/api/V1/terms", map[string]any{"name": "half-theirs"}, http.StatusOK, &theirs, withKey(other.Key))
+	id := b.createContact(t, map[string]any{"mail": "half@example.com", "terms": []int64{t1}})
+	path := "/public/api/V1/contact/" + itoa(id) + "/terms"
+	version := b.full(t, id).Version
+	tooMany := make([]int64, 1001)
+	for i := range tooMany {
+		tooMany[i] = int64(i + 1)
+	}
+	tests := []struct {
+		name    string
+		method  string
+		body    []int64
+		unknown int64 // must be named; 0: only the field is checked
+	}{
+		{"put new and unknown", http.MethodPut, []int64{t2, 99999999}, 99999999},
+		{"post new and unknown", http.MethodPost, []int64{t2, 99999999}, 99999999},
+		{"delete own and unknown", http.MethodDelete, []int64{t1, 99999999}, 99999999},
+		{"put other tenant's term", http.MethodPut, []int64{t2, theirs.ID}, theirs.ID},
+		{"post other tenant's term", http.MethodPost, []int64{t2, theirs.ID}, theirs.ID},
+		{"delete other tenant's term", http.MethodDelete, []int64{t1, theirs.ID}, theirs.ID},
+		{"put more than 1000 ids", http.MethodPut, tooMany, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := b.fail(t, tt.method, path, tt.body, http.StatusUnprocessableEntity)
+			if len(e.Errors) != 1 || e.Errors[0].Field != "terms" {
+				t.Fatalf("errors %+v, want one on terms", e.Errors)
+			}
+			if tt.unknown != 0 {
+				msg := e.Errors[0].Error
+				if !strings.Contains(msg, itoa(tt.unknown)) || strings.Contains(msg, "["+itoa(t2)) || strings.Contains(msg, " "+itoa(t2)+"]") {
+					t.Errorf("error %q should name %d and only it", msg, tt.unknown)
+				}
+			}
+			if got := b.full(t, id); !slices.Equal(got.Terms, []int64{t1}) || got.Version != version {
+				t.Errorf("terms %v version %d after refused %s, want [%d] version %d", got.Terms, got.Version, tt.method, t1, version)
+			}
+		})
+	}
+}
+
+// TestTermsTenantIsolationByName: another tenant reaches a term by name no more
+// than by id (404 on GET, PUT, DELETE), and cannot put it on its contacts through the
+// contact fields (422 naming it).
+func TestTermsTenantIsolationByName(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	own := b.postTerm(t, "Only Mine")
+	other := storetest.NewTenant(t, b.st)
+	as := withKey(other.Key)
+	for _, r := range []struct {
+		method string
+		body   any
+	}{
+		{http.MethodGet, nil},
+		{http.MethodPut, map[string]any{"description": "stolen"}},
+		{http.MethodDelete, nil},
+	} {
+		e := b.fail(t, r.method, "/public/api/V1/terms/"+url.PathEscape("only mine"), r.body, http.StatusNotFound, as)
+		if !strings.Contains(e.Message, "not found") {
+			t.Errorf("%s: message %q", r.method, e.Message)
+		}
+	}
+	var got termView
+	b.call(t, http.MethodGet, "/public/api/V1/terms/"+itoa(own), nil, http.StatusOK, &got)
+	if got != (termView{ID: own, Name: "Only Mine"}) {
+		t.Errorf("own term after the other tenant's attempts: %+v", got)
+	}
+
+	// Their contact fields: create, update and bulk refuse our term id as unknown.
+	var theirs struct{ ID int64 }
+	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "iso-name@example.com"}}, http.StatusOK, &theirs, as)
+	e := b.fail(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{"mail": "iso-name2@example.com", "terms": []int64{own}}}, http.StatusUnprocessableEntity, as)
+	if !slices.Contains(e.fields(), "contact.terms") || !strings.Contains(e.Errors[0].Error, itoa(own)) {
+		t.Errorf("create with the other tenant's term: %+v", e)
+	}
+	e = b.fail(t, http.MethodPut, "/public/api/V1/contact/"+itoa(theirs.ID), map[string]any{"terms": []int64{own}}, http.StatusUnprocessableEntity, as)
+	if !slices.Contains(e.fields(), "terms") || !strings.Contains(e.Errors[0].Error, itoa(own)) {
+		t.Errorf("update with the other tenant's term: %+v", e)
+	}
+}
+
+// TestTermRefDecodedOnce: terms/{name} finds the term whose name is the path
+// segment decoded once, whatever characters the name has.
+func TestTermRefDecodedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	names := []string{"A/B", "50% off", "a+b", "Grüße & Co", "x%20y", "p%2Fq"}
+	ids := map[string]int64{"x y": b.postTerm(t, "x y"), "p/q": b.postTerm(t, "p/q")} // decoys a second decoding finds
+	for _, name := range names {
+		ids[name] = b.postTerm(t, name)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			// Both spellings of the prefix and a trailing slash: the path is rewritten
+			// before routing and must keep the escaped form of the name.
+			for _, path := range []string{
+				"/public/api/V1/terms/" + url.PathEscape(name),
+				"/public/api/v1/terms/" + url.PathEscape(name),
+				"/public/api/v1/terms/" + url.PathEscape(name) + "/",
+			} {
+				var got termView
+				b.call(t, http.MethodGet, path, nil, http.StatusOK, &got)
+				if got.ID != ids[name] || got.Name != name {
+					t.Errorf("GET %s = %+v, want id %d", path, got, ids[name])
+				}
+			}
+		})
+	}
+}
+
+// TestContactTermsAsNumericStrings: a contact body's terms may be numeric strings, as
+// the contact terms endpoints take them; a string that is no id is a 422.
+func TestContactTermsAsNumericStrings(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	term := b.postTerm(t, "Strings")
+	var out struct{ ID int64 }
+	b.call(t, http.MethodPost, "/public/api/V1/contact", map[string]any{"contact": map[string]any{
+		"mail": "strterms@example.com", "terms": []any{itoa(term)}}}, http.StatusOK, &out)
+	var got contact
+	b.call(t, http.MethodGet, "/public/api/V1/contact/"+itoa(out.ID)+"?fields=terms", nil, http.StatusOK, &got)
+	if !slices.Equal(got.Terms, []int64{term}) {
+		t.Errorf("terms %v, want [%d]", got.Terms, term)
+	}
+	e := b.fail(t, http.MethodPut, "/public/api/V1/contact/"+itoa(out.ID), map[string]any{"terms": []any{"vip"}}, http.StatusUnprocessableEntity)
+	if !slices.Equal(e.fields(), []string{"terms"}) {
+		t.Errorf("fields %v, want terms", e.fields())
+	}
+}
