@@ -33,6 +33,25 @@ const (
 	eventTypePatternSeparator = "."
 )
 
+// Event types of inquiries and what they refer to. inquiry.created and
+// inquiry.updated carry the inquiry's wire form as it is after the change (a re-score
+// that changes the score is an update too); the statuses', sources' and staff's
+// events carry theirs; every *.deleted carries {"v", "id"}.
+const (
+	EventInquiryCreated       = "inquiry.created"
+	EventInquiryUpdated       = "inquiry.updated"
+	EventInquiryDeleted       = "inquiry.deleted"
+	EventInquiryStatusCreated = "inquiry_status.created"
+	EventInquiryStatusUpdated = "inquiry_status.updated"
+	EventInquiryStatusDeleted = "inquiry_status.deleted"
+	EventInquirySourceCreated = "inquiry_source.created"
+	EventInquirySourceUpdated = "inquiry_source.updated"
+	EventInquirySourceDeleted = "inquiry_source.deleted"
+	EventStaffCreated         = "staff.created"
+	EventStaffUpdated         = "staff.updated"
+	EventStaffDeleted         = "staff.deleted"
+)
+
 // EventTypes lists every event type, for validation and documentation.
 var EventTypes = []string{
 	EventContactCreated, EventContactUpdated, EventContactDeleted, EventContactMerged,
@@ -40,6 +59,10 @@ var EventTypes = []string{
 	EventTermCreated, EventTermUpdated, EventTermDeleted,
 	EventCommentCreated, EventCommentUpdated, EventCommentDeleted,
 	EventCustomFieldCreated, EventCustomFieldUpdated, EventCustomFieldDeleted,
+	EventInquiryCreated, EventInquiryUpdated, EventInquiryDeleted,
+	EventInquiryStatusCreated, EventInquiryStatusUpdated, EventInquiryStatusDeleted,
+	EventInquirySourceCreated, EventInquirySourceUpdated, EventInquirySourceDeleted,
+	EventStaffCreated, EventStaffUpdated, EventStaffDeleted,
 }
 
 // Event is one row of the outbox as readers see it.

@@ -76,6 +76,9 @@ func (s *Store) DeleteContact(ctx context.Context, tenantID, id int64) error {
 		if err := tx.Exec("DELETE FROM contact_keys WHERE "+keysOfContact, id, tenantID).Error; err != nil {
 			return translate("delete contact keys", err)
 		}
+		if err := s.unlinkInquiries(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
 		res := tx.Where(contactByID, id, tenantID).Delete(&models.Contact{})
 		if res.Error != nil {
 			return translate(fmt.Sprintf("delete contact %d", id), res.Error)

@@ -436,6 +436,9 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 		if err := moveComments(ctx, tx, tenantID, commentIDs, target.ID); err != nil {
 			return err
 		}
+		if err := s.moveInquiries(ctx, tx, tenantID, source.ID, target.ID); err != nil {
+			return err
+		}
 		if err := tx.WithContext(ctx).Exec("DELETE FROM contact_terms WHERE "+termsOfContact, source.ID, tenantID).Error; err != nil {
 			return translate("delete absorbed contact", err)
 		}

@@ -165,6 +165,9 @@ func (s *Store) DeleteTerm(ctx context.Context, tenantID, id int64) error {
 		if err := s.contactsUpdated(ctx, tx, tenantID, touched); err != nil {
 			return err
 		}
+		if err := s.untagInquiries(ctx, tx, tenantID, id); err != nil {
+			return err
+		}
 		if err := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&models.Term{}).Error; err != nil {
 			return translate(fmt.Sprintf("delete term %d", id), err)
 		}

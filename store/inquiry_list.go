@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// The inquiry listing pages by keyset: each order has an index that yields it
+// (migrations 00018: by score, creation and follow-up date, for the tenant or for one
+// status), and a page continues after the last row's (sort value, id) without OFFSET,
+// so page 1,000 costs what page 1 costs. Other filters are conditions on that walk.
+
+// followUpKey is the expression the follow-up order sorts by: no date sorts last.
+const followUpKey = "coalesce(inquiries.follow_up_on, '" + models.NoDate + "')"
+
+// ListInquiries returns one page of the tenant's inquiries matching f in f.Sort's
+// order. A status, source, assignee or tag f names that the tenant does not have
+// matches nothing. It returns EINVALID for a bad filter or a cursor it did not issue
+// for this order.
+func (s *Store) ListInquiries(ctx context.Context, tenantID int64, f models.InquiryFilter) (*models.InquiryPage, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	cur, err := decodeInquiryCursor(f.Cursor, f.Sort)
+	if err != nil {
+		return nil, err
+	}
+	empty := &models.InquiryPage{Inquiries: []*models.Inquiry{}}
+	db := s.db.WithContext(ctx)
+	q := db.Model(&inquiryRow{})
+	statusID, ok, err := s.refID(ctx, tenantID, "inquiry_statuses", "name_key", f.Status, models.NameKey)
+	if err != nil || !ok {
+		return empty, err
+	}
+	if statusID != 0 {
+		// A status belongs to one tenant: its index (status_id, …) yields the page;
+		// "+ 0" keeps the planner off the tenant's indexes, which a tenant grown since
+		// the last ANALYZE would make look cheap.
+		q = q.Where("inquiries.status_id = ? AND inquiries.tenant_id + 0 = ?", statusID, tenantID)
+	} else {
+		q = q.Where("inquiries.tenant_id = ?", tenantID)
+	}
+	for _, ref := range []struct {
+		value, table, key, column string
+		norm                      func(string) string
+	}{
+		{f.Source, "inquiry_sources", "name_key", "source_id", models.NameKey},
+		{f.Assignee, "staff", "email_key", "assignee_id", models.NormalizeMail},
+		{f.Tag, "terms", "name_key", "", models.TermKey},
+	} {
+		id, ok, err := s.refID(ctx, tenantID, ref.table, ref.key, ref.value, ref.norm)
+		if err != nil || !ok {
+			return empty, err
+		}
+		switch {
+		case id == 0:
+		case ref.column != "":
+			q = q.Where("inquiries."+ref.column+" = ?", id)
+		default:
+			q = q.Where("inquiries.id IN (SELECT inquiry_id FROM inquiry_terms WHERE term_id = ?)", id)
+		}
+	}
+	if f.StatusKind != "" {
+		q = q.Where("inquiries.status_id IN (SELECT id FROM inquiry_statuses WHERE tenant_id = ? AND kind = ?)", tenantID, f.StatusKind)
+	}
+	if f.CustomerID != 0 {
+		q = q.Where("inquiries.customer_id = ?", f.CustomerID)
+	}
+	if f.Category != "" {
+		q = q.Where("lower(inquiries.category) = ?", strings.ToLower(strings.TrimSpace(f.Category)))
+	}
+	lo, hi, none := f.ScoreRange()
+	if none {
+		return empty, nil
+	}
+	if lo > 0 || hi < 100 {
+		q = q.Where("inquiries.lead_score BETWEEN ? AND ?", lo, hi)
+	}
+	if f.FollowUpBy != "" {
+		q = q.Where("inquiries.follow_up_on <= ?", f.FollowUpBy)
+	}
+	if !f.CreatedSince.IsZero() {
+		q = q.Where("inquiries.created_at >= ?", f.CreatedSince.UTC())
+	}
+	if !f.UpdatedSince.IsZero() {
+		q = q.Where("inquiries.updated_at >= ?", f.UpdatedSince.UTC())
+	}
+	escape := ""
+	if s.dialect == SQLite {
+		escape = ` ESCAPE '\'`
+	}
+	for _, w := range f.QueryWords() {
+		q = q.Where("lower(inquiries.title || ' ' || inquiries.notes) LIKE ?"+escape, "%"+likeEscaper.Replace(w)+"%")
+	}
+	q = orderInquiries(q, f.Sort, cur)
+	var rows []*inquiryRow
+	if err := q.Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+		return nil, translate("list inquiries", err)
+	}
+	page := &models.InquiryPage{}
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		page.NextCursor = encodeInquiryCursor(f.Sort, rows[f.Limit-1])
+	}
+	if page.Inquiries, err = s.loadInquiries(ctx, s.db, rows); err != nil {
+		return nil, err
+	}
+	return page, nil
+}
+
+// refID resolves a reference the listing filters by: "" is no filter (id 0, ok); a
+// number is an id, anything else the normalised key column; ok is false when the
+// tenant has nothing so named.
+func (s *Store) refID(ctx context.Context, tenantID int64, table, keyColumn, value string, norm func(string) string) (int64, bool, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0, true, nil
+	}
+	q := s.db.WithContext(ctx).Table(table).Where("tenant_id = ?", tenantID)
+	if id, err := strconv.ParseInt(value, 10, 64); err == nil {
+		q = q.Where("id = ?", id)
+	} else {
+		q = q.Where(keyColumn+" = ?", norm(value))
+	}
+	var ids []int64
+	if err := q.Limit(1).Pluck("id", &ids).Error; err != nil {
+		return 0, false, translate("resolve "+table+" filter", err)
+	}
+	if len(ids) == 0 {
+		return 0, false, nil
+	}
+	return ids[0], true, nil
+}
+
+// orderInquiries adds the order of sort and the keyset condition after cur.
+func orderInquiries(q *gorm.DB, sort string, cur *inquiryCursor) *gorm.DB {
+	desc := strings.HasPrefix(sort, "-")
+	dir, cmp := " ASC", ">"
+	if desc {
+		dir, cmp = " DESC", "<"
+	}
+	var key string
+	var value any
+	switch strings.TrimPrefix(sort, "-") {
+	case models.SortScore:
+		key = "inquiries.lead_score"
+		if cur != nil {
+			value = cur.score
+		}
+	case models.SortFollowUp:
+		key = followUpKey
+		if cur != nil {
+			value = cur.date
+		}
+	default:
+		key = "inquiries.created_at"
+		if cur != nil {
+			value = cur.created
+		}
+	}
+	if cur != nil {
+		q = q.Where("("+key+", inquiries.id) "+cmp+" (?, ?)", value, cur.id)
+	}
+	return q.Order(key + dir + ", inquiries.id" + dir)
+}
+
+// inquiryCursor is the position after a page's last inquiry in one order.
+type inquiryCursor struct {
+	sort    string
+	id      int64
+	score   int
+	created time.Time
+	date    string
+}
+
+// inquiryCursorPrefix versions the cursor format.
+const inquiryCursorPrefix = "q1:"
+
+func encodeInquiryCursor(sort string, r *inquiryRow) string {
+	var value string
+	switch strings.TrimPrefix(sort, "-") {
+	case models.SortScore:
+		value = strconv.Itoa(r.LeadScore)
+	case models.SortFollowUp:
+		value = models.NoDate
+		if r.FollowUpOn != nil {
+			value = *r.FollowUpOn
+		}
+	default:
+		value = strconv.FormatInt(r.CreatedAt.UnixNano(), 10)
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(inquiryCursorPrefix + sort + ":" + value + ":" + strconv.FormatInt(r.ID, 10)))
+}
+
+func decodeInquiryCursor(s, sort string) (*inquiryCursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	bad := func(reason string) error {
+		return &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{{Field: "cursor", Error: reason}}}
+	}
+	notOurs := bad("is not a cursor this server issued; pass next_cursor back unchanged")
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return nil, notOurs
+	}
+	rest, ok := strings.CutPrefix(string(b), inquiryCursorPrefix)
+	if !ok {
+		return nil, notOurs
+	}
+	parts := strings.Split(rest, ":")
+	if len(parts) != 3 {
+		return nil, notOurs
+	}
+	if parts[0] != sort {
+		return nil, bad("belongs to a listing sorted by " + parts[0] + "; repeat the sort and filters of the first page")
+	}
+	c := &inquiryCursor{sort: sort}
+	if c.id, err = strconv.ParseInt(parts[2], 10, 64); err != nil || c.id <= 0 {
+		return nil, notOurs
+	}
+	switch strings.TrimPrefix(sort, "-") {
+	case models.SortScore:
+		c.score, err = strconv.Atoi(parts[1])
+	case models.SortFollowUp:
+		c.date = parts[1]
+		_, err = time.Parse("2006-01-02", c.date)
+	default:
+		var ns int64
+		ns, err = strconv.ParseInt(parts[1], 10, 64)
+		c.created = time.Unix(0, ns).UTC()
+	}
+	if err != nil {
+		return nil, notOurs
+	}
+	return c, nil
+}
