@@ -161,7 +161,7 @@ func TestNext(t *testing.T) {
 		want time.Time
 	}{
 		{"fresh: staleness at 14 days", open(), now.Add(14 * day)},
-		{"stale 20 days: next step at 28", with(prob(100), touched(20 * day)), now.Add(8 * day)},
+		{"stale 20 days: next step at 28", with(prob(100), touched(20*day)), now.Add(8 * day)},
 		{"follow-up tomorrow: overdue the day after", with(followUp("2026-12-11")), midnight("2026-12-12")},
 		{"overdue 2 days: long overdue a week after the day after", with(prob(100), followUp("2026-12-08")), midnight("2026-12-16")},
 		{"close in 40 days: soon in 10", with(closeOn("2027-01-19")), midnight("2026-12-20")},
