@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/inquiries/leadscore"
@@ -158,14 +157,11 @@ const inquiryByID = "tenant_id = ? AND id = ?"
 // GetInquiry returns one inquiry of the tenant with its status, source, assignee and
 // tags. It returns ENOTFOUND for an unknown id or another tenant's.
 func (s *Store) GetInquiry(ctx context.Context, tenantID, id int64) (*models.Inquiry, error) {
-	return s.getInquiry(ctx, s.db, tenantID, id, false)
+	return s.getInquiry(ctx, s.db, tenantID, id)
 }
 
-func (s *Store) getInquiry(ctx context.Context, db *gorm.DB, tenantID, id int64, lock bool) (*models.Inquiry, error) {
+func (s *Store) getInquiry(ctx context.Context, db *gorm.DB, tenantID, id int64) (*models.Inquiry, error) {
 	q := db.WithContext(ctx).Where(inquiryByID, tenantID, id)
-	if lock && s.dialect == Postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
-	}
 	var rows []*inquiryRow
 	if err := q.Limit(1).Find(&rows).Error; err != nil {
 		return nil, translate(fmt.Sprintf("get inquiry %d", id), err)
@@ -317,7 +313,9 @@ func (s *Store) UpdateInquiry(ctx context.Context, tenantID, id int64, in *model
 	}
 	var out *models.Inquiry
 	err := s.retry(ctx, func(tx *gorm.DB) error {
-		q, err := s.getInquiry(ctx, tx, tenantID, id, true)
+		// Read without a lock; the UPDATE below is optimistic (version), so the row is
+		// locked last, after the terms and the contact (locks.go).
+		q, err := s.getInquiry(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
 		}
@@ -337,13 +335,18 @@ func (s *Store) UpdateInquiry(ctx context.Context, tenantID, id int64, in *model
 			return nil
 		}
 		now := s.now()
+		version := q.Version
 		q.Version++
 		q.TouchedAt, q.UpdatedAt = now, now
 		q.Score, q.RescoreAt = leadscore.Score(q, now)
 		row := toRow(q)
-		res := tx.WithContext(ctx).Select("*").Omit("id", "tenant_id", "created_at").Where(inquiryByID, tenantID, id).Updates(row)
+		res := tx.WithContext(ctx).Select("*").Omit("id", "tenant_id", "created_at").
+			Where(inquiryByID+" AND version = ?", tenantID, id, version).Updates(row)
 		if res.Error != nil {
 			return insertError(fmt.Sprintf("update inquiry %d", id), res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return errConcurrentChange // changed or deleted since it was read: read again
 		}
 		if in.Tags.Set || mode != models.InquiryPatch {
 			if err := s.setInquiryTags(ctx, tx, q, &id); err != nil {

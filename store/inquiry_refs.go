@@ -28,27 +28,6 @@ func (s *Store) resolveRefs(ctx context.Context, tx *gorm.DB, q *models.Inquiry,
 	var v models.ValidationError
 	all := mode != models.InquiryPatch
 	tenantID := q.TenantID
-	switch {
-	case in.CustomerID.Has():
-		id := *in.CustomerID.Value
-		if err := contactExists(ctx, tx, tenantID, id); models.ErrorCode(err) == models.ENOTFOUND {
-			v.Addf("customer_id", "the tenant has no contact %d", id)
-		} else if err != nil {
-			return err
-		} else if q.Customer == nil || q.Customer.ID != id {
-			q.Customer = &models.CustomerLink{ID: id, Matched: true}
-		}
-	case in.CustomerID.Set:
-		q.Customer = nil
-	case customer != nil:
-		if err := contactExists(ctx, tx, tenantID, customer.ID); models.ErrorCode(err) == models.ENOTFOUND {
-			return models.ErrCustomerGone
-		} else if err != nil {
-			return err
-		}
-		c := *customer
-		q.Customer = &c
-	}
 	if in.Status.Set || all {
 		st, problem, err := s.resolveStatus(ctx, tx, tenantID, in.Status)
 		if err != nil {
@@ -95,6 +74,38 @@ func (s *Store) resolveRefs(ctx context.Context, tx *gorm.DB, q *models.Inquiry,
 				v.Fields = append(v.Fields, *problem)
 			}
 			q.Tags = tags
+		}
+	}
+	// The customer last: contact rows come after term rows in the lock order
+	// (locks.go). Held with KEY SHARE, it cannot be deleted or merged away before the
+	// inquiry commits.
+	switch {
+	case in.CustomerID.Has():
+		id := *in.CustomerID.Value
+		if err := s.lockContact(ctx, tx, tenantID, id, lockKeyShare); models.ErrorCode(err) == models.ENOTFOUND {
+			v.Addf("customer_id", "the tenant has no contact %d", id)
+		} else if err != nil {
+			return err
+		} else if q.Customer == nil || q.Customer.ID != id {
+			q.Customer = &models.CustomerLink{ID: id, Matched: true}
+		}
+	case in.CustomerID.Set:
+		q.Customer = nil
+	case customer != nil:
+		if err := s.lockContact(ctx, tx, tenantID, customer.ID, lockKeyShare); models.ErrorCode(err) == models.ENOTFOUND {
+			return models.ErrCustomerGone
+		} else if err != nil {
+			return err
+		}
+		c := *customer
+		q.Customer = &c
+	case q.Customer != nil:
+		// Kept. Gone meanwhile, the contact's delete or merge has changed this
+		// inquiry's row too: the update starts over and reads it again.
+		if err := s.lockContact(ctx, tx, tenantID, q.Customer.ID, lockKeyShare); models.ErrorCode(err) == models.ENOTFOUND {
+			return errConcurrentChange
+		} else if err != nil {
+			return err
 		}
 	}
 	return v.Err()
@@ -343,5 +354,14 @@ func (s *Store) resolveTags(ctx context.Context, tx *gorm.DB, tenantID int64, re
 		}
 	}
 	slices.SortFunc(out, func(a, b models.Tag) int { return cmp.Compare(a.ID, b.ID) })
+	// Every tag's term is held (FOR KEY SHARE, ascending) before the inquiry row is
+	// written: the tag rows' foreign-key checks then wait for nothing (locks.go).
+	tagIDs := make([]int64, len(out))
+	for i, t := range out {
+		tagIDs[i] = t.ID
+	}
+	if err := s.lockTermRows(ctx, tx, tenantID, tagIDs); err != nil {
+		return nil, nil, err
+	}
 	return out, problem, nil
 }

@@ -20,7 +20,10 @@ package store
 //     in ascending id too.
 //  4. Rows that belong to the locked contacts: contact_keys, contact_terms,
 //     comments, merges. Only a transaction that holds its contact's lock (3) writes
-//     them, so waits on them never lead back to an earlier level.
+//     them, so waits on them never lead back to an earlier level. Inquiries are
+//     here too: an inquiry write holds its tags' terms (2) and its customer (3, FOR
+//     KEY SHARE) before it writes the inquiry row (an UPDATE … WHERE version = ?);
+//     a delete or merge of the customer, and DeleteTerm, change inquiries last.
 //
 // Deleting a contact locks it first (3) and its children after (4): a write to the
 // same contact either commits before the delete takes the lock, and the delete then
