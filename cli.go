@@ -20,6 +20,7 @@ import (
 
 	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
+	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/spamlist"
 	"github.com/contacthub/contacthub/store"
@@ -96,6 +97,10 @@ var (
 	_ contacts.Store          = (*store.Store)(nil)
 	_ handlers.ContactService = (*contacts.Service)(nil)
 	_ handlers.ContactStore   = (*store.Store)(nil)
+	_ inquiries.Store         = (*store.Store)(nil)
+	_ inquiries.Contacts      = (*contacts.Service)(nil)
+	_ handlers.InquiryService = (*inquiries.Service)(nil)
+	_ handlers.InquiryStore   = (*store.Store)(nil)
 )
 
 // serve wires config → database → migrations → store → handlers → HTTP and shuts down
@@ -132,7 +137,9 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	rl.Spam = spamlist.NewChecker(st, 5*time.Second)
 	metrics := handlers.NewMetrics()
 	service := contacts.New(contacts.Config{Store: st, Flood: flood, Spam: rl.Spam, Metrics: metrics, Log: log})
+	inquiryService := inquiries.New(inquiries.Config{Store: st, Contacts: service, Jobs: engine, Log: log})
 	api := &handlers.API{
+		Inquiries: inquiryService, InquiryStore: st,
 		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Log: log,
 		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/jobs"
 	"github.com/contacthub/contacthub/outbox"
 	"github.com/contacthub/contacthub/store"
@@ -19,6 +20,7 @@ func startJobs(ctx context.Context, cfg Config, st *store.Store, log *slog.Logge
 	periodic := outbox.Register(workers, outbox.Config{
 		Store: st, PublishEvery: cfg.OutboxPublishEvery, Retention: cfg.EventRetention, Log: log,
 	})
+	periodic = append(periodic, inquiries.Register(workers, st, log)...)
 	engine, err := jobs.New(ctx, jobs.Config{
 		Dialect: st.Dialect(), DB: st.DB(), DatabaseURL: cfg.DatabaseURL, Logger: log,
 		Workers: workers, PeriodicJobs: periodic,

@@ -44,6 +44,10 @@ type API struct {
 	Metrics *Metrics
 	// ContactService holds every contact write to its rules (package contacts).
 	ContactService ContactService
+	// Inquiries writes inquiries (package inquiries); InquiryStore reads them and
+	// keeps their statuses, sources and staff.
+	Inquiries    InquiryService
+	InquiryStore InquiryStore
 
 	readiness readinessLog
 }
@@ -139,6 +143,30 @@ func (a *API) Register(e *echo.Echo) {
 	n.DELETE("/spamlist", a.removeSpam)
 	n.GET("/spamlist/check", a.checkSpam)
 	n.GET("/events", a.listEvents)
+	n.GET("/inquiries", a.listInquiries)
+	n.POST("/inquiries", a.createInquiry, a.idempotent)
+	n.GET("/inquiries/:id", a.getInquiry)
+	n.PUT("/inquiries/:id", a.replaceInquiry)
+	n.PATCH("/inquiries/:id", a.patchInquiry)
+	n.DELETE("/inquiries/:id", a.deleteInquiry)
+	n.GET("/inquiry-statuses", a.listInquiryStatuses)
+	n.POST("/inquiry-statuses", a.createInquiryStatus)
+	n.GET("/inquiry-statuses/:id", a.getInquiryStatus)
+	n.PUT("/inquiry-statuses/:id", a.updateInquiryStatus)
+	n.PATCH("/inquiry-statuses/:id", a.patchInquiryStatus)
+	n.DELETE("/inquiry-statuses/:id", a.deleteInquiryStatus)
+	n.GET("/inquiry-sources", a.listInquirySources)
+	n.POST("/inquiry-sources", a.createInquirySource)
+	n.GET("/inquiry-sources/:id", a.getInquirySource)
+	n.PUT("/inquiry-sources/:id", a.updateInquirySource)
+	n.PATCH("/inquiry-sources/:id", a.patchInquirySource)
+	n.DELETE("/inquiry-sources/:id", a.deleteInquirySource)
+	n.GET("/staff", a.listStaff)
+	n.POST("/staff", a.createStaff)
+	n.GET("/staff/:id", a.getStaff)
+	n.PUT("/staff/:id", a.updateStaff)
+	n.PATCH("/staff/:id", a.patchStaff)
+	n.DELETE("/staff/:id", a.deleteStaff)
 }
 
 // routeGroup adds routes with middleware of their own. Echo's group middleware
@@ -163,6 +191,9 @@ func (r routeGroup) PUT(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFu
 }
 func (r routeGroup) DELETE(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
 	r.g.DELETE(path, h, r.with(mw)...)
+}
+func (r routeGroup) PATCH(path string, h echo.HandlerFunc, mw ...echo.MiddlewareFunc) {
+	r.g.PATCH(path, h, r.with(mw)...)
 }
 
 // with is the group's middleware followed by a route's own.
@@ -251,6 +282,9 @@ func singleQueryValues(next echo.HandlerFunc) echo.HandlerFunc {
 var readQueryParams = map[string]bool{
 	"after": true, "before": true, "contact_id": true, "cursor": true, "ip": true, "limit": true, "mail": true,
 	"offset": true, "q": true, "range": true, "sort": true, "term": true, "updated_since": true,
+	// GET /api/v1/inquiries
+	"assignee": true, "band": true, "category": true, "created_since": true, "customer": true, "follow_up_by": true,
+	"score_max": true, "score_min": true, "source": true, "status": true, "status_kind": true, "tag": true,
 }
 
 // bodyLimit caps request bodies: 413 up front for a declared Content-Length, and a

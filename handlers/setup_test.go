@@ -17,6 +17,7 @@ import (
 
 	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/handlers"
+	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
 )
@@ -42,8 +43,9 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := &handlers.API{
 		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
-		ContactService: contacts.New(contacts.Config{Store: st, Log: log}),
+		ContactService: contacts.New(contacts.Config{Store: st, Log: log}), InquiryStore: st,
 	}
+	api.Inquiries = inquiries.New(inquiries.Config{Store: st, Contacts: api.ContactService.(*contacts.Service), Log: log})
 	for _, o := range opts {
 		o(api)
 	}
@@ -60,6 +62,8 @@ func setupClock(t testing.TB, opts ...func(*handlers.API)) (*bundle, *storetest.
 		a.Auth, a.Contacts, a.CustomFields, a.Merges, a.Terms, a.Comments, a.Events = st, st, st, st, st, st, st
 		a.Idempotency = st
 		a.ContactService = contacts.New(contacts.Config{Store: st, Log: a.Log})
+		a.InquiryStore = st
+		a.Inquiries = inquiries.New(inquiries.Config{Store: st, Contacts: a.ContactService.(*contacts.Service), Log: a.Log})
 	}}, opts...)...)
 	b.st = st
 	return b, clock

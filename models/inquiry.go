@@ -233,6 +233,17 @@ type Staff struct {
 	UpdatedAt time.Time
 }
 
+// RefChange is a change of a status, source or staff member: nil fields stay.
+type RefChange struct {
+	Name *string
+	// Kind is a status's only.
+	Kind *string
+	// Position is a status's or source's only.
+	Position *int
+	// Email is a staff member's only.
+	Email *string
+}
+
 // NameKey is the case-insensitive identity of a status or source name.
 func NameKey(name string) string { return lower(name) }
 

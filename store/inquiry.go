@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -293,7 +292,7 @@ func (s *Store) CreateInquiry(ctx context.Context, tenantID int64, in *models.In
 // fails means a status, source, staff member or customer it refers to was deleted
 // after it was resolved, and the transaction is tried again (it resolves again).
 func insertError(op string, err error) error {
-	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+	if isForeignKey(err) {
 		return errConcurrentChange
 	}
 	return translate(op, err)

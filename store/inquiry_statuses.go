@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/contacthub/contacthub/contactwire"
@@ -15,17 +16,6 @@ import (
 // create them on first use, inquiry_refs.go). Each write has its event. One in use by
 // an inquiry cannot be deleted: the inquiries' foreign keys have no cascade, so a
 // delete racing an inquiry that is being written fails too.
-
-// RefChange is a change of a status, source or staff member: nil fields stay.
-type RefChange struct {
-	Name *string
-	// Kind is a status's only.
-	Kind *string
-	// Position is a status's or source's only.
-	Position *int
-	// Email is a staff member's only.
-	Email *string
-}
 
 func statusData(st *models.InquiryStatus) []byte {
 	return eventData(contactwire.InquiryStatusFromModel(st))
@@ -88,7 +78,7 @@ func (s *Store) CreateInquiryStatus(ctx context.Context, st *models.InquiryStatu
 		}
 		err := tx.WithContext(ctx).Raw("INSERT INTO inquiry_statuses (tenant_id, name, name_key, kind, position, created_at, updated_at) VALUES (?, ?, ?, ?, "+pos+", ?, ?) RETURNING id, position", args...).Scan(&rows).Error
 		if err != nil {
-			if models.ErrorCode(translate("", err)) == models.ECONFLICT {
+			if isDuplicate(err) {
 				return models.Errorf(models.ECONFLICT, "the tenant already has an inquiry status named %q", st.Name)
 			}
 			return translate("create inquiry status", err)
@@ -102,7 +92,7 @@ func (s *Store) CreateInquiryStatus(ctx context.Context, st *models.InquiryStatu
 // inquiries score: they are marked due for the re-score job (RescoreDue). It returns
 // the status as stored; ENOTFOUND; EINVALID; ECONFLICT when another status has the
 // new name.
-func (s *Store) UpdateInquiryStatus(ctx context.Context, tenantID, id int64, ch RefChange) (*models.InquiryStatus, error) {
+func (s *Store) UpdateInquiryStatus(ctx context.Context, tenantID, id int64, ch models.RefChange) (*models.InquiryStatus, error) {
 	var out *models.InquiryStatus
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var st models.InquiryStatus
@@ -130,7 +120,7 @@ func (s *Store) UpdateInquiryStatus(ctx context.Context, tenantID, id int64, ch 
 		err = tx.WithContext(ctx).Table("inquiry_statuses").Where("tenant_id = ? AND id = ?", tenantID, id).
 			Updates(map[string]any{"name": st.Name, "name_key": st.NameKey, "kind": st.Kind, "position": st.Position, "updated_at": st.UpdatedAt}).Error
 		if err != nil {
-			if models.ErrorCode(translate("", err)) == models.ECONFLICT {
+			if isDuplicate(err) {
 				return models.Errorf(models.ECONFLICT, "another inquiry status is already named %q", st.Name)
 			}
 			return translate(fmt.Sprintf("update inquiry status %d", id), err)
@@ -177,13 +167,26 @@ func (s *Store) deleteRef(ctx context.Context, tenantID, id int64, table, column
 			return inUse
 		}
 		if err := tx.WithContext(ctx).Exec("DELETE FROM "+table+" WHERE tenant_id = ? AND id = ?", tenantID, id).Error; err != nil {
-			if errors.Is(err, gorm.ErrForeignKeyViolated) {
+			if isForeignKey(err) {
 				return inUse // an inquiry took it meanwhile
 			}
 			return translate("delete "+what, err)
 		}
 		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{event, deletedData(id, name[0])}})
 	})
+}
+
+// isDuplicate reports whether err is a unique index's violation. gorm translates it
+// for its own statements, not for raw ones (RETURNING) on PostgreSQL.
+func isDuplicate(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &pgErr) && pgErr.Code == "23505")
+}
+
+// isForeignKey reports whether err is a foreign key's violation (see isDuplicate).
+func isForeignKey(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.Is(err, gorm.ErrForeignKeyViolated) || (errors.As(err, &pgErr) && pgErr.Code == "23503")
 }
 
 func filterName(column string) string {
@@ -241,7 +244,7 @@ func (s *Store) CreateInquirySource(ctx context.Context, so *models.InquirySourc
 		}
 		err := tx.WithContext(ctx).Raw("INSERT INTO inquiry_sources (tenant_id, name, name_key, position, created_at, updated_at) VALUES (?, ?, ?, "+pos+", ?, ?) RETURNING id, position", args...).Scan(&rows).Error
 		if err != nil {
-			if models.ErrorCode(translate("", err)) == models.ECONFLICT {
+			if isDuplicate(err) {
 				return models.Errorf(models.ECONFLICT, "the tenant already has an inquiry source named %q", so.Name)
 			}
 			return translate("create inquiry source", err)
@@ -253,7 +256,7 @@ func (s *Store) CreateInquirySource(ctx context.Context, so *models.InquirySourc
 
 // UpdateInquirySource renames or moves a source. It returns the source as stored;
 // ENOTFOUND; EINVALID; ECONFLICT when another source has the new name.
-func (s *Store) UpdateInquirySource(ctx context.Context, tenantID, id int64, ch RefChange) (*models.InquirySource, error) {
+func (s *Store) UpdateInquirySource(ctx context.Context, tenantID, id int64, ch models.RefChange) (*models.InquirySource, error) {
 	var out *models.InquirySource
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var so models.InquirySource
@@ -277,7 +280,7 @@ func (s *Store) UpdateInquirySource(ctx context.Context, tenantID, id int64, ch 
 		err = tx.WithContext(ctx).Table("inquiry_sources").Where("tenant_id = ? AND id = ?", tenantID, id).
 			Updates(map[string]any{"name": so.Name, "name_key": so.NameKey, "position": so.Position, "updated_at": so.UpdatedAt}).Error
 		if err != nil {
-			if models.ErrorCode(translate("", err)) == models.ECONFLICT {
+			if isDuplicate(err) {
 				return models.Errorf(models.ECONFLICT, "another inquiry source is already named %q", so.Name)
 			}
 			return translate(fmt.Sprintf("update inquiry source %d", id), err)
@@ -335,7 +338,7 @@ func (s *Store) CreateStaff(ctx context.Context, a *models.Staff) error {
 		err := tx.WithContext(ctx).Raw("INSERT INTO staff (tenant_id, email, email_key, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 			a.TenantID, a.Email, a.EmailKey, a.Name, now, now).Scan(&ids).Error
 		if err != nil {
-			if models.ErrorCode(translate("", err)) == models.ECONFLICT {
+			if isDuplicate(err) {
 				return models.Errorf(models.ECONFLICT, "the tenant already has a staff member with e-mail %s", a.Email)
 			}
 			return translate("create staff member", err)
@@ -347,7 +350,7 @@ func (s *Store) CreateStaff(ctx context.Context, a *models.Staff) error {
 
 // UpdateStaff changes a staff member's e-mail or name. It returns the staff member as
 // stored; ENOTFOUND; EINVALID; ECONFLICT when another one has the new e-mail.
-func (s *Store) UpdateStaff(ctx context.Context, tenantID, id int64, ch RefChange) (*models.Staff, error) {
+func (s *Store) UpdateStaff(ctx context.Context, tenantID, id int64, ch models.RefChange) (*models.Staff, error) {
 	var out *models.Staff
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var a models.Staff
@@ -371,7 +374,7 @@ func (s *Store) UpdateStaff(ctx context.Context, tenantID, id int64, ch RefChang
 		err = tx.WithContext(ctx).Table("staff").Where("tenant_id = ? AND id = ?", tenantID, id).
 			Updates(map[string]any{"email": a.Email, "email_key": a.EmailKey, "name": a.Name, "updated_at": a.UpdatedAt}).Error
 		if err != nil {
-			if models.ErrorCode(translate("", err)) == models.ECONFLICT {
+			if isDuplicate(err) {
 				return models.Errorf(models.ECONFLICT, "another staff member has e-mail %s", a.Email)
 			}
 			return translate(fmt.Sprintf("update staff member %d", id), err)
