@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -214,8 +215,12 @@ func (s *Store) loadInquiries(ctx context.Context, db *gorm.DB, rows []*inquiryR
 		ID        int64
 		Name      string
 	}
-	err := db.Raw("SELECT it.inquiry_id, t.id, t.name FROM inquiry_terms it JOIN terms t ON t.id = it.term_id WHERE it.inquiry_id IN ? ORDER BY it.inquiry_id, t.id", ids).
-		Scan(&tags).Error
+	tenants := map[int64]bool{}
+	for _, r := range rows {
+		tenants[r.TenantID] = true
+	}
+	err := db.Raw("SELECT it.inquiry_id, t.id, t.name FROM inquiry_terms it JOIN terms t ON t.id = it.term_id "+
+		"WHERE it.tenant_id IN ? AND it.inquiry_id IN ? ORDER BY it.inquiry_id, t.id", slices.Sorted(maps.Keys(tenants)), ids).Scan(&tags).Error
 	if err != nil {
 		return nil, translate("load inquiry tags", err)
 	}
@@ -360,16 +365,18 @@ func (s *Store) UpdateInquiry(ctx context.Context, tenantID, id int64, in *model
 
 // DeleteInquiry deletes an inquiry of the tenant with its tags. It returns ENOTFOUND.
 func (s *Store) DeleteInquiry(ctx context.Context, tenantID, id int64) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.WithContext(ctx).Exec("DELETE FROM inquiry_terms WHERE inquiry_id = ? AND tenant_id = ?", id, tenantID).Error; err != nil {
-			return translate("delete inquiry tags", err)
-		}
+	return s.retry(ctx, func(tx *gorm.DB) error {
+		// The inquiry first: a write of it in flight commits before (its tags are then
+		// seen and deleted below) or finds it gone.
 		res := tx.WithContext(ctx).Where(inquiryByID, tenantID, id).Delete(&inquiryRow{})
 		if res.Error != nil {
 			return translate(fmt.Sprintf("delete inquiry %d", id), res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return models.Errorf(models.ENOTFOUND, "inquiry %d not found", id)
+		}
+		if err := tx.WithContext(ctx).Exec("DELETE FROM inquiry_terms WHERE tenant_id = ? AND inquiry_id = ?", tenantID, id).Error; err != nil {
+			return translate("delete inquiry tags", err)
 		}
 		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventInquiryDeleted, eventData(contactwire.Deleted{V: contactwire.Version, ID: id})}})
 	})
@@ -379,7 +386,7 @@ func (s *Store) DeleteInquiry(ctx context.Context, tenantID, id int64) error {
 // inquiry had tags before (an update), whose rows are replaced.
 func (s *Store) setInquiryTags(ctx context.Context, tx *gorm.DB, q *models.Inquiry, existing *int64) error {
 	if existing != nil {
-		if err := tx.WithContext(ctx).Exec("DELETE FROM inquiry_terms WHERE inquiry_id = ? AND tenant_id = ?", q.ID, q.TenantID).Error; err != nil {
+		if err := tx.WithContext(ctx).Exec("DELETE FROM inquiry_terms WHERE tenant_id = ? AND inquiry_id = ?", q.TenantID, q.ID).Error; err != nil {
 			return translate("replace inquiry tags", err)
 		}
 	}

@@ -74,7 +74,7 @@ func TestTenantTables(t *testing.T) {
 
 // populateTenant gives a tenant rows in every table: contacts (with blocking keys, terms
 // and comments, and their events), merges, custom fields, a spam list, a second key and
-// an idempotency key.
+// an idempotency key, an inquiry with its status, source, assignee and tag.
 func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int) {
 	t.Helper()
 	ctx := context.Background()
@@ -103,6 +103,15 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 		t.Fatal(err)
 	}
 	if _, _, err := st.BeginIdempotent(ctx, tenantID, "retry-1", "hash"); err != nil {
+		t.Fatal(err)
+	}
+	customer, err := st.FindContactsByMail(ctx, tenantID, "c0@example.com")
+	if err != nil || len(customer) == 0 {
+		t.Fatalf("customer: %v", err)
+	}
+	in := &models.InquiryInput{Title: models.Given("Anfrage"), CustomerID: models.Given(customer[0].ID),
+		Assignee: models.Given(models.StaffRef{Email: "staff@example.com"}), Tags: models.Given([]models.TagRef{{ID: term.ID}})}
+	if _, err := st.CreateInquiry(ctx, tenantID, in, nil); err != nil {
 		t.Fatal(err)
 	}
 }

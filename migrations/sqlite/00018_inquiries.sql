@@ -87,9 +87,9 @@ CREATE INDEX inquiries_rescore ON inquiries (rescore_at) WHERE rescore_at IS NOT
 
 CREATE TABLE inquiry_terms (
     tenant_id  bigint NOT NULL,
-    inquiry_id bigint NOT NULL REFERENCES inquiries (id) ON DELETE CASCADE,
+    inquiry_id bigint NOT NULL,
     term_id    bigint NOT NULL REFERENCES terms (id) ON DELETE CASCADE,
-    PRIMARY KEY (inquiry_id, term_id)
+    PRIMARY KEY (tenant_id, inquiry_id, term_id)
 );
 CREATE INDEX inquiry_terms_term ON inquiry_terms (term_id, inquiry_id);
 
