@@ -313,14 +313,18 @@ func txidArg(dialect string, txid uint64) any {
 const pruneBatch = 5000
 
 // PruneEvents deletes events created before cutoff, oldest first, in batches, and
-// returns how many it deleted. Events are deleted in id order, so a feed reader loses
+// returns how many it deleted. Events are deleted in feed order, so a feed reader loses
 // only a prefix it is too late for.
 func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time) (int64, error) {
 	var total int64
 	for {
 		var res *gorm.DB
 		err := s.retry(ctx, func(tx *gorm.DB) error {
-			res = tx.Exec("DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) AND created_at < ?", pruneBatch, cutoff.UTC())
+			q := "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?) AND created_at < ?"
+			if s.dialect == Postgres { // in the order of the primary key (txid, id)
+				q = "DELETE FROM events WHERE (txid, id) IN (SELECT txid, id FROM events ORDER BY txid, id LIMIT ?) AND created_at < ?"
+			}
+			res = tx.Exec(q, pruneBatch, cutoff.UTC())
 			return res.Error
 		})
 		if err != nil {
