@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/contacthub/contacthub/logctx"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/ratelimit"
 )
@@ -119,7 +120,7 @@ func (s *Service) write(ctx context.Context, tenant int64, kept []*models.Submis
 	for j, r := range reserved {
 		if err != nil || !out[j].Created {
 			if cerr := s.flood.Cancel(context.WithoutCancel(ctx), r.key, r.id); cerr != nil {
-				s.log.Warn("cancel flood reservation", "err", cerr)
+				logctx.From(ctx, s.log).Warn("cancel flood reservation", "err", cerr)
 			}
 		}
 	}

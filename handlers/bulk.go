@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -53,7 +54,7 @@ func (a *API) createContacts(c echo.Context) error {
 	for i, item := range req.Contacts {
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(item, &fields); err != nil || fields == nil {
-			out[i] = a.bulkError("", invalid("contact", "must be a JSON object of contact fields"))
+			out[i] = a.bulkError(ctx, "", invalid("contact", "must be a JSON object of contact fields"))
 			continue
 		}
 		inputs = append(inputs, contacts.FromJSON(fields))
@@ -67,7 +68,7 @@ func (a *API) createContacts(c echo.Context) error {
 	for j, r := range results {
 		i := index[j]
 		if r.Err != nil {
-			out[i] = a.bulkError(r.Mail, r.Err)
+			out[i] = a.bulkError(ctx, r.Mail, r.Err)
 			continue
 		}
 		out[i] = map[string]any{"id": r.ID, "email": r.Mail}
@@ -99,11 +100,11 @@ func (a *API) createContacts(c echo.Context) error {
 // bulkError is the entry of an item that was not written. Domain errors keep their
 // message and field errors; anything else is logged and shown with a fixed message,
 // as the error handler does for whole requests.
-func (a *API) bulkError(mail string, err error) map[string]any {
+func (a *API) bulkError(ctx context.Context, mail string, err error) map[string]any {
 	entry := map[string]any{"email": submittedMailShown(mail), "error": true}
 	var de *models.Error
 	if models.ErrorCode(err) == models.EINTERNAL || !errors.As(err, &de) {
-		a.Log.Error("bulk create item failed", "err", err)
+		a.logFor(ctx).Error("bulk create item failed", "err", err)
 		entry["message"] = "internal server error"
 		return entry
 	}

@@ -85,6 +85,7 @@ func HTTPErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if c.Response().Committed {
 			return
 		}
+		log := logOf(c, log) // names the request (requestLog)
 		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
 			log.Debug("client closed request", "method", c.Request().Method, "path", c.Request().URL.Path)
 			c.Response().WriteHeader(StatusClientClosedRequest) // for the access log and metrics; nobody reads it

@@ -158,7 +158,7 @@ func (a *API) runClaimed(c echo.Context, next echo.HandlerFunc, tenant, claim in
 	finished := false
 	defer func() {
 		if !finished { // a panic: nothing worth replaying
-			a.releaseClaim(tenant, claim)
+			a.releaseClaim(req.Context(), tenant, claim)
 		}
 	}()
 	if err := next(c); err != nil {
@@ -170,7 +170,7 @@ func (a *API) runClaimed(c echo.Context, next echo.HandlerFunc, tenant, claim in
 
 	status := resp.Status
 	if status >= 500 || status == http.StatusTooManyRequests || status == StatusClientClosedRequest {
-		a.releaseClaim(tenant, claim)
+		a.releaseClaim(req.Context(), tenant, claim)
 		return nil
 	}
 	stored := &models.IdempotentResponse{Status: status, Header: capture.header, Body: capture.body.Bytes()}
@@ -184,17 +184,17 @@ func (a *API) runClaimed(c echo.Context, next echo.HandlerFunc, tenant, claim in
 	if err := a.Idempotency.CompleteIdempotent(sctx, tenant, claim, stored); err != nil {
 		// The claim stays in progress until its lease ends: retries wait or get 409,
 		// but never run the request a second time.
-		a.Log.Error("store the answer of an idempotent request", "tenant", tenant, "claim", claim, "err", err)
+		a.logFor(ctx).Error("store the answer of an idempotent request", "tenant", tenant, "claim", claim, "err", err)
 	}
 	return nil
 }
 
 // releaseClaim deletes an in-progress claim, so a retry runs the request again.
-func (a *API) releaseClaim(tenant, claim int64) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func (a *API) releaseClaim(rctx context.Context, tenant, claim int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(rctx), 10*time.Second)
 	defer cancel()
 	if err := a.Idempotency.ReleaseIdempotent(ctx, tenant, claim); err != nil {
-		a.Log.Error("release an idempotency key", "tenant", tenant, "claim", claim, "err", err)
+		a.logFor(rctx).Error("release an idempotency key", "tenant", tenant, "claim", claim, "err", err)
 	}
 }
 

@@ -17,6 +17,7 @@ type Metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	refused  *prometheus.CounterVec
+	authFail *prometheus.CounterVec
 }
 
 // NewMetrics registers contacthub's metrics and the Go runtime's on a new registry.
@@ -33,8 +34,11 @@ func NewMetrics() *Metrics {
 		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "contacthub_refused_total", Help: "Requests or contacts refused by a guard: rate_limit, flood_limit, spam_list.",
 		}, []string{"reason"}),
+		authFail: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "contacthub_auth_failures_total", Help: "Requests refused before a key was accepted: missing_key, invalid_key, tenant_mismatch (every one; the log holds back repeats).",
+		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.refused,
+	m.registry.MustRegister(m.requests, m.duration, m.refused, m.authFail,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -80,3 +84,10 @@ func (m *Metrics) FloodRefused() { m.inc("flood_limit") }
 
 // SpamRefused counts a contact refused for a spam-listed request_ip.
 func (m *Metrics) SpamRefused() { m.inc("spam_list") }
+
+// authFailed counts a request that failed to authenticate (requestLog).
+func (m *Metrics) authFailed(reason string) {
+	if m != nil {
+		m.authFail.WithLabelValues(reason).Inc()
+	}
+}

@@ -20,6 +20,8 @@ type logRecord struct {
 	Route string `json:"route"`
 	Panic string `json:"panic"`
 	Stack string `json:"stack"`
+	// RequestID names the request the record was logged for (requestLog).
+	RequestID string `json:"request_id"`
 }
 
 // withJSONLog sends the API's log to buf as JSON lines.
@@ -85,7 +87,8 @@ func (panickyTerms) ListTerms(context.Context, int64, int, int) ([]*models.Term,
 
 // TestPanicLoggedOnce: a panic in a handler answers 500 with the fixed message and is
 // logged once, as one structured record of the log with the panic and its stack —
-// not printed by Echo outside the log.
+// not printed by Echo outside the log — beside the request's own line (requestLog),
+// under the same request id.
 func TestPanicLoggedOnce(t *testing.T) {
 	t.Parallel()
 	var log bytes.Buffer
@@ -99,13 +102,24 @@ func TestPanicLoggedOnce(t *testing.T) {
 	if e.Message != "internal server error" || len(e.Errors) != 0 {
 		t.Errorf("answer %+v, want the fixed message", e)
 	}
-	records := logRecords(t, &log)
+	var records []logRecord
+	var requestLine logRecord
+	for _, r := range logRecords(t, &log) {
+		if r.Msg == "request" {
+			requestLine = r
+			continue
+		}
+		records = append(records, r)
+	}
 	if len(records) != 1 {
-		t.Fatalf("%d log records, want 1: %+v", len(records), records)
+		t.Fatalf("%d log records besides the request line, want 1: %+v", len(records), records)
 	}
 	r := records[0]
 	if r.Level != "ERROR" || r.Route != "/public/api/V1/terms" || !strings.Contains(r.Panic, "nil map") || !strings.Contains(r.Stack, "ListTerms") {
 		t.Errorf("log record %+v, want the panic with its stack", r)
+	}
+	if r.RequestID == "" || r.RequestID != requestLine.RequestID {
+		t.Errorf("panic logged under request id %q, the request line under %q", r.RequestID, requestLine.RequestID)
 	}
 	if echoLog.Len() > 0 {
 		t.Errorf("Echo printed outside the log: %s", echoLog.String())

@@ -34,7 +34,7 @@ func recoverPanics(log *slog.Logger) echo.MiddlewareFunc {
 					panic(r)
 				}
 				req := c.Request()
-				log.Error("panic serving request", "method", req.Method, "route", c.Path(),
+				logOf(c, log).Error("panic serving request", "method", req.Method, "route", c.Path(),
 					"path", models.Clip(req.URL.Path, models.MaxFieldLen), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = errPanicked
 			}()

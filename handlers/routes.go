@@ -75,11 +75,13 @@ func New(a *API) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = HTTPErrorHandler(a.Log)
 	e.JSONSerializer = jsonSerializer{}
+	// Outermost: every request gets its id and its log line, whatever happens inside.
+	e.Pre(requestLog(a.Log, a.Metrics))
 	// A panic anywhere, routing and middleware included, is logged and answered 500;
 	// the second recover sits inside the metrics so that they count it as a 500.
 	e.Pre(recoverPanics(a.Log))
 	e.Pre(normalizePath, headAsGet)
-	e.Use(advertiseHead)
+	e.Use(requestContext, advertiseHead)
 	if a.Metrics != nil {
 		e.Use(a.Metrics.middleware)
 	}

@@ -132,13 +132,13 @@ func (p *retryPool) again(ctx context.Context, query string, err error) bool {
 }
 
 // done classifies the final error of a statement.
-func (p *retryPool) done(query string, err error) error {
+func (p *retryPool) done(ctx context.Context, query string, err error) error {
 	if !connLost(err) {
 		return err
 	}
 	p.s.noteLost()
 	unknown := !isRead(query) && !pgconn.SafeToRetry(err) && !errors.Is(err, driver.ErrBadConn)
-	p.s.log.Warn("database connection lost", "unknown_outcome", unknown, "err", err)
+	p.s.logFor(ctx).Warn("database connection lost", "unknown_outcome", unknown, "err", err)
 	return unavailable(err, unknown)
 }
 
@@ -158,7 +158,7 @@ func (p *retryPool) ExecContext(ctx context.Context, query string, args ...any) 
 	if p.again(ctx, query, err) {
 		res, err = p.db.ExecContext(ctx, query, args...)
 	}
-	return res, p.done(query, err)
+	return res, p.done(ctx, query, err)
 }
 
 func (p *retryPool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -166,7 +166,7 @@ func (p *retryPool) QueryContext(ctx context.Context, query string, args ...any)
 	if p.again(ctx, query, err) {
 		rows, err = p.db.QueryContext(ctx, query, args...)
 	}
-	return rows, p.done(query, err)
+	return rows, p.done(ctx, query, err)
 }
 
 // QueryRowContext retries like QueryContext; a *sql.Row keeps its own error, which

@@ -60,7 +60,7 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 		if retryable(err) || (connLost(err) && pgconn.SafeToRetry(err)) {
 			return res, false, nil // the full path decides again
 		}
-		return res, false, s.createIfNewFailed(err)
+		return res, false, s.createIfNewFailed(ctx, err)
 	}
 	defer rows.Close()
 	var created []int64
@@ -81,7 +81,7 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 		if retryable(err) {
 			return res, false, nil
 		}
-		return res, false, s.createIfNewFailed(err)
+		return res, false, s.createIfNewFailed(ctx, err)
 	}
 	if found || len(created) != 1 {
 		return res, false, nil
@@ -93,10 +93,10 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 // createIfNewFailed is the error of a shortcut statement that failed after it was
 // sent. A lost connection leaves unknown whether the contact was created (the
 // statement commits on its own): running the full path as well could create it twice.
-func (s *Store) createIfNewFailed(err error) error {
+func (s *Store) createIfNewFailed(ctx context.Context, err error) error {
 	if connLost(err) {
 		s.noteLost()
-		s.log.Warn("database connection lost", "unknown_outcome", true, "err", err)
+		s.logFor(ctx).Warn("database connection lost", "unknown_outcome", true, "err", err)
 	}
 	return translate("create contact", unavailable(err, true))
 }

@@ -122,7 +122,7 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 				Kind: models.MergeKindCluster, Source: origin, Explanation: explanationOf(explanation),
 				TargetVersion: j.target.c.Version, SourceVersion: j.w.c.Version})
 			if err != nil {
-				s.log.Info("contact not joined to the contact a submission merged into", "tenant", tenantID,
+				s.logFor(ctx).Info("contact not joined to the contact a submission merged into", "tenant", tenantID,
 					"contact", target, "other", other, "err", err)
 				gone[i] = gone[i] || models.ErrorCode(err) == models.ENOTFOUND
 				continue

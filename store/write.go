@@ -288,18 +288,18 @@ func (s *Store) repeat(ctx context.Context, run func() error) error {
 		case connLost(err):
 			s.noteLost()
 			if errors.As(err, &cu) || reconnected || ctx.Err() != nil {
-				s.log.Warn("database connection lost", "unknown_outcome", cu != nil, "err", err)
+				s.logFor(ctx).Warn("database connection lost", "unknown_outcome", cu != nil, "err", err)
 				return unavailable(err, cu != nil)
 			}
 			reconnected = true
 			s.retries.connLost.Add(1)
-			s.log.Debug("retrying write transaction on a new connection", "err", err)
+			s.logFor(ctx).Debug("retrying write transaction on a new connection", "err", err)
 			continue
 		case !retryable(err):
 			return err
 		}
 		s.retries.count(err)
-		s.log.Debug("retrying write transaction", "attempt", attempt+1, "err", err)
+		s.logFor(ctx).Debug("retrying write transaction", "attempt", attempt+1, "err", err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -309,7 +309,7 @@ func (s *Store) repeat(ctx context.Context, run func() error) error {
 	if connLost(err) {
 		return unavailable(err, false)
 	}
-	s.log.Warn("write transaction kept losing races", "attempts", maxAttempts, "err", err)
+	s.logFor(ctx).Warn("write transaction kept losing races", "attempts", maxAttempts, "err", err)
 	return fmt.Errorf("store: write kept conflicting with concurrent writers (%v): %w", err,
 		&models.Error{Code: models.EUNAVAILABLE, Message: "the contact is being changed by other requests; try again", RetryAfter: time.Second})
 }
