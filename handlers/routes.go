@@ -100,6 +100,7 @@ func (a *API) Register(e *echo.Echo) {
 	e.GET("/readyz", a.readyz)
 	e.GET("/openapi.json", openAPI)
 	e.GET("/docs", docs)
+	e.GET("/docs/:file", docsAsset)
 	if a.Metrics != nil {
 		e.GET("/metrics", a.Metrics.handler())
 	}
