@@ -64,6 +64,8 @@ type Check struct {
 type Limits struct {
 	// MaxBodyBytes caps every request body (413 beyond). Default 10 MiB.
 	MaxBodyBytes int64
+	// ExportPage is how many contacts the export reads per query; 0 means 500.
+	ExportPage int
 }
 
 // quentnPrefix is where the Quentn-compatible API lives; "v1" is rewritten to it.
@@ -134,6 +136,7 @@ func (a *API) Register(e *echo.Echo) {
 	// Native API: what Quentn does not have.
 	n := guarded(e.Group("/api/v1"), requireKey(a.Auth), a.limitRequests, singleQueryValues)
 	n.GET("/contacts", a.listContacts)
+	n.GET("/contacts/export", a.exportContacts)
 	n.GET("/contacts/:id", a.getContactFull)
 	n.POST("/contacts", a.createContactNative, a.idempotent)
 	n.POST("/contacts/duplicates", a.findDuplicates)
