@@ -61,7 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return withStore(cmd.Context(), cfg, stderr, func(*store.Store) error { return nil })
 		},
 	})
-	root.AddCommand(tenantsCommand(&cfg, stdout, stderr), keysCommand(&cfg, stdout, stderr), spamlistCommand(&cfg, stdout, stderr))
+	root.AddCommand(tenantsCommand(&cfg, stdout, stderr), keysCommand(&cfg, stdout, stderr), spamlistCommand(&cfg, stdout, stderr),
+		exportCommand(&cfg, stdout, stderr))
 	return root.ExecuteContext(ctx)
 }
 

@@ -62,36 +62,16 @@ func (a *API) exportContacts(c echo.Context) error {
 	}
 	// The first page is read before the answer starts, so a failure there is an ordinary
 	// error answer.
-	page, err := a.Contacts.ListContacts(ctx, tenant, f)
-	if err != nil {
-		return err
-	}
 	res := c.Response()
-	res.Header().Set(echo.HeaderContentType, export.ContentType[format])
-	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="contacts.`+format+`"`)
-	res.WriteHeader(http.StatusOK)
-	w, err := export.New(res, format, names)
-	if err != nil {
-		return err
+	_, started, err := export.Stream(ctx, a.Contacts, tenant, f, format, names, res, func() {
+		res.Header().Set(echo.HeaderContentType, export.ContentType[format])
+		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="contacts.`+format+`"`)
+		res.WriteHeader(http.StatusOK)
+	})
+	if err != nil && started {
+		a.abortExport(c, err)
 	}
-	for {
-		for _, ct := range page.Contacts {
-			if err := w.Write(ct); err != nil {
-				a.abortExport(c, err)
-			}
-		}
-		if err := w.Flush(); err != nil {
-			a.abortExport(c, err)
-		}
-		res.Flush()
-		if page.NextCursor == "" {
-			return nil
-		}
-		f.Cursor = page.NextCursor
-		if page, err = a.Contacts.ListContacts(ctx, tenant, f); err != nil {
-			a.abortExport(c, err)
-		}
-	}
+	return err
 }
 
 // abortExport logs why an export stopped after its answer began and aborts the
