@@ -1,0 +1,128 @@
+package importfile
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// extraTargets are the mapping targets beside the standard text fields: what the CSV
+// door turns into more than one text field, or into something other than a field.
+var extraTargets = []string{"id", "external_id", "mail_status", "terms", "comment", StreetNumber}
+
+// Mapping maps a contact field (a standard field's API name, a custom field's name with
+// or without "field_", "terms", "id", "external_id", "comment", StreetNumber or Ignore)
+// to the file header that holds it: the body of POST /api/v1/import/map/{uuid}.
+type Mapping map[string]string
+
+// Plan is a Mapping checked against a file's header: which column fills which field.
+type Plan struct {
+	cols []planCol
+}
+
+type planCol struct {
+	field string
+	idx   int
+}
+
+// NewPlan checks m against header and the tenant's custom field names. It returns an
+// EINVALID *models.Error naming each bad entry as headers.<field>: a header the file does
+// not have (listing the file's headers), a field that is not a contact field, a header
+// mapped to two fields; and "headers" itself when nothing is mapped.
+func NewPlan(m Mapping, header []string, customFields []string) (*Plan, error) {
+	var v models.ValidationError
+	standard := models.TextFieldNames()
+	p := &Plan{}
+	usedBy := map[string]string{}
+	for _, field := range slices.Sorted(maps.Keys(m)) {
+		h := m[field]
+		key := "headers." + field
+		target := field
+		switch {
+		case field == Ignore:
+			continue
+		case slices.Contains(standard, field), slices.Contains(extraTargets, field):
+		case slices.Contains(customFields, strings.TrimPrefix(field, "field_")):
+			target = "field_" + strings.TrimPrefix(field, "field_")
+		default:
+			v.Addf(key, "%s is not a contact field, custom field, terms, id, external_id, comment, %s or %s", models.Quote(field), StreetNumber, Ignore)
+			continue
+		}
+		idx := slices.Index(header, h)
+		if idx < 0 {
+			v.Addf(key, "the file has no header %s; its headers are %s", models.Quote(h), strings.Join(quoteAll(header), ", "))
+			continue
+		}
+		if other, dup := usedBy[h]; dup {
+			v.Addf(key, "header %s is already mapped to %s", models.Quote(h), other)
+			continue
+		}
+		usedBy[h] = field
+		p.cols = append(p.cols, planCol{field: target, idx: idx})
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if len(p.cols) == 0 {
+		v.Add("headers", "maps no column to a contact field")
+		return nil, v.Err()
+	}
+	return p, nil
+}
+
+// Record turns a row into a contact's fields as text (for contacts.FromStrings): the
+// mapped cells, trimmed; an empty cell gives no value (an update leaves the field as it
+// is). date_of_birth is read with ParseDate and written YYYY-MM-DD; StreetNumber is
+// appended to ba_street. It returns the row's problems, each naming the field (or "" for
+// the row as a whole: a ragged row), and no record when there are any.
+func (p *Plan) Record(row Row) (map[string]string, []models.FieldError) {
+	if row.Err != nil {
+		return nil, []models.FieldError{{Field: "", Error: row.Err.Error()}}
+	}
+	rec := make(map[string]string, len(p.cols))
+	var problems []models.FieldError
+	number := ""
+	for _, c := range p.cols {
+		if c.idx >= len(row.Fields) {
+			continue
+		}
+		s := strings.TrimSpace(row.Fields[c.idx])
+		if s == "" {
+			continue
+		}
+		switch c.field {
+		case "date_of_birth":
+			d, err := ParseDate(s)
+			if err != nil {
+				problems = append(problems, models.FieldError{Field: c.field, Error: err.Error()})
+				continue
+			}
+			s = d
+		case StreetNumber:
+			number = s
+			continue
+		}
+		rec[c.field] = s
+	}
+	if number != "" {
+		rec["ba_street"] = strings.TrimSpace(rec["ba_street"] + " " + number)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return rec, nil
+}
+
+// SplitTerms splits a terms cell into term names: by comma, semicolon or |, trimmed,
+// empty names and repeats dropped.
+func SplitTerms(s string) []string {
+	var out []string
+	for _, n := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '|' }) {
+		if n = strings.TrimSpace(n); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
