@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,14 +9,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/contacthub/contacthub/contacts"
@@ -26,7 +24,11 @@ import (
 	"github.com/contacthub/contacthub/store"
 )
 
-// run builds the command tree and executes it; with no arguments it serves.
+// run builds the command tree and executes it; with no arguments it serves. The
+// server's settings are flags of the root and serve commands only; the commands that
+// only use the database (migrate, tenants, keys, spamlist) take the database and log
+// settings; version and completion take none. Every setting is an environment
+// variable too (config.go).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := configFromEnv(getenv)
 	if err != nil {
@@ -35,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	root := &cobra.Command{
 		Use:           "contacthub",
 		Short:         "Self-hosted contact API server speaking the Quentn contact API",
+		Version:       currentBuild().Version,
+		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -44,25 +48,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	cfg.bindFlags(root.PersistentFlags())
-	root.PersistentFlags().StringVar(&cfg.BootstrapAPIKey, "bootstrap-api-key", cfg.BootstrapAPIKey, "value of the first API key on an empty database (CONTACTHUB_BOOTSTRAP_API_KEY)")
+	root.SetVersionTemplate("{{.Name}} " + strings.TrimPrefix(currentBuild().String(), "contacthub ") + "\n")
+	cfg.bindFlags(root.Flags(), true)
 
-	root.AddCommand(&cobra.Command{
+	serveCmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server (the default)",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return serve(cmd.Context(), cfg, stdout, stderr) },
-	})
-	root.AddCommand(&cobra.Command{
+	}
+	cfg.bindFlags(serveCmd.Flags(), true)
+	migrate := &cobra.Command{
 		Use:   "migrate",
 		Short: "Apply database migrations and exit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withStore(cmd.Context(), cfg, stderr, func(*store.Store) error { return nil })
 		},
-	})
-	root.AddCommand(tenantsCommand(&cfg, stdout, stderr), keysCommand(&cfg, stdout, stderr), spamlistCommand(&cfg, stdout, stderr),
-		exportCommand(&cfg, stdout, stderr))
+	}
+	cfg.bindFlags(migrate.Flags(), false)
+	root.AddCommand(serveCmd, migrate, versionCommand(stdout))
+	for _, cmd := range []*cobra.Command{tenantsCommand(&cfg, stdout, stderr), keysCommand(&cfg, stdout, stderr), spamlistCommand(&cfg, stdout, stderr),
+		exportCommand(&cfg, stdout, stderr)} {
+		cfg.bindFlags(cmd.PersistentFlags(), false)
+		root.AddCommand(cmd)
+	}
 	return root.ExecuteContext(ctx)
 }
 
@@ -102,6 +112,7 @@ var (
 	_ inquiries.Contacts      = (*contacts.Service)(nil)
 	_ handlers.InquiryService = (*inquiries.Service)(nil)
 	_ handlers.InquiryStore   = (*store.Store)(nil)
+	_ contacts.WriteCounter   = (*handlers.Metrics)(nil)
 )
 
 // serve wires config → database → migrations → store → handlers → HTTP and shuts down
@@ -151,14 +162,23 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 			return checks
 		},
 	}
-	registerStoreMetrics(api.Metrics.Registry(), st)
+	reg := api.Metrics.Registry()
+	registerBuildInfo(reg, currentBuild())
+	registerStoreMetrics(reg, st)
+	registerDBMetrics(reg, st, engine, log)
+	registerBreakerMetrics(reg, map[string]any{"requests": rl.Limiter, "flood": flood})
+	api.MetricsElsewhere = cfg.MetricsAddr != ""
 	e := handlers.New(api)
-	if cfg.DebugAddr != "" {
-		stopDebug, err := serveDebug(cfg.DebugAddr, log)
+	if opsAddr := cmp.Or(cfg.MetricsAddr, cfg.DebugAddr); opsAddr != "" {
+		var served http.Handler // the older CONTACTHUB_DEBUG_ADDR serves the profiles only
+		if cfg.MetricsAddr != "" {
+			served = metrics.Handler()
+		}
+		stopOps, err := serveOps(opsAddr, served, log)
 		if err != nil {
 			return err
 		}
-		defer stopDebug()
+		defer stopOps()
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -166,7 +186,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)} // net/http's own errors go to the one log too
-	printWelcome(stdout, ln.Addr().String(), key, keyTenant)
+	announce(stdout, cfg, log, ln.Addr().String(), key, keyTenant)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -186,29 +206,6 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	stopJobs(sctx, engine, log)
 	log.Info("stopped")
 	return nil
-}
-
-func printWelcome(w io.Writer, addr, key string, tenant int64) {
-	host, port, _ := net.SplitHostPort(addr)
-	if host == "" || host == "::" || host == "0.0.0.0" {
-		host = "localhost"
-	}
-	base := "http://" + net.JoinHostPort(host, port)
-	shown := key
-	if shown == "" {
-		shown = "<your API key>"
-	}
-	// One write: whoever reads the output (a person, a test waiting for the curl
-	// line) sees the whole message at once.
-	var b strings.Builder
-	fmt.Fprintf(&b, "contacthub is listening on %s\n", base)
-	if key != "" {
-		fmt.Fprintf(&b, "API key for tenant %d (shown once, keep it): %s\n", tenant, key)
-	}
-	fmt.Fprintf(&b, "Try it:\n  curl -H 'Authorization: Bearer %s' %s/public/api/V1/check-credentials\n", shown, base)
-	fmt.Fprintf(&b, "  curl -H 'Authorization: Bearer %s' -H 'Content-Type: application/json' -d '{\"contact\":{\"mail\":\"jane@example.com\",\"first_name\":\"Jane\"}}' %s/public/api/V1/contact\n", shown, base)
-	fmt.Fprintf(&b, "Every endpoint: %s/docs (OpenAPI: %s/openapi.json)\n", base, base)
-	io.WriteString(w, b.String())
 }
 
 func keysCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
@@ -244,6 +241,9 @@ func keysCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
+				if err := requireTenant(c, st, tenant); err != nil {
+					return err
+				}
 				keys, err := st.ListKeys(c.Context(), tenant)
 				if err != nil {
 					return err
@@ -329,77 +329,4 @@ func validRate(rate string) error {
 	}
 	_, err := ratelimit.ParseLimit(rate)
 	return err
-}
-
-func spamlistCommand(cfg *Config, stdout, stderr io.Writer) *cobra.Command {
-	cmd := &cobra.Command{Use: "spamlist", Short: "Manage spam-listed IP addresses and ranges"}
-	var tenant int64
-	var source string
-	load := &cobra.Command{
-		Use:   "load FILE",
-		Short: "Load a blocklist (one address, CIDR or a-b range per line; # comments; FireHOL netsets, StopForumSpam exports) idempotently",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(c *cobra.Command, args []string) error {
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if source == "" {
-				source = filepath.Base(args[0])
-			}
-			return withStore(c.Context(), *cfg, stderr, func(st *store.Store) error {
-				start := time.Now()
-				stats, added, err := st.LoadSpamList(c.Context(), tenant, f, source)
-				if err != nil {
-					return err
-				}
-				scope := "the global list"
-				if tenant != store.GlobalSpamList {
-					scope = fmt.Sprintf("tenant %d's list", tenant)
-				}
-				fmt.Fprintf(stdout, "read %d lines: %d ranges, %d invalid; %d new entries on %s in %s\n",
-					stats.Lines, stats.Ranges, stats.Invalid, added, scope, time.Since(start).Round(time.Millisecond))
-				for _, le := range stats.Errors {
-					fmt.Fprintf(stdout, "  %v\n", le)
-				}
-				return nil
-			})
-		},
-	}
-	load.Flags().Int64Var(&tenant, "tenant", store.GlobalSpamList, "tenant whose own list to load into (default: the global list)")
-	load.Flags().StringVar(&source, "source", "", "a label for the entries (default: the file name)")
-	cmd.AddCommand(load)
-	return cmd
-}
-
-// registerStoreMetrics exports how contact writes were made: the one-statement
-// shortcut for new contacts or a full transaction (see store.Store.Ingest), and how
-// often write transactions ran again (store.Store.Retries).
-func registerStoreMetrics(reg *prometheus.Registry, st *store.Store) {
-	for _, path := range []string{"shortcut", "transaction"} {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "contacthub_ingest_calls_total", Help: "Write-path calls by how they were written: shortcut (one statement, new contact) or transaction.",
-			ConstLabels: prometheus.Labels{"path": path},
-		}, func() float64 {
-			shortcut, transaction := st.IngestCounts()
-			if path == "shortcut" {
-				return float64(shortcut)
-			}
-			return float64(transaction)
-		}))
-	}
-	// Transactions run again, by the race they lost; a deadlock is a write path
-	// outside the store's lock order (store/locks.go).
-	for reason, count := range map[string]func(store.Retries) int64{
-		"deadlock":        func(r store.Retries) int64 { return r.Deadlock },
-		"serialization":   func(r store.Retries) int64 { return r.Serialization },
-		"conflict":        func(r store.Retries) int64 { return r.Conflict },
-		"connection_lost": func(r store.Retries) int64 { return r.ConnectionLost },
-	} {
-		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "contacthub_store_retries_total", Help: "Write transactions run again, by reason: deadlock, serialization, conflict (a concurrent change), connection_lost.",
-			ConstLabels: prometheus.Labels{"reason": reason},
-		}, func() float64 { return float64(count(st.Retries())) }))
-	}
 }

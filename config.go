@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,10 +33,17 @@ type Config struct {
 	RedisFailure string
 	// RedisPrefix starts every Redis key, so deployments can share one Redis.
 	RedisPrefix string
-	// DebugAddr, when set, serves Go's runtime profiles (net/http/pprof) on a
-	// second listener. Off by default: profiles reveal internals, so bind it
-	// to localhost or a private network only.
+	// MetricsAddr, when set, serves /metrics and Go's runtime profiles
+	// (net/http/pprof) on a second listener, and /metrics leaves the API's address.
+	// Off by default: profiles reveal internals, so bind it to localhost or a
+	// private network only.
+	MetricsAddr string
+	// DebugAddr is the older form of MetricsAddr: profiles only, /metrics stays on
+	// the API's address.
 	DebugAddr string
+	// BootstrapKeyFile is where a new bootstrap key goes when stdout is not a
+	// terminal (bootstrapKeyFile).
+	BootstrapKeyFile string
 	// DBMaxConns caps the database connection pool; 0 = the store's default.
 	DBMaxConns int
 	// EventRetention is how long the outbox keeps events for the change feed.
@@ -46,59 +52,92 @@ type Config struct {
 	OutboxPublishEvery time.Duration
 }
 
-// configFromEnv reads CONTACTHUB_* variables into a Config with defaults.
+// A setting is one configuration value. Every setting is both an environment
+// variable and a flag: CONTACTHUB_ + the flag's name in upper case, - as _
+// (--db-max-conns is CONTACTHUB_DB_MAX_CONNS). Flags override the environment, which
+// overrides the default.
+type setting struct {
+	flag  string
+	def   string // the default, as it would be typed
+	usage string
+	// server settings are read only by the server: the other commands (keys,
+	// tenants, spamlist, migrate) take just the database and log settings.
+	server bool
+	field  func(*Config) any // *string, *int, *int64 or *time.Duration
+}
+
+// settings is every setting of Config, in the order --help lists them.
+var settings = []setting{
+	{"addr", ":8080", "listen address of the API", true, func(c *Config) any { return &c.Addr }},
+	{"database-url", "", "postgres://… or an SQLite path; empty = ./data/contacthub.db", false, func(c *Config) any { return &c.DatabaseURL }},
+	{"db-max-conns", "0", "database connection pool size; 0 = 20 on PostgreSQL, 8 on SQLite", false, func(c *Config) any { return &c.DBMaxConns }},
+	{"log-format", "text", "text or json", false, func(c *Config) any { return &c.LogFormat }},
+	{"log-level", "info", "debug, info, warn or error", false, func(c *Config) any { return &c.LogLevel }},
+	{"bootstrap-api-key", "", "value of tenant 1's first API key on an empty database; empty = a random one", true, func(c *Config) any { return &c.BootstrapAPIKey }},
+	{"bootstrap-key-file", "", "where a new bootstrap key is written (mode 0600) when stdout is not a terminal; empty = bootstrap-api-key beside the SQLite database, or in the working directory", true, func(c *Config) any { return &c.BootstrapKeyFile }},
+	{"redis-url", "", "redis://… for limits shared by replicas; empty = in-process", true, func(c *Config) any { return &c.RedisURL }},
+	{"redis-prefix", "contacthub:", "start of every Redis key, so that deployments can share one Redis", true, func(c *Config) any { return &c.RedisPrefix }},
+	{"redis-failure", "local", "limits while Redis is down: local, open or closed", true, func(c *Config) any { return &c.RedisFailure }},
+	{"rate-limit", "100/m", "default request quota per API key, e.g. 100/m", true, func(c *Config) any { return &c.RateLimit }},
+	{"max-body-bytes", "10485760", "largest request body (413 beyond)", true, func(c *Config) any { return &c.MaxBodyBytes }},
+	{"default-region", "DE", "country of phone numbers written without a country code (ISO 3166-1 alpha-2)", true, func(c *Config) any { return &c.DefaultRegion }},
+	{"shutdown-timeout", "20s", "how long a stopping server lets requests and jobs finish", true, func(c *Config) any { return &c.ShutdownTimeout }},
+	{"event-retention", "720h", "how long the change feed keeps events", true, func(c *Config) any { return &c.EventRetention }},
+	{"outbox-publish-every", "1s", "how often new events are published to subscribers", true, func(c *Config) any { return &c.OutboxPublishEvery }},
+	{"metrics-addr", "", "serve /metrics and /debug/pprof/ on this private address instead of /metrics on the API's; empty = /metrics on the API", true, func(c *Config) any { return &c.MetricsAddr }},
+	{"debug-addr", "", "serve /debug/pprof/ on this address; empty = off (deprecated: --metrics-addr serves both)", true, func(c *Config) any { return &c.DebugAddr }},
+}
+
+// envName is the environment variable of a flag.
+func envName(flag string) string {
+	return "CONTACTHUB_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// define adds s's flag to fs, bound to c's field; its default is the field's value.
+func (s setting) define(fs *pflag.FlagSet, c *Config) {
+	usage := s.usage + " (" + envName(s.flag) + ")"
+	switch p := s.field(c).(type) {
+	case *string:
+		fs.StringVar(p, s.flag, *p, usage)
+	case *int:
+		fs.IntVar(p, s.flag, *p, usage)
+	case *int64:
+		fs.Int64Var(p, s.flag, *p, usage)
+	case *time.Duration:
+		fs.DurationVar(p, s.flag, *p, usage)
+	default:
+		panic(fmt.Sprintf("setting %s: field of type %T", s.flag, p))
+	}
+}
+
+// configFromEnv reads the CONTACTHUB_* variables into a Config with defaults. It
+// returns an error naming the variable whose value does not parse.
 func configFromEnv(getenv func(string) string) (Config, error) {
-	env := func(name, def string) string {
-		if v := strings.TrimSpace(getenv("CONTACTHUB_" + name)); v != "" {
-			return v
+	var cfg Config
+	fs := pflag.NewFlagSet("environment", pflag.ContinueOnError)
+	for _, s := range settings {
+		s.define(fs, &cfg)
+		value := fs.Lookup(s.flag).Value
+		if err := value.Set(s.def); err != nil {
+			panic(fmt.Sprintf("setting %s: default %q: %v", s.flag, s.def, err))
 		}
-		return def
-	}
-	cfg := Config{
-		Addr:            env("ADDR", ":8080"),
-		DatabaseURL:     env("DATABASE_URL", ""),
-		RedisURL:        env("REDIS_URL", ""),
-		BootstrapAPIKey: env("BOOTSTRAP_API_KEY", ""),
-		LogFormat:       env("LOG_FORMAT", "text"),
-		LogLevel:        env("LOG_LEVEL", "info"),
-		DefaultRegion:   env("DEFAULT_REGION", "DE"),
-		RateLimit:       env("RATE_LIMIT", "100/m"),
-		RedisFailure:    env("REDIS_FAILURE", "local"),
-		RedisPrefix:     env("REDIS_PREFIX", "contacthub:"),
-		DebugAddr:       env("DEBUG_ADDR", ""),
-	}
-	var err error
-	if cfg.MaxBodyBytes, err = strconv.ParseInt(env("MAX_BODY_BYTES", "10485760"), 10, 64); err != nil {
-		return cfg, fmt.Errorf("config: CONTACTHUB_MAX_BODY_BYTES: %w", err)
-	}
-	if cfg.DBMaxConns, err = strconv.Atoi(env("DB_MAX_CONNS", "0")); err != nil {
-		return cfg, fmt.Errorf("config: CONTACTHUB_DB_MAX_CONNS: %w", err)
-	}
-	if cfg.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil {
-		return cfg, fmt.Errorf("config: CONTACTHUB_SHUTDOWN_TIMEOUT: %w", err)
-	}
-	if cfg.EventRetention, err = time.ParseDuration(env("EVENT_RETENTION", "720h")); err != nil {
-		return cfg, fmt.Errorf("config: CONTACTHUB_EVENT_RETENTION: %w", err)
-	}
-	if cfg.OutboxPublishEvery, err = time.ParseDuration(env("OUTBOX_PUBLISH_EVERY", "1s")); err != nil {
-		return cfg, fmt.Errorf("config: CONTACTHUB_OUTBOX_PUBLISH_EVERY: %w", err)
+		if v := strings.TrimSpace(getenv(envName(s.flag))); v != "" {
+			if err := value.Set(v); err != nil {
+				return cfg, fmt.Errorf("config: %s %q: %w", envName(s.flag), v, err)
+			}
+		}
 	}
 	return cfg, nil
 }
 
-// bindFlags lets flags override the environment for every setting.
-func (c *Config) bindFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (CONTACTHUB_ADDR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… or an SQLite path; empty = ./data/contacthub.db (CONTACTHUB_DATABASE_URL)")
-	fs.StringVar(&c.RedisURL, "redis-url", c.RedisURL, "redis://… for limits shared by replicas; empty = in-process (CONTACTHUB_REDIS_URL)")
-	fs.StringVar(&c.RateLimit, "rate-limit", c.RateLimit, "default request quota per API key, e.g. 100/m (CONTACTHUB_RATE_LIMIT)")
-	fs.StringVar(&c.RedisFailure, "redis-failure", c.RedisFailure, "limits while Redis is down: local, open or closed (CONTACTHUB_REDIS_FAILURE)")
-	fs.IntVar(&c.DBMaxConns, "db-max-conns", c.DBMaxConns, "database connection pool size; 0 = 20 on PostgreSQL, 8 on SQLite (CONTACTHUB_DB_MAX_CONNS)")
-	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve /debug/pprof/ on this address; empty = off (CONTACTHUB_DEBUG_ADDR)")
-	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CONTACTHUB_LOG_FORMAT)")
-	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONTACTHUB_LOG_LEVEL)")
-	fs.DurationVar(&c.EventRetention, "event-retention", c.EventRetention, "how long the change feed keeps events (CONTACTHUB_EVENT_RETENTION)")
-	fs.DurationVar(&c.OutboxPublishEvery, "outbox-publish-every", c.OutboxPublishEvery, "how often new events are published to subscribers (CONTACTHUB_OUTBOX_PUBLISH_EVERY)")
+// bindFlags adds a flag for every setting to fs, the server's settings only when
+// server is true; their defaults are what the environment set.
+func (c *Config) bindFlags(fs *pflag.FlagSet, server bool) {
+	for _, s := range settings {
+		if server || !s.server {
+			s.define(fs, c)
+		}
+	}
 }
 
 // Validate reports the first invalid setting.
@@ -118,6 +157,9 @@ func (c *Config) Validate() error {
 	}
 	if c.OutboxPublishEvery < 10*time.Millisecond || c.OutboxPublishEvery > time.Minute {
 		return fmt.Errorf("config: CONTACTHUB_OUTBOX_PUBLISH_EVERY %v: want 10ms to 1m", c.OutboxPublishEvery)
+	}
+	if c.MetricsAddr != "" && c.DebugAddr != "" {
+		return fmt.Errorf("config: set CONTACTHUB_METRICS_ADDR or CONTACTHUB_DEBUG_ADDR, not both: the metrics address serves the profiles too")
 	}
 	if c.DBMaxConns < 0 {
 		return fmt.Errorf("config: CONTACTHUB_DB_MAX_CONNS %d: want 0 (default) or more", c.DBMaxConns)
@@ -148,7 +190,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
 		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure),
-		slog.String("debug_addr", c.DebugAddr), slog.Int("db_max_conns", c.DBMaxConns),
+		slog.String("metrics_addr", c.MetricsAddr), slog.String("debug_addr", c.DebugAddr), slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Duration("event_retention", c.EventRetention), slog.Duration("outbox_publish_every", c.OutboxPublishEvery),
 	)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -153,6 +154,7 @@ func TestCLITenantsAndKeys(t *testing.T) {
 		{"keys", "create", "--tenant", "99"},
 		{"keys", "create", "--tenant", second, "--rate", "lots"},
 		{"keys", "list"},
+		{"keys", "list", "--tenant", "99"},                 // no such tenant: not an empty list
 		{"keys", "revoke", rows[0].id, "--tenant", second}, // already revoked
 		{"keys", "revoke", rows[1].id, "--tenant", first},  // another tenant's key
 		{"keys", "revoke", "abc", "--tenant", second},
@@ -190,11 +192,14 @@ func TestCLIMigrateAndConfigErrors(t *testing.T) {
 }
 
 // syncBuffer is a bytes.Buffer safe for the server goroutine to write while the test
-// reads.
+// reads. tty makes it pass for a terminal (isTerminal).
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu  sync.Mutex
+	b   bytes.Buffer
+	tty bool
 }
+
+func (s *syncBuffer) IsTerminal() bool { return s.tty }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
@@ -208,18 +213,25 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-var listeningRe = regexp.MustCompile(`listening on (http://\S+)`)
+var (
+	listeningRe     = regexp.MustCompile(`listening on (http://\S+)`)
+	listeningJSONRe = regexp.MustCompile(`"msg":"contacthub is listening","url":"(http://[^"]+)"`)
+)
 
 // startServer runs `contacthub serve` (args) until the test ends and returns the base URL
 // and the output so far; stop cancels it and returns run's result.
 func startServer(t *testing.T, e env, args ...string) (base string, stdout *syncBuffer, stop func() error) {
 	t.Helper()
+	return startServerOn(t, e, &syncBuffer{}, &syncBuffer{}, args...)
+}
+
+// startServerOn is startServer writing to stdout and stderr.
+func startServerOn(t *testing.T, e env, stdout, stderr *syncBuffer, args ...string) (base string, _ *syncBuffer, stop func() error) {
+	t.Helper()
 	e["CONTACTHUB_ADDR"] = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout = &syncBuffer{}
-	var stderr syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, e.get, stdout, &stderr) }()
+	go func() { done <- run(ctx, args, e.get, stdout, stderr) }()
 	stop = func() error {
 		cancel()
 		select {
@@ -233,6 +245,9 @@ func startServer(t *testing.T, e env, args ...string) (base string, stdout *sync
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if m := listeningRe.FindStringSubmatch(stdout.String()); m != nil && strings.Contains(stdout.String(), "curl") {
+			return m[1], stdout, stop
+		}
+		if m := listeningJSONRe.FindStringSubmatch(stderr.String()); m != nil { // CONTACTHUB_LOG_FORMAT=json
 			return m[1], stdout, stop
 		}
 		select {
@@ -275,7 +290,7 @@ func TestServe(t *testing.T) {
 	e := tempEnv(t)
 	const key = "bootstrap-key-for-tests"
 	e["CONTACTHUB_BOOTSTRAP_API_KEY"] = key
-	base, stdout, stop := startServer(t, e, "serve")
+	base, stdout, stop := startServerOn(t, e, &syncBuffer{tty: true}, &syncBuffer{}, "serve") // a person at a terminal
 
 	welcome := stdout.String()
 	for _, want := range []string{
@@ -330,22 +345,98 @@ func TestServe(t *testing.T) {
 }
 
 // TestServeGeneratesKey: without CONTACTHUB_BOOTSTRAP_API_KEY the first start makes a
-// random key and prints it once.
+// random key. It is printed once when stdout is a terminal; otherwise — output that
+// may end in a log pipeline — it is written to a file readable only by the user,
+// whose path is said instead, and the key appears in neither stdout nor the log. With
+// JSON logs stdout stays empty and a log line says where the server listens.
 func TestServeGeneratesKey(t *testing.T) {
 	t.Parallel()
-	e := tempEnv(t)
-	base, stdout, stop := startServer(t, e)
-	defer func() {
-		if err := stop(); err != nil {
-			t.Error(err)
-		}
-	}()
-	m := regexp.MustCompile(`shown once, keep it\): (chk_\S+)`).FindStringSubmatch(stdout.String())
-	if m == nil {
-		t.Fatalf("no key in welcome:\n%s", stdout.String())
+	keyRe := regexp.MustCompile(`chk_[A-Za-z0-9_-]{32}`)
+	for _, tt := range []struct {
+		name    string
+		tty     bool
+		logJSON bool
+	}{
+		{"terminal", true, false},
+		{"pipe, text logs", false, false},
+		{"pipe, JSON logs", false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := tempEnv(t)
+			e["CONTACTHUB_LOG_LEVEL"] = "info"
+			if tt.logJSON {
+				e["CONTACTHUB_LOG_FORMAT"] = "json"
+			}
+			stdout, stderr := &syncBuffer{tty: tt.tty}, &syncBuffer{}
+			base, _, stop := startServerOn(t, e, stdout, stderr)
+			defer func() {
+				if err := stop(); err != nil {
+					t.Error(err)
+				}
+			}()
+			keyFile := filepath.Join(filepath.Dir(e["CONTACTHUB_DATABASE_URL"]), "bootstrap-api-key")
+			var key string
+			if tt.tty {
+				m := regexp.MustCompile(`shown once, keep it\): (chk_\S+)`).FindStringSubmatch(stdout.String())
+				if m == nil {
+					t.Fatalf("no key in welcome:\n%s", stdout.String())
+				}
+				key = m[1]
+				if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+					t.Errorf("key file written at a terminal: %v", err)
+				}
+			} else {
+				data, err := os.ReadFile(keyFile)
+				if err != nil {
+					t.Fatalf("key file: %v; stdout %s; stderr %s", err, stdout.String(), stderr.String())
+				}
+				key = strings.TrimSpace(string(data))
+				if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+					t.Errorf("key file mode %v (%v), want 0600", fi.Mode().Perm(), err)
+				}
+				if keyRe.MatchString(stdout.String()) || keyRe.MatchString(stderr.String()) {
+					t.Errorf("the key reached the output:\nstdout %s\nstderr %s", stdout.String(), stderr.String())
+				}
+				if !strings.Contains(stderr.String(), keyFile) {
+					t.Errorf("the log does not name the key file %s:\n%s", keyFile, stderr.String())
+				}
+				if tt.logJSON && stdout.String() != "" {
+					t.Errorf("stdout with JSON logs: %q, want nothing", stdout.String())
+				}
+				if !tt.logJSON && !strings.Contains(stdout.String(), "written to "+keyFile+" (mode 0600)") {
+					t.Errorf("welcome does not name the key file:\n%s", stdout.String())
+				}
+			}
+			if code := get(t, base+"/public/api/V1/check-credentials", key, nil); code != http.StatusOK {
+				t.Fatalf("generated key %q: %d", key, code)
+			}
+		})
 	}
-	if code := get(t, base+"/public/api/V1/check-credentials", m[1], nil); code != http.StatusOK {
-		t.Fatalf("generated key: %d", code)
+}
+
+// TestServeConfiguredKeyNotRepeated: a bootstrap key from the configuration is
+// neither printed nor written anywhere when stdout is no terminal.
+func TestServeConfiguredKeyNotRepeated(t *testing.T) {
+	t.Parallel()
+	e := tempEnv(t)
+	e["CONTACTHUB_LOG_LEVEL"] = "debug"
+	const key = "configured-key-configured-key"
+	e["CONTACTHUB_BOOTSTRAP_API_KEY"] = key
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	base, _, stop := startServerOn(t, e, stdout, stderr)
+	defer stop()
+	if code := get(t, base+"/public/api/V1/check-credentials", key, nil); code != http.StatusOK {
+		t.Fatalf("configured key: %d", code)
+	}
+	if strings.Contains(stdout.String(), key) || strings.Contains(stderr.String(), key) {
+		t.Errorf("the configured key reached the output:\nstdout %s\nstderr %s", stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "the value of CONTACTHUB_BOOTSTRAP_API_KEY") {
+		t.Errorf("welcome does not say which key:\n%s", stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(e["CONTACTHUB_DATABASE_URL"]), "bootstrap-api-key")); !os.IsNotExist(err) {
+		t.Errorf("a key file was written for a configured key: %v", err)
 	}
 }
 

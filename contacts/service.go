@@ -53,6 +53,13 @@ type Metrics interface {
 	FloodRefused()
 }
 
+// WriteCounter counts what submissions did: contacts created, merged into an existing
+// duplicate, and other existing contacts joined into a submission's contact. A
+// Config.Metrics that implements it is told after every Submit.
+type WriteCounter interface {
+	ContactsWritten(created, merged, joined int)
+}
+
 // Config is what New needs. Store is required; a nil Flood or Spam disables that
 // guard, a nil Metrics counts nothing and a nil Log logs nothing.
 type Config struct {
@@ -69,12 +76,14 @@ type Service struct {
 	flood   ratelimit.FloodCounter
 	spam    SpamChecker
 	metrics Metrics
+	writes  WriteCounter // nil: not counted
 	log     *slog.Logger
 }
 
 // New returns the service for cfg.
 func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, flood: cfg.Flood, spam: cfg.Spam, metrics: cfg.Metrics, log: cfg.Log}
+	s.writes, _ = cfg.Metrics.(WriteCounter)
 	if s.metrics == nil {
 		s.metrics = noMetrics{}
 	}

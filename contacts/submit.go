@@ -86,5 +86,26 @@ func (s *Service) Submit(ctx context.Context, tenant int64, inputs []Input, o Op
 			j++
 		}
 	}
+	s.countWritten(written)
 	return results, nil
+}
+
+// countWritten tells the WriteCounter what a Submit did.
+func (s *Service) countWritten(written []models.IngestResult) {
+	if s.writes == nil {
+		return
+	}
+	var created, merged, joined int
+	for _, w := range written {
+		switch {
+		case w.Err != nil:
+			continue
+		case w.Created:
+			created++
+		case w.MergeID != "":
+			merged++
+		}
+		joined += len(w.Joined)
+	}
+	s.writes.ContactsWritten(created, merged, joined)
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -18,6 +19,7 @@ type Metrics struct {
 	duration *prometheus.HistogramVec
 	refused  *prometheus.CounterVec
 	authFail *prometheus.CounterVec
+	written  *prometheus.CounterVec
 }
 
 // NewMetrics registers contacthub's metrics and the Go runtime's on a new registry.
@@ -38,7 +40,14 @@ func NewMetrics() *Metrics {
 			Name: "contacthub_auth_failures_total", Help: "Requests refused before a key was accepted: missing_key, invalid_key, tenant_mismatch (every one; the log holds back repeats).",
 		}, []string{"reason"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.refused, m.authFail,
+	m.written = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "contacthub_contacts_written_total",
+		Help: "Contacts submitted through the contact service, by outcome: created, merged (into an existing duplicate), joined (another existing contact merged into a submission's contact).",
+	}, []string{"outcome"})
+	for _, outcome := range []string{"created", "merged", "joined"} {
+		m.written.WithLabelValues(outcome) // present from the start, at 0
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.refused, m.authFail, m.written,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -67,9 +76,7 @@ func (m *Metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (m *Metrics) handler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-}
+func (m *Metrics) handler() echo.HandlerFunc { return echo.WrapHandler(m.Handler()) }
 
 func (m *Metrics) inc(reason string) {
 	if m != nil {
@@ -90,4 +97,20 @@ func (m *Metrics) authFailed(reason string) {
 	if m != nil {
 		m.authFail.WithLabelValues(reason).Inc()
 	}
+}
+
+// ContactsWritten counts what a submission did (contacts.WriteCounter).
+func (m *Metrics) ContactsWritten(created, merged, joined int) {
+	if m == nil {
+		return
+	}
+	m.written.WithLabelValues("created").Add(float64(created))
+	m.written.WithLabelValues("merged").Add(float64(merged))
+	m.written.WithLabelValues("joined").Add(float64(joined))
+}
+
+// Handler serves the metrics in the Prometheus text format, for a listener of their
+// own (API.MetricsElsewhere).
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 }

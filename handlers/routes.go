@@ -42,6 +42,9 @@ type API struct {
 	RateLimits RateLimits
 	// Metrics, when set, are recorded and served on /metrics.
 	Metrics *Metrics
+	// MetricsElsewhere keeps /metrics off the API's address: main serves
+	// Metrics.Handler on a private listener (CONTACTHUB_METRICS_ADDR).
+	MetricsElsewhere bool
 	// ContactService holds every contact write to its rules (package contacts).
 	ContactService ContactService
 	// Inquiries writes inquiries (package inquiries); InquiryStore reads them and
@@ -103,7 +106,7 @@ func (a *API) Register(e *echo.Echo) {
 	e.GET("/openapi.json", openAPI)
 	e.GET("/docs", docs)
 	e.GET("/docs/:file", docsAsset)
-	if a.Metrics != nil {
+	if a.Metrics != nil && !a.MetricsElsewhere {
 		e.GET("/metrics", a.Metrics.handler())
 	}
 

@@ -218,17 +218,44 @@ func (e *Engine) Insert(ctx context.Context, args river.JobArgs, opts *river.Ins
 // Pending counts the jobs that are due and not finished: available, running, and
 // retryable or scheduled ones whose time has come.
 func (e *Engine) Pending(ctx context.Context) (int64, error) {
-	now := "now()"
-	if e.dialect == SQLite {
-		now = "datetime('now', 'subsec')" // River's SQLite format
-	}
 	var n int64
-	err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM river_job WHERE state IN ('available', 'running') OR "+
-		"(state IN ('retryable', 'scheduled') AND scheduled_at <= "+now+")").Scan(&n)
+	err := e.db.QueryRowContext(ctx, "SELECT count(*) FROM river_job WHERE "+e.pending()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("jobs: count pending: %w", err)
 	}
 	return n, nil
+}
+
+// PendingByKind is Pending by job kind (outbox publisher, webhook deliveries,
+// imports …): the depth of each queue of work, for metrics.
+func (e *Engine) PendingByKind(ctx context.Context) (map[string]int64, error) {
+	rows, err := e.db.QueryContext(ctx, "SELECT kind, count(*) FROM river_job WHERE "+e.pending()+" GROUP BY kind")
+	if err != nil {
+		return nil, fmt.Errorf("jobs: count pending by kind: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var kind string
+		var n int64
+		if err := rows.Scan(&kind, &n); err != nil {
+			return nil, fmt.Errorf("jobs: count pending by kind: %w", err)
+		}
+		out[kind] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("jobs: count pending by kind: %w", err)
+	}
+	return out, nil
+}
+
+// pending is the condition of a job that is due and not finished.
+func (e *Engine) pending() string {
+	now := "now()"
+	if e.dialect == SQLite {
+		now = "datetime('now', 'subsec')" // River's SQLite format
+	}
+	return "(state IN ('available', 'running') OR (state IN ('retryable', 'scheduled') AND scheduled_at <= " + now + "))"
 }
 
 // WaitIdle returns once no job is due or running (tests, and a CLI waiting for an
