@@ -144,7 +144,7 @@ func (b *browser) read(r *os.File) {
 }
 
 // call sends one command (on session, "" for the browser) and decodes its result into
-// out; a protocol error or no answer within 30 s fails the test.
+// out; a protocol error or no answer within a minute fails the test.
 func (b *browser) call(session, method string, params any, out any) {
 	b.t.Helper()
 	if err := b.try(session, method, params, out); err != nil {
@@ -184,8 +184,8 @@ func (b *browser) try(session, method string, params any, out any) error {
 		return nil
 	case <-b.done:
 		return errors.New("the browser exited")
-	case <-time.After(30 * time.Second):
-		return errors.New("no answer within 30 s")
+	case <-time.After(time.Minute):
+		return errors.New("no answer within a minute")
 	}
 }
 
@@ -199,7 +199,7 @@ func (b *browser) navigate(url string) {
 	if nav.ErrorText != "" {
 		b.t.Fatalf("navigate to %s: %s", url, nav.ErrorText)
 	}
-	deadline := time.After(30 * time.Second)
+	deadline := time.After(time.Minute)
 	for {
 		select {
 		case m := <-b.events:
@@ -207,7 +207,7 @@ func (b *browser) navigate(url string) {
 				return
 			}
 		case <-deadline:
-			b.t.Fatalf("navigate to %s: no load event within 30 s", url)
+			b.t.Fatalf("navigate to %s: no load event within a minute", url)
 		}
 	}
 }
