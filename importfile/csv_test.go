@@ -244,6 +244,10 @@ func TestSuggestMapping(t *testing.T) {
 			map[string]string{"Strasse": "ba_street", "Postleitzahl": "ba_postal_code", "Stadt": "ba_city", "Tel.": "phone", "Mail": "mail",
 				"Kundennummer": "external_id", "Bemerkung": "comment", "field_Lieblingsfarbe": "lieblingsfarbe"}},
 		{[]string{"Handy"}, nil, map[string]string{"Handy": "phone2"}},
+		// The export's header maps as is (exact API names before synonyms: "title" is Anrede).
+		{[]string{"id", "title", "title2", "ba_city", "ba_street2", "phone2_type", "mail_status", "terms", "field_farbe", "created"}, []string{"farbe"},
+			map[string]string{"id": "id", "title": "title", "title2": "title2", "ba_city": "ba_city", "ba_street2": "ba_street2",
+				"phone2_type": "phone2_type", "mail_status": "mail_status", "terms": "terms", "field_farbe": "farbe"}},
 		{[]string{"first_name", "mail", "family_name"}, nil, map[string]string{"first_name": "first_name", "mail": "mail", "family_name": "family_name"}},
 	} {
 		got := SuggestMapping(tc.headers, tc.custom)

@@ -2,6 +2,8 @@ package importfile
 
 import (
 	"strings"
+
+	"github.com/contacthub/contacthub/models"
 	"unicode"
 )
 
@@ -48,6 +50,15 @@ var synonyms = []struct {
 	{[]string{"fb"}, []string{"facebook", "fb"}},
 }
 
+// apiNames are the targets a header spelled exactly as the API names them maps to.
+var apiNames = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range append(models.TextFieldNames(), extraTargets...) {
+		m[n] = true
+	}
+	return m
+}()
+
 var synonymIndex = func() map[string][]string {
 	m := map[string][]string{}
 	for _, s := range synonyms {
@@ -61,7 +72,8 @@ var synonymIndex = func() map[string][]string {
 }()
 
 // SuggestMapping proposes a field for each header it recognises: a German or English
-// synonym of a contact field, a field's own name ("first_name"), or the name of one of
+// synonym of a contact field, a field's own API name spelled exactly ("ba_city", as the
+// export writes it), or the name of one of
 // customFields (as given, compared without case, spaces and punctuation; a "field_" prefix
 // on the header is allowed). Each field is suggested once, to the first header that means
 // it; headers it does not recognise are left out (an unmapped column is ignored). The
@@ -75,6 +87,11 @@ func SuggestMapping(headers []string, customFields []string) map[string]string {
 	out := map[string]string{}
 	for _, h := range headers {
 		if _, dup := out[h]; dup || h == "" {
+			continue
+		}
+		if apiNames[h] && !used[h] {
+			// A file written by the export (or by hand with the API's names) maps as is.
+			out[h], used[h] = h, true
 			continue
 		}
 		n := normalizeHeader(h)
