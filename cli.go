@@ -136,7 +136,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	engine, err := startJobs(ctx, cfg, st, log)
+	hooks := newWebhooks(cfg, st, log)
+	engine, err := startJobs(ctx, cfg, st, hooks, log)
 	if err != nil {
 		return err
 	}
@@ -152,7 +153,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	inquiryService := inquiries.New(inquiries.Config{Store: st, Contacts: service, Jobs: engine, Log: log})
 	api := &handlers.API{
 		Inquiries: inquiryService, InquiryStore: st,
-		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Log: log,
+		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
 		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}
@@ -165,6 +166,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	reg := api.Metrics.Registry()
 	registerBuildInfo(reg, currentBuild())
 	registerStoreMetrics(reg, st)
+	reg.MustRegister(hooks.Collectors()...)
 	registerDBMetrics(reg, st, engine, log)
 	registerBreakerMetrics(reg, map[string]any{"requests": rl.Limiter, "flood": flood})
 	api.MetricsElsewhere = cfg.MetricsAddr != ""

@@ -50,6 +50,7 @@ type Config struct {
 	EventRetention time.Duration
 	// OutboxPublishEvery is how often the publisher job hands new events on.
 	OutboxPublishEvery time.Duration
+	Webhooks           WebhookConfig
 }
 
 // A setting is one configuration value. Every setting is both an environment
@@ -63,7 +64,7 @@ type setting struct {
 	// server settings are read only by the server: the other commands (keys,
 	// tenants, spamlist, migrate) take just the database and log settings.
 	server bool
-	field  func(*Config) any // *string, *int, *int64 or *time.Duration
+	field  func(*Config) any // *string, *bool, *int, *int64 or *time.Duration
 }
 
 // settings is every setting of Config, in the order --help lists them.
@@ -84,6 +85,13 @@ var settings = []setting{
 	{"shutdown-timeout", "20s", "how long a stopping server lets requests and jobs finish", true, func(c *Config) any { return &c.ShutdownTimeout }},
 	{"event-retention", "720h", "how long the change feed keeps events", true, func(c *Config) any { return &c.EventRetention }},
 	{"outbox-publish-every", "1s", "how often new events are published to subscribers", true, func(c *Config) any { return &c.OutboxPublishEvery }},
+	{"webhook-allow-private", "", "ranges webhook deliveries may reach although loopback, private, link-local … (CIDRs, comma-separated); empty = none", true, func(c *Config) any { return &c.Webhooks.AllowPrivate }},
+	{"webhook-allow-http", "false", "allow http:// webhook URLs; false = https only", true, func(c *Config) any { return &c.Webhooks.AllowHTTP }},
+	{"webhook-timeout", "10s", "time for one webhook delivery attempt (100ms to 1m)", true, func(c *Config) any { return &c.Webhooks.Timeout }},
+	{"webhook-retry-schedule", "", "delays before the retries of a failed webhook delivery, comma-separated; empty = 5s,5m,30m,2h,5h,10h,14h,20h,24h", true, func(c *Config) any { return &c.Webhooks.RetrySchedule }},
+	{"webhook-disable-after", "120h", "a webhook endpoint failing this long without a success is disabled", true, func(c *Config) any { return &c.Webhooks.DisableAfter }},
+	{"webhook-workers", "0", "webhook deliveries one replica runs at once; 0 = 50 on PostgreSQL, 20 on SQLite", true, func(c *Config) any { return &c.Webhooks.Workers }},
+	{"webhook-per-endpoint", "0", "deliveries of one webhook endpoint one replica runs at once; 0 = a quarter of webhook-workers", true, func(c *Config) any { return &c.Webhooks.PerEndpoint }},
 	{"metrics-addr", "", "serve /metrics and /debug/pprof/ on this private address instead of /metrics on the API's; empty = /metrics on the API", true, func(c *Config) any { return &c.MetricsAddr }},
 	{"debug-addr", "", "serve /debug/pprof/ on this address; empty = off (deprecated: --metrics-addr serves both)", true, func(c *Config) any { return &c.DebugAddr }},
 }
@@ -105,6 +113,8 @@ func (s setting) define(fs *pflag.FlagSet, c *Config) {
 		fs.Int64Var(p, s.flag, *p, usage)
 	case *time.Duration:
 		fs.DurationVar(p, s.flag, *p, usage)
+	case *bool:
+		fs.BoolVar(p, s.flag, *p, usage)
 	default:
 		panic(fmt.Sprintf("setting %s: field of type %T", s.flag, p))
 	}
@@ -158,6 +168,9 @@ func (c *Config) Validate() error {
 	if c.OutboxPublishEvery < 10*time.Millisecond || c.OutboxPublishEvery > time.Minute {
 		return fmt.Errorf("config: CONTACTHUB_OUTBOX_PUBLISH_EVERY %v: want 10ms to 1m", c.OutboxPublishEvery)
 	}
+	if err := c.Webhooks.Validate(); err != nil {
+		return err
+	}
 	if c.MetricsAddr != "" && c.DebugAddr != "" {
 		return fmt.Errorf("config: set CONTACTHUB_METRICS_ADDR or CONTACTHUB_DEBUG_ADDR, not both: the metrics address serves the profiles too")
 	}
@@ -192,6 +205,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure),
 		slog.String("metrics_addr", c.MetricsAddr), slog.String("debug_addr", c.DebugAddr), slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Duration("event_retention", c.EventRetention), slog.Duration("outbox_publish_every", c.OutboxPublishEvery),
+		slog.Any("webhooks", c.Webhooks),
 	)
 }
 

@@ -11,23 +11,32 @@ import (
 	"github.com/contacthub/contacthub/jobs"
 	"github.com/contacthub/contacthub/outbox"
 	"github.com/contacthub/contacthub/store"
+	"github.com/contacthub/contacthub/webhooks"
 )
 
 // startJobs builds River with every worker of the program, migrates its tables and
-// starts it. The caller stops it (jobs.Engine.Stop) after the HTTP server.
-func startJobs(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger) (*jobs.Engine, error) {
+// starts it. hooks is the outbox's subscriber and adds the delivery worker. The caller
+// stops it (jobs.Engine.Stop) after the HTTP server.
+func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks.Service, log *slog.Logger) (*jobs.Engine, error) {
 	workers := river.NewWorkers()
 	periodic := outbox.Register(workers, outbox.Config{
 		Store: st, PublishEvery: cfg.OutboxPublishEvery, Retention: cfg.EventRetention, Log: log,
+		Subscribers: []outbox.Subscriber{hooks},
 	})
 	periodic = append(periodic, inquiries.Register(workers, st, log)...)
+	periodic = append(periodic, hooks.Register(workers)...)
 	engine, err := jobs.New(ctx, jobs.Config{
 		Dialect: st.Dialect(), DB: st.DB(), DatabaseURL: cfg.DatabaseURL, Logger: log,
 		Workers: workers, PeriodicJobs: periodic,
+		Queues: map[string]int{webhooks.Queue: cfg.Webhooks.workers(st.Dialect())},
+		// River's default of 100 ms between fetches caps a queue at ten times its
+		// workers per second: 500 deliveries/s for 50 workers (BENCHMARKS.md).
+		FetchCooldown: 10 * time.Millisecond,
 	})
 	if err != nil {
 		return nil, err
 	}
+	hooks.Attach(engine)
 	if err := engine.Migrate(ctx); err != nil {
 		engine.Close()
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/contactwire"
@@ -30,20 +31,38 @@ func (b *bundle) inquiry(t *testing.T, body any) contactwire.Inquiry {
 	return q
 }
 
-// feed returns the tenant's events of the types given, oldest first.
+// feed returns the tenant's events of the types given, oldest first. On PostgreSQL
+// the feed holds back events while an older transaction of the database still runs
+// (another test's), so it reads until it shows every such event the outbox table
+// has, at most 30 s.
 func (b *bundle) feed(t *testing.T, types string) []struct {
 	Type string          `json:"type"`
 	Data json.RawMessage `json:"data"`
 } {
 	t.Helper()
+	exact, unknown := models.ParseEventTypes(strings.Split(types, ","))
+	if len(unknown) > 0 {
+		t.Fatalf("feed types %v", unknown)
+	}
+	var written int
+	q := "SELECT count(*) FROM events WHERE tenant_id = ? AND type IN ('" + strings.Join(exact, "', '") + "')"
+	if err := b.st.DB().QueryRow(rebind(q), b.tenant.ID).Scan(&written); err != nil {
+		t.Fatal(err)
+	}
 	var page struct {
 		Events []struct {
 			Type string          `json:"type"`
 			Data json.RawMessage `json:"data"`
 		} `json:"events"`
 	}
-	b.call(t, "GET", "/api/v1/events?limit=1000&types="+types, nil, http.StatusOK, &page)
-	return page.Events
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b.call(t, "GET", "/api/v1/events?limit=1000&types="+types, nil, http.StatusOK, &page)
+		if len(page.Events) >= written || time.Now().After(deadline) {
+			return page.Events
+		}
+		time.Sleep(5 * time.Millisecond) // another test's transaction holds the feed back
+	}
 }
 
 // TestInquirySeedScenario is seed 002's scenario: a web form sends an inquiry from a

@@ -35,6 +35,8 @@ type API struct {
 	IdempotencyWait time.Duration
 	// Events is the outbox the change feed reads.
 	Events EventStore
+	// Webhooks manages endpoints and their delivery logs.
+	Webhooks WebhookService
 	// Ready reports the health of each dependency for /readyz.
 	Ready      func(ctx context.Context) []Check
 	Log        *slog.Logger
@@ -152,6 +154,16 @@ func (a *API) Register(e *echo.Echo) {
 	n.DELETE("/spamlist", a.removeSpam)
 	n.GET("/spamlist/check", a.checkSpam)
 	n.GET("/events", a.listEvents)
+	n.GET("/webhooks", a.listWebhooks)
+	n.POST("/webhooks", a.createWebhook)
+	n.GET("/webhooks/:id", a.getWebhook)
+	n.PUT("/webhooks/:id", a.updateWebhook)
+	n.DELETE("/webhooks/:id", a.deleteWebhook)
+	n.POST("/webhooks/:id/rotate-secret", a.rotateWebhookSecret)
+	n.POST("/webhooks/:id/test", a.testWebhook)
+	n.GET("/webhooks/:id/deliveries", a.listDeliveries)
+	n.GET("/webhooks/:id/deliveries/:delivery", a.getDelivery)
+	n.POST("/webhooks/:id/deliveries/:delivery/redeliver", a.redeliver)
 	n.GET("/inquiries", a.listInquiries)
 	n.POST("/inquiries", a.createInquiry, a.idempotent)
 	n.GET("/inquiries/:id", a.getInquiry)
@@ -290,7 +302,7 @@ func singleQueryValues(next echo.HandlerFunc) echo.HandlerFunc {
 // readQueryParams are the query parameters some handler reads with one value.
 var readQueryParams = map[string]bool{
 	"after": true, "before": true, "contact_id": true, "cursor": true, "ip": true, "limit": true, "mail": true,
-	"offset": true, "q": true, "range": true, "sort": true, "term": true, "updated_since": true,
+	"offset": true, "q": true, "range": true, "sort": true, "state": true, "term": true, "updated_since": true,
 	// GET /api/v1/inquiries
 	"assignee": true, "band": true, "category": true, "created_since": true, "customer": true, "follow_up_by": true,
 	"score_max": true, "score_min": true, "source": true, "status": true, "status_kind": true, "tag": true,

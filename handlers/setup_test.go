@@ -20,6 +20,7 @@ import (
 	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
+	"github.com/contacthub/contacthub/webhooks"
 )
 
 // TestMain drops the package's test database (Postgres) after the tests.
@@ -44,6 +45,7 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	api := &handlers.API{
 		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
 		ContactService: contacts.New(contacts.Config{Store: st, Log: log}), InquiryStore: st,
+		Webhooks: webhooks.New(webhooks.Config{Store: st, Log: log}),
 	}
 	api.Inquiries = inquiries.New(inquiries.Config{Store: st, Contacts: api.ContactService.(*contacts.Service), Log: log})
 	for _, o := range opts {

@@ -46,9 +46,17 @@ type Config struct {
 	PeriodicJobs []*river.PeriodicJob
 	// MaxWorkers is how many jobs run at once (default 10; 2 on SQLite, one writer).
 	MaxWorkers int
+	// Queues are further queues and how many of their jobs run at once, beside the
+	// default queue (webhook deliveries wait on receivers, not on the database).
+	Queues map[string]int
 	// FetchPollInterval is how often the engine looks for new jobs without a
 	// notification (default 1 s; SQLite has no notifications).
 	FetchPollInterval time.Duration
+	// FetchCooldown is the least time between two fetches of a queue (default
+	// 100 ms). A fetch takes at most as many jobs as the queue has free workers, so a
+	// queue runs at most MaxWorkers jobs per cooldown: short jobs in volume (webhook
+	// deliveries) need a short one.
+	FetchCooldown time.Duration
 	// JobTimeout bounds one run of a job (default 5 min).
 	JobTimeout time.Duration
 }
@@ -80,13 +88,16 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		Workers:                     cfg.Workers,
 		PeriodicJobs:                cfg.PeriodicJobs,
 		FetchPollInterval:           cmp.Or(cfg.FetchPollInterval, time.Second),
-		FetchCooldown:               min(cmp.Or(cfg.FetchPollInterval, time.Second), 100*time.Millisecond),
+		FetchCooldown:               min(cmp.Or(cfg.FetchPollInterval, time.Second), cmp.Or(cfg.FetchCooldown, 100*time.Millisecond)),
 		JobTimeout:                  cmp.Or(cfg.JobTimeout, 5*time.Minute),
 		CompletedJobRetentionPeriod: time.Hour,
 		RescueStuckJobsAfter:        cmp.Or(cfg.JobTimeout, 5*time.Minute) + time.Minute,
 	}
 	if cfg.Workers != nil {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: maxWorkers}}
+		for name, n := range cfg.Queues {
+			rc.Queues[name] = river.QueueConfig{MaxWorkers: max(n, 1)}
+		}
 	}
 	switch cfg.Dialect {
 	case Postgres:

@@ -20,16 +20,19 @@ const (
 	EventContactMerged = "contact.merged"
 	// EventMergeUndone: data {"merge_id", "contact", "restored"}: the survivor as it is
 	// again, and the contact the undo brought back (null for an ingest merge).
-	EventMergeUndone          = "merge.undone"
-	EventTermCreated          = "term.created"
-	EventTermUpdated          = "term.updated"
-	EventTermDeleted          = "term.deleted"
-	EventCommentCreated       = "comment.created"
-	EventCommentUpdated       = "comment.updated"
-	EventCommentDeleted       = "comment.deleted"
-	EventCustomFieldCreated   = "custom_field.created"
-	EventCustomFieldUpdated   = "custom_field.updated"
-	EventCustomFieldDeleted   = "custom_field.deleted"
+	EventMergeUndone        = "merge.undone"
+	EventTermCreated        = "term.created"
+	EventTermUpdated        = "term.updated"
+	EventTermDeleted        = "term.deleted"
+	EventCommentCreated     = "comment.created"
+	EventCommentUpdated     = "comment.updated"
+	EventCommentDeleted     = "comment.deleted"
+	EventCustomFieldCreated = "custom_field.created"
+	EventCustomFieldUpdated = "custom_field.updated"
+	EventCustomFieldDeleted = "custom_field.deleted"
+	// EventImportCompleted: an import ended (completed, failed or cancelled); data is
+	// ImportCompletedData, the seed's IMPORT_COMPLETED webhook payload.
+	EventImportCompleted      = "import.completed"
 	eventTypePatternSeparator = "."
 )
 
@@ -63,7 +66,12 @@ var EventTypes = []string{
 	EventInquiryStatusCreated, EventInquiryStatusUpdated, EventInquiryStatusDeleted,
 	EventInquirySourceCreated, EventInquirySourceUpdated, EventInquirySourceDeleted,
 	EventStaffCreated, EventStaffUpdated, EventStaffDeleted,
+	EventImportCompleted,
 }
+
+// EventTypeAliases are other names of event types that subscriptions accept: the
+// names other APIs use for them (seed 000's IMPORT_COMPLETED).
+var EventTypeAliases = map[string]string{"IMPORT_COMPLETED": EventImportCompleted}
 
 // Event is one row of the outbox as readers see it.
 type Event struct {
@@ -140,11 +148,14 @@ type EventPage struct {
 	HasMore bool
 }
 
-// ParseEventTypes expands a list of event types and patterns ("contact.*", "*") into
-// the exact types they name. unknown lists the entries that name none.
+// ParseEventTypes expands a list of event types, their aliases (EventTypeAliases) and
+// patterns ("contact.*", "*") into the exact types they name. unknown lists the entries that name none.
 func ParseEventTypes(list []string) (types, unknown []string) {
 	for _, p := range list {
 		p = strings.TrimSpace(p)
+		if t, ok := EventTypeAliases[p]; ok {
+			p = t
+		}
 		matched := false
 		for _, t := range EventTypes {
 			if MatchEventType(p, t) {
@@ -161,8 +172,12 @@ func ParseEventTypes(list []string) (types, unknown []string) {
 	return types, unknown
 }
 
-// MatchEventType reports whether pattern names type t: equal, "*", or "prefix.*".
+// MatchEventType reports whether pattern names type t: equal, an alias of it
+// (EventTypeAliases), "*", or "prefix.*".
 func MatchEventType(pattern, t string) bool {
+	if alias, ok := EventTypeAliases[pattern]; ok {
+		pattern = alias
+	}
 	if pattern == "*" || pattern == t {
 		return true
 	}

@@ -52,10 +52,12 @@ type PublishArgs struct{}
 // Kind names the job kind in River.
 func (PublishArgs) Kind() string { return "outbox_publish" }
 
-// InsertOpts makes the publisher unique while one is waiting or running: periodic
-// inserts while a long run goes on add nothing.
+// InsertOpts: the publisher is not unique. Runs may overlap safely (the cursor row
+// is locked until a run's transaction ends, so they take turns), and a unique job
+// would be kept out by a run left "running" by a crashed replica until River rescues
+// it, minutes later: no event would be published meanwhile.
 func (PublishArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{UniqueOpts: uniqueWhileUnfinished, MaxAttempts: 3}
+	return river.InsertOpts{MaxAttempts: 3}
 }
 
 // uniqueWhileUnfinished keeps a second job of a kind out while one is waiting or

@@ -13,6 +13,7 @@ import (
 	"github.com/contacthub/contacthub/jobs/jobstest"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/outbox"
+	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
 )
 
@@ -118,6 +119,48 @@ func TestPublisherRunsAgainAfterACompletedRun(t *testing.T) {
 	for len(rec.of(tn.ID)) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("an event written after a completed run was not published within 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A publisher run left "running" by a replica that crashed does not stop publishing:
+// River rescues such a job only after minutes, and a unique publisher job would keep
+// every new run out until then.
+func TestPublisherRunsBesideARunLeftByACrash(t *testing.T) {
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	rec := &recorder{seen: map[int64][]models.Event{}}
+	jobstest.Start(t, st, func(w *river.Workers) []*river.PeriodicJob {
+		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: 20 * time.Millisecond})
+	})
+	ctx := context.Background()
+	now := "now()"
+	if storetest.Dialect() == store.SQLite {
+		now = "datetime('now', 'subsec')"
+	}
+	// Turn a finished run back into one that is running forever. It may collide with
+	// a run waiting or running right now; then try again.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := st.DB().Exec("UPDATE river_job SET state = 'running', finalized_at = NULL, attempted_at = " + now +
+			" WHERE id = (SELECT max(id) FROM river_job WHERE kind = 'outbox_publish' AND state = 'completed')")
+		if err == nil {
+			if n, _ := res.RowsAffected(); n == 1 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no run to turn into a crashed one within 30 s: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := st.CreateTerm(ctx, &models.Term{TenantID: tn.ID, Name: "after-a-crash"}); err != nil {
+		t.Fatal(err)
+	}
+	for len(rec.of(tn.ID)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("nothing published within 30 s beside a run left running")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

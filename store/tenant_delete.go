@@ -13,7 +13,7 @@ import (
 
 // tenantTables are the tables that hold a tenant's rows: every table with a tenant_id
 // column (migrations 00001 init, 00002 merges, 00004 spam lists, 00010 idempotency keys,
-// 00011 events, 00018 inquiries; TestTenantTables
+// 00011 events, 00014 webhooks, 00018 inquiries; TestTenantTables
 // compares the list with the schema, so a new table cannot be forgotten). Children come
 // before their parents: each delete then removes and counts its own rows instead of
 // leaving them to a cascade.
@@ -24,6 +24,8 @@ import (
 // PostgreSQL gets no ORDER BY: with tenant_id fixed it may read "ORDER BY id" off the
 // primary key instead, walking every other tenant's rows to find this one's.
 var tenantTables = []struct{ name, order string }{
+	{"webhook_deliveries", "tenant_id, webhook_id, id"},
+	{"webhooks", "tenant_id, id"},
 	{"inquiry_terms", "tenant_id, inquiry_id, term_id"},
 	{"inquiries", "tenant_id, created_at, id"},
 	{"inquiry_statuses", "tenant_id, name_key"},

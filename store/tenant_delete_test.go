@@ -2,10 +2,14 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/spamlist"
@@ -112,6 +116,16 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 	in := &models.InquiryInput{Title: models.Given("Anfrage"), CustomerID: models.Given(customer[0].ID),
 		Assignee: models.Given(models.StaffRef{Email: "staff@example.com"}), Tags: models.Given([]models.TagRef{{ID: term.ID}})}
 	if _, err := st.CreateInquiry(ctx, tenantID, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	hook := &models.Webhook{TenantID: tenantID, URL: "https://example.com/hook", EventTypes: []string{"*"}, Active: true, Secret: "whsec_c2VjcmV0"}
+	if err := st.CreateWebhook(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	d := &models.WebhookDelivery{ID: uuid.Must(uuid.NewV7()).String(), TenantID: tenantID, WebhookID: hook.ID, MessageID: "msg_ping",
+		Type: models.EventWebhookPing, Payload: []byte("{}"), State: models.DeliveryPending, MaxAttempts: 1, CreatedAt: now}
+	if err := st.CreateDelivery(ctx, d, func(context.Context, *sql.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 }

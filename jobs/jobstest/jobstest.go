@@ -17,8 +17,9 @@ import (
 
 // Start builds, migrates and starts an engine on st's database with the workers and
 // periodic jobs register adds (register may be nil: an engine that only inserts and
-// works nothing is then still migrated). The engine stops when the test ends.
-func Start(t testing.TB, st *store.Store, register func(*river.Workers) []*river.PeriodicJob) *jobs.Engine {
+// works nothing is then still migrated). opts change the engine's configuration
+// (e.g. add a queue). The engine stops when the test ends.
+func Start(t testing.TB, st *store.Store, register func(*river.Workers) []*river.PeriodicJob, opts ...func(*jobs.Config)) *jobs.Engine {
 	t.Helper()
 	ctx := context.Background()
 	workers := river.NewWorkers()
@@ -26,10 +27,14 @@ func Start(t testing.TB, st *store.Store, register func(*river.Workers) []*river
 	if register != nil {
 		periodic = register(workers)
 	}
-	engine, err := jobs.New(ctx, jobs.Config{
+	cfg := jobs.Config{
 		Dialect: st.Dialect(), DB: st.DB(), DatabaseURL: storetest.Config(t).DatabaseURL,
 		Workers: workers, PeriodicJobs: periodic, FetchPollInterval: 20 * time.Millisecond,
-	})
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	engine, err := jobs.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,6 +52,29 @@ func Start(t testing.TB, st *store.Store, register func(*river.Workers) []*river
 		}
 		engine.Close()
 	})
+	return engine
+}
+
+// Inserter builds and migrates an engine that inserts jobs of the kinds register adds
+// and works none (it is not started): for tests that enqueue beside others that must
+// not see their jobs worked, or their polling transactions.
+func Inserter(t testing.TB, st *store.Store, register func(*river.Workers) []*river.PeriodicJob) *jobs.Engine {
+	t.Helper()
+	ctx := context.Background()
+	workers := river.NewWorkers()
+	if register != nil {
+		register(workers)
+	}
+	engine, err := jobs.New(ctx, jobs.Config{
+		Dialect: st.Dialect(), DB: st.DB(), DatabaseURL: storetest.Config(t).DatabaseURL, Workers: workers,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := engine.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(engine.Close)
 	return engine
 }
 

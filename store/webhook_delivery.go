@@ -1,0 +1,363 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/contacthub/contacthub/models"
+)
+
+// The delivery log (migration 00014): one row per (event, endpoint) or ping, written
+// with its River job in one transaction, rewritten by each attempt.
+
+// deliveryRow is a webhook_deliveries row.
+type deliveryRow struct {
+	ID            string `gorm:"primaryKey"`
+	TenantID      int64
+	WebhookID     int64
+	EventID       int64
+	MessageID     string
+	Type          string
+	Payload       string
+	State         string
+	Run           int
+	RunAttempts   int
+	Attempts      int
+	MaxAttempts   int
+	NextAttemptAt *time.Time
+	Log           string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+func (deliveryRow) TableName() string { return "webhook_deliveries" }
+
+// attemptJSON is an attempt as the log column keeps it.
+type attemptJSON struct {
+	Attempt    int       `json:"attempt"`
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"status_code,omitempty"`
+	LatencyMS  float64   `json:"latency_ms"`
+	Error      string    `json:"error,omitempty"`
+	Response   string    `json:"response,omitempty"`
+}
+
+func (r *deliveryRow) model() (*models.WebhookDelivery, error) {
+	d := &models.WebhookDelivery{ID: r.ID, TenantID: r.TenantID, WebhookID: r.WebhookID, EventID: r.EventID,
+		MessageID: r.MessageID, Type: r.Type, Payload: []byte(r.Payload), State: r.State, Run: r.Run,
+		RunAttempts: r.RunAttempts, Attempts: r.Attempts, MaxAttempts: r.MaxAttempts,
+		NextAttemptAt: utcPtr(r.NextAttemptAt), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	var log []attemptJSON
+	if err := json.Unmarshal([]byte(r.Log), &log); err != nil {
+		return nil, fmt.Errorf("store: delivery %s: log: %w", r.ID, err)
+	}
+	d.Log = make([]models.WebhookAttempt, len(log))
+	for i, a := range log {
+		d.Log[i] = models.WebhookAttempt{Attempt: a.Attempt, At: a.At.UTC(), StatusCode: a.StatusCode,
+			Latency: time.Duration(a.LatencyMS * float64(time.Millisecond)), Error: a.Error, Response: a.Response}
+	}
+	return d, nil
+}
+
+func encodeLog(log []models.WebhookAttempt) string {
+	out := make([]attemptJSON, len(log))
+	for i, a := range log {
+		out[i] = attemptJSON{Attempt: a.Attempt, At: a.At.UTC(), StatusCode: a.StatusCode,
+			LatencyMS: float64(a.Latency.Microseconds()) / 1000, Error: a.Error, Response: a.Response}
+	}
+	b, _ := json.Marshal(out) // strings and numbers always encode
+	return string(b)
+}
+
+// deliveryColumns are the columns a new delivery is written with; the counters and
+// the log start at their defaults.
+const deliveryColumns = "id, tenant_id, webhook_id, event_id, message_id, type, payload, state, max_attempts, next_attempt_at, created_at, updated_at"
+
+func deliveryValues(d *models.WebhookDelivery) []any {
+	return []any{d.ID, d.TenantID, d.WebhookID, d.EventID, d.MessageID, d.Type, string(d.Payload), d.State,
+		d.MaxAttempts, d.NextAttemptAt, d.CreatedAt, d.CreatedAt}
+}
+
+// InsertDeliveries writes new deliveries (state pending, run 1) in tx, the outbox
+// publisher's transaction that also enqueues their jobs.
+func (s *Store) InsertDeliveries(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery) error {
+	db := s.onTx(ctx, tx)
+	const perStatement = 500 // 12 values each, under every driver's parameter limit
+	for part := range slices.Chunk(ds, perStatement) {
+		var sb strings.Builder
+		sb.WriteString("INSERT INTO webhook_deliveries (" + deliveryColumns + ") VALUES ")
+		args := make([]any, 0, 12*len(part))
+		for i, d := range part {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, deliveryValues(d)...)
+		}
+		if err := db.Exec(sb.String(), args...).Error; err != nil {
+			return translate("insert webhook deliveries", err)
+		}
+	}
+	return nil
+}
+
+// CreateDelivery writes one new delivery and calls enqueue in the same transaction
+// (to insert its job). It returns ENOTFOUND when the endpoint is not the tenant's,
+// and enqueue's errors.
+func (s *Store) CreateDelivery(ctx context.Context, d *models.WebhookDelivery, enqueue func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := getWebhook(tx, d.TenantID, d.WebhookID); err != nil {
+			return err
+		}
+		if err := tx.Exec("INSERT INTO webhook_deliveries ("+deliveryColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", deliveryValues(d)...).Error; err != nil {
+			return translate("create webhook delivery", err)
+		}
+		t, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, t)
+	})
+}
+
+// DeliveryForAttempt returns a delivery and its endpoint for the job that attempts
+// it, read with one statement (it runs for every attempt). It returns ENOTFOUND when
+// either is gone (the endpoint was deleted).
+func (s *Store) DeliveryForAttempt(ctx context.Context, tenantID int64, id string) (*models.WebhookDelivery, *models.Webhook, error) {
+	var d deliveryRow
+	var w webhookRow
+	var next, prevExpires, failing sql.NullTime
+	err := s.db.WithContext(ctx).Raw("SELECT d.id, d.tenant_id, d.webhook_id, d.event_id, d.message_id, d.type, d.payload, d.state, "+
+		"d.run, d.run_attempts, d.attempts, d.max_attempts, d.next_attempt_at, d.log, d.created_at, d.updated_at, "+
+		"w.url, w.event_types, w.active, w.disabled_reason, w.secret, w.previous_secret, w.previous_secret_expires_at, w.failing_since "+
+		"FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.tenant_id = d.tenant_id "+
+		"WHERE d.tenant_id = ? AND d.id = ?", tenantID, id).Row().Scan(
+		&d.ID, &d.TenantID, &d.WebhookID, &d.EventID, &d.MessageID, &d.Type, &d.Payload, &d.State,
+		&d.Run, &d.RunAttempts, &d.Attempts, &d.MaxAttempts, &next, &d.Log, &d.CreatedAt, &d.UpdatedAt,
+		&w.URL, &w.EventTypes, &w.Active, &w.DisabledReason, &w.Secret, &w.PreviousSecret, &prevExpires, &failing)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, models.Errorf(models.ENOTFOUND, "delivery %q not found", id)
+	}
+	if err != nil {
+		return nil, nil, translate("get webhook delivery", err)
+	}
+	d.NextAttemptAt, w.PreviousSecretExpiresAt, w.FailingSince = nullTime(next), nullTime(prevExpires), nullTime(failing)
+	w.ID, w.TenantID = d.WebhookID, d.TenantID
+	delivery, err := d.model()
+	if err != nil {
+		return nil, nil, err
+	}
+	hook, err := w.model()
+	if err != nil {
+		return nil, nil, err
+	}
+	return delivery, hook, nil
+}
+
+func nullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	return &t.Time
+}
+
+// getDelivery reads a delivery of the tenant (and of webhookID unless 0).
+func getDelivery(db *gorm.DB, tenantID, webhookID int64, id string) (*models.WebhookDelivery, error) {
+	q := db.Where("tenant_id = ? AND id = ?", tenantID, id)
+	if webhookID != 0 {
+		q = q.Where("webhook_id = ?", webhookID)
+	}
+	var rows []deliveryRow
+	if err := q.Limit(1).Find(&rows).Error; err != nil {
+		return nil, translate("get webhook delivery", err)
+	}
+	if len(rows) == 0 {
+		return nil, models.Errorf(models.ENOTFOUND, "delivery %q not found", id)
+	}
+	return rows[0].model()
+}
+
+// GetDelivery returns one delivery of the tenant's endpoint, or ENOTFOUND.
+func (s *Store) GetDelivery(ctx context.Context, tenantID, webhookID int64, id string) (*models.WebhookDelivery, error) {
+	db := s.db.WithContext(ctx)
+	if _, err := getWebhook(db, tenantID, webhookID); err != nil {
+		return nil, err
+	}
+	return getDelivery(db, tenantID, webhookID, id)
+}
+
+// ListDeliveries returns a page of the endpoint's deliveries, newest first. It
+// returns ENOTFOUND when the endpoint is not the tenant's, EINVALID for a limit out of
+// range.
+func (s *Store) ListDeliveries(ctx context.Context, tenantID, webhookID int64, f models.DeliveryFilter) ([]*models.WebhookDelivery, error) {
+	if f.Limit < 1 || f.Limit > models.MaxDeliveryPage {
+		return nil, models.Errorf(models.EINVALID, "limit must be 1 to %d", models.MaxDeliveryPage)
+	}
+	db := s.db.WithContext(ctx)
+	if _, err := getWebhook(db, tenantID, webhookID); err != nil {
+		return nil, err
+	}
+	q := db.Where("tenant_id = ? AND webhook_id = ?", tenantID, webhookID)
+	if f.Before != "" {
+		q = q.Where("id < ?", f.Before)
+	}
+	if f.State != "" {
+		q = q.Where("state = ?", f.State)
+	}
+	var rows []deliveryRow
+	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
+		return nil, translate("list webhook deliveries", err)
+	}
+	out := make([]*models.WebhookDelivery, len(rows))
+	for i := range rows {
+		d, err := rows[i].model()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// RecordAttempt writes what an attempt came to: the delivery's state, counters, next
+// attempt and log, and the endpoint's failure streak or its disabling. Nothing is
+// written when the delivery was redelivered (or deleted) meanwhile.
+func (s *Store) RecordAttempt(ctx context.Context, o models.DeliveryOutcome) error {
+	now := s.now()
+	update := func(db *gorm.DB) (int64, error) {
+		res := db.Exec("UPDATE webhook_deliveries SET state = ?, run_attempts = run_attempts + 1, attempts = attempts + 1, "+
+			"next_attempt_at = ?, log = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND run = ?",
+			o.State, o.NextAttemptAt, encodeLog(o.Log), now, o.TenantID, o.DeliveryID, o.Run)
+		return res.RowsAffected, translate("record webhook attempt", res.Error)
+	}
+	healthy := o.Disable == "" && !o.Recovered && o.StartsFailing == nil
+	if healthy && s.dialect == Postgres {
+		// The common case, one statement: no transaction around it (three round trips).
+		_, err := update(s.db.WithContext(ctx))
+		return err
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		n, err := update(tx)
+		if err != nil || n == 0 || healthy {
+			return err
+		}
+		return s.endpointHealth(tx, o, now)
+	})
+}
+
+// endpointHealth applies an outcome to the endpoint. Each statement is conditional,
+// so attempts of one endpoint finishing together agree on the result.
+func (s *Store) endpointHealth(tx *gorm.DB, o models.DeliveryOutcome, now time.Time) error {
+	var err error
+	switch {
+	case o.Disable != "":
+		err = tx.Exec("UPDATE webhooks SET active = ?, disabled_reason = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND active",
+			false, o.Disable, now, o.TenantID, o.WebhookID).Error
+	case o.Recovered:
+		err = tx.Exec("UPDATE webhooks SET failing_since = NULL WHERE tenant_id = ? AND id = ? AND failing_since IS NOT NULL",
+			o.TenantID, o.WebhookID).Error
+	case o.StartsFailing != nil:
+		err = tx.Exec("UPDATE webhooks SET failing_since = ? WHERE tenant_id = ? AND id = ? AND failing_since IS NULL",
+			*o.StartsFailing, o.TenantID, o.WebhookID).Error
+	}
+	return translate("update webhook health", err)
+}
+
+// FinishDelivery ends a pending delivery without an attempt (state canceled: its
+// endpoint was off when it was due). Nothing is written after a redelivery.
+func (s *Store) FinishDelivery(ctx context.Context, tenantID int64, id string, run int, state string) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		return translate("finish webhook delivery", tx.Exec("UPDATE webhook_deliveries SET state = ?, next_attempt_at = NULL, updated_at = ? "+
+			"WHERE tenant_id = ? AND id = ? AND run = ? AND state = ?", state, s.now(), tenantID, id, run, models.DeliveryPending).Error)
+	})
+}
+
+// RestartDelivery starts a new run of a delivery of the tenant's endpoint (a
+// redelivery), whatever its state: the run counter moves on, so a job of an earlier
+// run still queued finds itself outdated and sends nothing. enqueue is called in the
+// same transaction with the new run to insert its job. It returns the delivery as
+// restarted, ENOTFOUND, and enqueue's errors.
+func (s *Store) RestartDelivery(ctx context.Context, tenantID, webhookID int64, id string, enqueue func(ctx context.Context, tx *sql.Tx, run int) error) (*models.WebhookDelivery, error) {
+	var out *models.WebhookDelivery
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := getWebhook(tx, tenantID, webhookID); err != nil {
+			return err
+		}
+		lock := tx
+		if s.dialect == Postgres {
+			lock = tx.Clauses(clause.Locking{Strength: "UPDATE"})
+		}
+		d, err := getDelivery(lock, tenantID, webhookID, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		d.Run, d.RunAttempts, d.State, d.NextAttemptAt, d.UpdatedAt = d.Run+1, 0, models.DeliveryPending, &now, now
+		err = tx.Exec("UPDATE webhook_deliveries SET run = ?, run_attempts = 0, state = ?, next_attempt_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+			d.Run, d.State, now, now, tenantID, id).Error
+		if err != nil {
+			return translate("restart webhook delivery", err)
+		}
+		out = d
+		t, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, t, d.Run)
+	})
+	return out, err
+}
+
+// PendingDeliveries counts the deliveries waiting for an attempt, of every tenant, and
+// returns when the oldest of them was created (zero without any).
+func (s *Store) PendingDeliveries(ctx context.Context) (int64, time.Time, error) {
+	var row struct{ N int64 }
+	// Two statements: the oldest is one probe of the partial index, and SQLite would
+	// return min() of a DATETIME column as text.
+	db := s.db.WithContext(ctx)
+	// The state is spelled out, not a parameter, so the planner uses the partial index.
+	if err := db.Raw("SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending'").Scan(&row).Error; err != nil {
+		return 0, time.Time{}, translate("count pending deliveries", err)
+	}
+	if row.N == 0 {
+		return 0, time.Time{}, nil
+	}
+	var oldest []deliveryRow
+	if err := db.Select("created_at").Where("state = 'pending'").Order("created_at").Limit(1).Find(&oldest).Error; err != nil {
+		return 0, time.Time{}, translate("oldest pending delivery", err)
+	}
+	if len(oldest) == 0 {
+		return row.N, time.Time{}, nil
+	}
+	return row.N, oldest[0].CreatedAt.UTC(), nil
+}
+
+// PruneDeliveries deletes finished deliveries created before cutoff, in batches, and
+// returns how many.
+func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		var res *gorm.DB
+		err := s.tx(ctx, func(tx *gorm.DB) error {
+			res = tx.Exec("DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE created_at < ? AND state <> ? ORDER BY created_at LIMIT ?)",
+				cutoff.UTC(), models.DeliveryPending, pruneBatch)
+			return res.Error
+		})
+		if err != nil {
+			return total, translate("prune webhook deliveries", err)
+		}
+		total += res.RowsAffected
+		if res.RowsAffected < pruneBatch || ctx.Err() != nil {
+			return total, ctx.Err()
+		}
+	}
+}
