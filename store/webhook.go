@@ -13,7 +13,7 @@ import (
 	"github.com/contacthub/contacthub/models"
 )
 
-// Webhook endpoints (migration 00014). The webhooks package decides policy (secrets,
+// Webhook endpoints (migration 00025). The webhooks package decides policy (secrets,
 // allowed URLs); the store keeps the rows, scoped by tenant.
 
 // webhookRow is a webhooks row.

@@ -16,7 +16,7 @@ import (
 	"github.com/contacthub/contacthub/models"
 )
 
-// The delivery log (migration 00014): one row per (event, endpoint) or ping, written
+// The delivery log (migration 00025): one row per (event, endpoint) or ping, written
 // with its River job in one transaction, rewritten by each attempt.
 
 // deliveryRow is a webhook_deliveries row.
