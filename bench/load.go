@@ -19,6 +19,13 @@ import (
 const (
 	scenarioPost = "post-contact"
 	scenarioGet  = "get-contact"
+	// scenarioFormContact posts a new visitor's full web form as a contact: the
+	// reference of the inquiry scenarios.
+	scenarioFormContact = "post-form-contact"
+	// scenarioInquiry posts inquiries from known customers (matched by e-mail, bringing
+	// nothing the customer lacks), scenarioInquiryNew from new people.
+	scenarioInquiry    = "post-inquiry"
+	scenarioInquiryNew = "post-inquiry-new"
 )
 
 // client sends the API requests of the scenarios.
@@ -84,6 +91,24 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 		op = func(ctx context.Context, _, _ int) error {
 			_, err := c.createContact(ctx, o.check)
 			return err
+		}
+	case scenarioFormContact:
+		op = func(ctx context.Context, _, _ int) error {
+			_, err := c.postFormContact(ctx, o.check)
+			return err
+		}
+	case scenarioInquiry:
+		people, err := prepareCustomers(ctx, c, o.pool, clients)
+		if err != nil {
+			return nil, fmt.Errorf("create customers: %w", err)
+		}
+		op = func(ctx context.Context, worker, i int) error {
+			return c.postInquiry(ctx, people[(worker*7919+i)%len(people)], c.seq.Add(1), true)
+		}
+	case scenarioInquiryNew:
+		op = func(ctx context.Context, _, _ int) error {
+			n := c.seq.Add(1)
+			return c.postInquiry(ctx, personN(c.run, n), n, false)
 		}
 	case scenarioGet:
 		ids, err := preparePool(ctx, c, o.pool, clients)
@@ -199,9 +224,10 @@ func percentile(sorted []time.Duration, p int) time.Duration {
 // report prints results as a fixed-width table, a row as soon as its run ends, or as
 // JSON lines.
 type report struct {
-	w    io.Writer
-	json bool
-	rows int
+	w       io.Writer
+	json    bool
+	rows    int
+	results []*result
 }
 
 const rowFormat = "%-13s %7s %9s %7s %9s %9s %9s %9s %9s\n"
@@ -209,6 +235,7 @@ const rowFormat = "%-13s %7s %9s %7s %9s %9s %9s %9s %9s\n"
 func newReport(w io.Writer, asJSON bool) *report { return &report{w: w, json: asJSON} }
 
 func (r *report) add(res *result) {
+	r.results = append(r.results, res)
 	if r.json {
 		b, _ := json.Marshal(res)
 		fmt.Fprintln(r.w, string(b))
@@ -224,4 +251,26 @@ func (r *report) add(res *result) {
 
 func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + "ms"
+}
+
+// ratios prints each inquiry scenario's throughput as a share of the form contact's
+// at the same number of clients, measured in this invocation.
+func (r *report) ratios() {
+	for _, ref := range r.results {
+		if ref.Scenario != scenarioFormContact || ref.PerSecond == 0 {
+			continue
+		}
+		for _, res := range r.results {
+			if res.Clients != ref.Clients || (res.Scenario != scenarioInquiry && res.Scenario != scenarioInquiryNew) {
+				continue
+			}
+			ratio := res.PerSecond / ref.PerSecond
+			if r.json {
+				b, _ := json.Marshal(map[string]any{"ratio": res.Scenario + " / " + ref.Scenario, "clients": res.Clients, "value": ratio})
+				fmt.Fprintln(r.w, string(b))
+				continue
+			}
+			fmt.Fprintf(r.w, "%s / %s at %d clients: %.2f×\n", res.Scenario, ref.Scenario, res.Clients, ratio)
+		}
+	}
 }

@@ -86,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
+	report.ratios()
 	return nil
 }
 
@@ -96,13 +97,13 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	var scenario, clients string
 	fs.StringVar(&o.base, "url", "http://127.0.0.1:8080", "base URL of a contacthub on this machine")
 	fs.StringVar(&o.key, "key", os.Getenv("CONTACTHUB_BENCH_KEY"), "API key (default $CONTACTHUB_BENCH_KEY)")
-	fs.StringVar(&scenario, "scenario", "all", "post-contact, get-contact, or all (comma list allowed)")
+	fs.StringVar(&scenario, "scenario", "all", "post-contact, get-contact, post-form-contact, post-inquiry, post-inquiry-new; all = post-contact,get-contact; inquiries = the last three (comma list allowed)")
 	fs.StringVar(&clients, "c", "16", "concurrent clients; a comma list runs each, e.g. 1,16")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measured time per run (at most 10m); ignored with -n")
 	fs.IntVar(&o.requests, "n", 0, "requests per run instead of -duration")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each run")
 	fs.StringVar(&o.check, "check", "email", "duplicate_check_method for post-contact: email, auto or none")
-	fs.IntVar(&o.pool, "pool", 1000, "contacts created before get-contact, read round-robin")
+	fs.IntVar(&o.pool, "pool", 1000, "contacts created before get-contact (read round-robin) and customers before post-inquiry")
 	fs.BoolVar(&o.json, "json", false, "print JSON lines instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -121,10 +122,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		switch s = strings.TrimSpace(s); s {
 		case "all":
 			o.scenarios = append(o.scenarios, scenarioPost, scenarioGet)
-		case scenarioPost, scenarioGet:
+		case "inquiries":
+			o.scenarios = append(o.scenarios, scenarioFormContact, scenarioInquiry, scenarioInquiryNew)
+		case scenarioPost, scenarioGet, scenarioFormContact, scenarioInquiry, scenarioInquiryNew:
 			o.scenarios = append(o.scenarios, s)
 		default:
-			return nil, fmt.Errorf("-scenario %q: want post-contact, get-contact or all", s)
+			return nil, fmt.Errorf("-scenario %q: want post-contact, get-contact, post-form-contact, post-inquiry, post-inquiry-new, all (the first two) or inquiries (the last three)", s)
 		}
 	}
 	for c := range strings.SplitSeq(clients, ",") {

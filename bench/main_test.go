@@ -39,6 +39,10 @@ func TestParseFlagsRefusesOtherHostsAndUnboundedRuns(t *testing.T) {
 	if o.base != "http://[::1]:9" || len(o.clients) != 2 || o.clients[1] != 16 || len(o.scenarios) != 2 {
 		t.Fatalf("options %+v", o)
 	}
+	o, err = parseFlags([]string{"-key", "k", "-scenario", "inquiries"}, io.Discard)
+	if err != nil || strings.Join(o.scenarios, ",") != "post-form-contact,post-inquiry,post-inquiry-new" {
+		t.Fatalf("inquiries: %+v, %v", o, err)
+	}
 }
 
 func TestPercentile(t *testing.T) {

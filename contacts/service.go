@@ -39,6 +39,9 @@ type Store interface {
 	GetContact(ctx context.Context, tenantID, id int64) (*models.Contact, error)
 	// FindDuplicates ranks candidates for probe without writing.
 	FindDuplicates(ctx context.Context, tenantID int64, probe *models.Contact, excludeID int64, limit int) ([]models.DuplicateCandidate, float64, error)
+	// KnownContact finds, without writing, the contact a merge of sub would leave
+	// unchanged; see store.KnownContact.
+	KnownContact(ctx context.Context, tenantID int64, sub *models.Submission, opts models.IngestOptions) (models.IngestResult, bool, error)
 }
 
 // SpamChecker tells whether an address is spam-listed, globally (scope "global") or

@@ -192,6 +192,66 @@ func TestInquiryConcurrentNewPerson(t *testing.T) {
 	}
 }
 
+// TestInquiryKnownCustomer: inquiries from a customer who brings nothing new — 50 of
+// them at once — are linked to the customer and leave it as it was (no new version,
+// no merge record, no contact event); one that brings a phone the customer lacks
+// fills it through the contact service, with a merge record that can be undone.
+func TestInquiryKnownCustomer(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var existing struct{ ID int64 }
+	b.call(t, "POST", "/api/v1/contacts", map[string]any{"contact": map[string]any{
+		"first_name": "Jürgen", "family_name": "Bauer", "mail": "j.bauer@example.de",
+		"ba_street": "Lindenweg 3", "ba_postal_code": "80331", "ba_city": "München"}}, http.StatusCreated, &existing)
+	customer := func() contactwire.Contact {
+		var c contactwire.Contact
+		b.call(t, "GET", fmt.Sprintf("/api/v1/contacts/%d", existing.ID), nil, http.StatusOK, &c)
+		return c
+	}
+	merges := func() int {
+		var list struct{ Merges []mergeView }
+		b.call(t, "GET", "/api/v1/merges", nil, http.StatusOK, &list)
+		return len(list.Merges)
+	}
+	before := customer()
+	const n = 50
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := b.do(t, "POST", inquiriesPath, map[string]any{"title": fmt.Sprintf("Heizung %d", i), "source": "Website",
+				"contact":    map[string]any{"first_name": "Jürgen", "family_name": "Bauer", "email": "J.Bauer@example.de"},
+				"address":    map[string]any{"street": "Lindenweg 3", "postal_code": "80331", "city": "München"},
+				"request_ip": "203.0.113.9", "flood_limit": 0, "spam_protection": true})
+			var q contactwire.Inquiry
+			if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &q) != nil {
+				t.Errorf("status %d: %s", rec.Code, rec.Body)
+				return
+			}
+			if q.Customer == nil || q.Customer.ID != existing.ID || !q.Customer.Matched || q.Customer.Explanation == nil || !q.Customer.Explanation.Match {
+				t.Errorf("customer %+v", q.Customer)
+			}
+		}()
+	}
+	wg.Wait()
+	if after := customer(); after.Version != before.Version || after.Changed != before.Changed || merges() != 0 {
+		t.Fatalf("customer version %d -> %d, %d merges: want it untouched", before.Version, after.Version, merges())
+	}
+	if evs := b.feed(t, "contact.*"); len(evs) != 1 {
+		t.Fatalf("contact events %d: want the creation only", len(evs))
+	}
+
+	// Something new for the customer goes through the write path and is merged in.
+	q := b.inquiry(t, map[string]any{"title": "Dach", "contact": map[string]any{"email": "j.bauer@example.de", "phone": "089 123456"}})
+	if q.Customer == nil || q.Customer.ID != existing.ID || !q.Customer.Matched {
+		t.Fatalf("customer %+v", q.Customer)
+	}
+	if after := customer(); after.Phone != "089 123456" || after.Version != before.Version+1 || after.FirstName != "Jürgen" || merges() != 1 {
+		t.Fatalf("customer %+v, %d merges: want the phone added by one merge", after, merges())
+	}
+}
+
 // TestInquiryValidation: every problem is a 422 naming the field; several at once.
 func TestInquiryValidation(t *testing.T) {
 	t.Parallel()

@@ -23,9 +23,13 @@ var customerOptions = contacts.Options{
 }
 
 // matchCustomer finds or creates the customer of in's contact data (and address)
-// through the contact service. Concurrent calls for one new person create one
-// contact: the service's write path locks the person's blocking keys. It returns
-// EINVALID naming the inquiry's fields for what the contact service refuses.
+// through the contact service. A returning customer who brings nothing the contact
+// lacks — the usual case — is found by a read (contacts.Service.Known) and linked
+// as it is; anyone else goes through the write path, which merges what is new into
+// the customer or creates one. Concurrent calls for one new person create one
+// contact: the read finds nobody for each, and the write path locks the person's
+// blocking keys. It returns EINVALID naming the inquiry's fields for what the contact
+// service refuses.
 func (s *Service) matchCustomer(ctx context.Context, tenant int64, in *models.InquiryInput) (*models.CustomerLink, error) {
 	c := in.Contact.Value
 	fields := map[string]any{}
@@ -45,7 +49,15 @@ func (s *Service) matchCustomer(ctx context.Context, tenant int64, in *models.In
 		set("ba_city", a.City)
 		set("ba_country", a.Country)
 	}
-	results, err := s.contacts.Submit(ctx, tenant, []contacts.Input{contacts.FromValues(fields)}, customerOptions)
+	input := contacts.FromValues(fields)
+	known, ok, err := s.contacts.Known(ctx, tenant, input, customerOptions)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return &models.CustomerLink{ID: known.ID, Matched: true, Explanation: known.Explanation}, nil
+	}
+	results, err := s.contacts.Submit(ctx, tenant, []contacts.Input{input}, customerOptions)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,7 @@ type Store interface {
 // Contacts is what the service needs of the contact service (contacts.Service).
 type Contacts interface {
 	Submit(ctx context.Context, tenant int64, inputs []contacts.Input, opts contacts.Options) ([]contacts.Result, error)
+	Known(ctx context.Context, tenant int64, in contacts.Input, opts contacts.Options) (contacts.Result, bool, error)
 	Guard(ctx context.Context, tenant int64, kind, requestIP string, o contacts.Options) (func(written bool), error)
 }
 
