@@ -78,12 +78,20 @@ func TestServeDeliversWebhooks(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no delivery within 30 s")
 	}
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
+	// The attempt is counted once the receiver's answer is read, which can be after
+	// the receiver saw the delivery: read /metrics until it is there.
+	var metrics []byte
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(string(metrics), `contacthub_webhook_attempts_total{result="success"}`) || time.Now().After(deadline) {
+			break
+		}
 	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
 	for _, name := range []string{"contacthub_webhook_queue_depth", "contacthub_webhook_oldest_pending_seconds", `contacthub_webhook_attempts_total{result="success"}`} {
 		if !strings.Contains(string(metrics), name) {
 			t.Errorf("/metrics lacks %s", name)
