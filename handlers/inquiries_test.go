@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
 	"strings"
@@ -19,6 +21,7 @@ import (
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/store"
+	"github.com/contacthub/contacthub/webhooks"
 )
 
 const inquiriesPath = "/api/v1/inquiries"
@@ -65,18 +68,33 @@ func (b *bundle) feed(t *testing.T, types string) []struct {
 	}
 }
 
-// TestInquirySeedScenario is seed 002's scenario: a web form sends an inquiry from a
-// new person; the inquiry gets status "Neu" and source "Website", the customer is
-// created, the score and band are set, and the business is notified (the change feed
-// that webhooks deliver from carries inquiry.created with the inquiry).
+// TestInquirySeedScenario is seed 002's scenario end to end: the business subscribes
+// a receiver to inquiry.created; a web form sends an inquiry from a new person; the
+// inquiry gets status "Neu" and source "Website", the customer is created, the score
+// and band are set, and the receiver gets the inquiry within seconds, signed.
+//
+// Not parallel: it works delivery jobs (deliverWebhooks).
 func TestInquirySeedScenario(t *testing.T) {
-	t.Parallel()
 	b := setup(t)
+	deliverWebhooks(t, b)
+	type delivery struct {
+		id, ts, sig string
+		body        []byte
+	}
+	received := make(chan delivery, 10)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		received <- delivery{r.Header.Get("webhook-id"), r.Header.Get("webhook-timestamp"), r.Header.Get("webhook-signature"), body}
+	}))
+	defer srv.Close()
+	var hook webhook
+	b.call(t, "POST", "/api/v1/webhooks", map[string]any{"url": srv.URL + "/anfragen", "event_types": []string{models.EventInquiryCreated}}, http.StatusCreated, &hook)
+
 	q := b.inquiry(t, map[string]any{
 		"title":   "Badsanierung, ca. 8 m²",
 		"contact": map[string]any{"name": "Anna Schmidt", "email": "anna.schmidt@example.de", "phone": "+49 30 1234567"},
 		"address": map[string]any{"street": "Hauptstraße 5", "postal_code": "10115", "city": "Berlin", "country": "de"},
-		"source":  "Website", "notes": "Bitte zurückrufen", "request_ip": "203.0.113.9", "spam_protection": true,
+		"source":  "Website", "notes": "Bitte zurückrufen", "request_ip": "203.0.113.9", "spam_protection": true, "flood_limit": 5,
 	})
 	if q.Status.Name != "Neu" || q.Status.Kind != "open" || q.Source.Name != "Website" {
 		t.Fatalf("status %+v, source %+v", q.Status, q.Source)
@@ -99,9 +117,34 @@ func TestInquirySeedScenario(t *testing.T) {
 	if len(evs) != 1 || evs[0].Type != models.EventInquiryCreated {
 		t.Fatalf("events %+v", evs)
 	}
-	var data contactwire.Inquiry
-	if err := json.Unmarshal(evs[0].Data, &data); err != nil || data.V != 1 || data.ID != q.ID || data.LeadScore != q.LeadScore {
-		t.Fatalf("event data %s: %v", evs[0].Data, err)
+
+	// The notification: the receiver gets inquiry.created with the inquiry, signed with
+	// the endpoint's secret — and nothing it did not subscribe to (the customer's
+	// contact.created).
+	var d delivery
+	select {
+	case d = <-received:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no webhook within 30 s")
+	}
+	if err := webhooks.Verify(hook.Secret, d.id, d.ts, d.body, d.sig, time.Now(), 5*time.Minute); err != nil {
+		t.Errorf("signature: %v", err)
+	}
+	var payload struct {
+		Type string              `json:"type"`
+		Data contactwire.Inquiry `json:"data"`
+	}
+	if err := json.Unmarshal(d.body, &payload); err != nil || payload.Type != models.EventInquiryCreated {
+		t.Fatalf("payload %s: %v", d.body, err)
+	}
+	if got := payload.Data; got.V != 1 || got.ID != q.ID || got.Title != q.Title || got.Status.Name != "Neu" || got.Source.Name != "Website" ||
+		got.Customer == nil || got.Customer.ID != q.Customer.ID || got.LeadScore != q.LeadScore || got.LeadBand != q.LeadBand {
+		t.Errorf("delivered inquiry %+v, want %+v", got, q)
+	}
+	select {
+	case extra := <-received:
+		t.Errorf("a delivery not subscribed to: %s", extra.body)
+	case <-time.After(200 * time.Millisecond):
 	}
 }
 

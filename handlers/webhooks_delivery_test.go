@@ -21,14 +21,13 @@ import (
 	"github.com/contacthub/contacthub/webhooks"
 )
 
-// TestEveryEventTypeReachesAReceiver drives a mutation of every kind through the API
-// with an endpoint subscribed to "*", and checks that an event of every type reaches
-// a local receiver, signed with the endpoint's secret, with the event's data.
-//
-// Not parallel: it is the only test of the package that works delivery jobs (with
-// the outbox publisher), and it must not run beside the tests that only enqueue them.
-func TestEveryEventTypeReachesAReceiver(t *testing.T) {
-	b := setup(t)
+// deliverWebhooks makes b's API deliver webhooks as a server does: the webhook
+// service with the outbox publisher and delivery workers running, receivers on this
+// machine allowed, retries after 50 ms. A test that calls it must not be parallel:
+// its workers take the delivery jobs of every test's tenants, and the tests that only
+// enqueue deliveries must find theirs waiting.
+func deliverWebhooks(t *testing.T, b *bundle) {
+	t.Helper()
 	svc := webhooks.New(webhooks.Config{Store: b.st, AllowHTTP: true,
 		AllowPrivate: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Schedule: []time.Duration{50 * time.Millisecond}})
 	engine := jobstest.Start(t, b.st, func(w *river.Workers) []*river.PeriodicJob {
@@ -38,6 +37,16 @@ func TestEveryEventTypeReachesAReceiver(t *testing.T) {
 	svc.Attach(engine)
 	b.api.Webhooks = svc
 	b.e = handlers.New(b.api)
+}
+
+// TestEveryEventTypeReachesAReceiver drives a mutation of every kind through the API
+// with an endpoint subscribed to "*", and checks that an event of every type reaches
+// a local receiver, signed with the endpoint's secret, with the event's data.
+//
+// Not parallel: it works delivery jobs (deliverWebhooks).
+func TestEveryEventTypeReachesAReceiver(t *testing.T) {
+	b := setup(t)
+	deliverWebhooks(t, b)
 
 	type got struct {
 		id, ts, sig string
