@@ -167,7 +167,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	registerBuildInfo(reg, currentBuild())
 	registerStoreMetrics(reg, st)
 	reg.MustRegister(hooks.Collectors()...)
-	registerDBMetrics(reg, st, engine, log)
+	registerDBMetrics(reg, st, engine.Engine, log)
 	registerBreakerMetrics(reg, map[string]any{"requests": rl.Limiter, "flood": flood})
 	api.MetricsElsewhere = cfg.MetricsAddr != ""
 	e := handlers.New(api)

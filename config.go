@@ -48,7 +48,7 @@ type Config struct {
 	DBMaxConns int
 	// EventRetention is how long the outbox keeps events for the change feed.
 	EventRetention time.Duration
-	// OutboxPublishEvery is how often the publisher job hands new events on.
+	// OutboxPublishEvery is how often each server looks for new events to publish.
 	OutboxPublishEvery time.Duration
 	Webhooks           WebhookConfig
 }
@@ -84,7 +84,7 @@ var settings = []setting{
 	{"default-region", "DE", "country of phone numbers written without a country code (ISO 3166-1 alpha-2)", true, func(c *Config) any { return &c.DefaultRegion }},
 	{"shutdown-timeout", "20s", "how long a stopping server lets requests and jobs finish", true, func(c *Config) any { return &c.ShutdownTimeout }},
 	{"event-retention", "720h", "how long the change feed keeps events", true, func(c *Config) any { return &c.EventRetention }},
-	{"outbox-publish-every", "1s", "how often new events are published to subscribers", true, func(c *Config) any { return &c.OutboxPublishEvery }},
+	{"outbox-publish-every", "100ms", "how often each server looks for new events to hand to subscribers (webhooks)", true, func(c *Config) any { return &c.OutboxPublishEvery }},
 	{"webhook-allow-private", "", "ranges webhook deliveries may reach although loopback, private, link-local … (CIDRs, comma-separated); empty = none", true, func(c *Config) any { return &c.Webhooks.AllowPrivate }},
 	{"webhook-allow-http", "false", "allow http:// webhook URLs; false = https only", true, func(c *Config) any { return &c.Webhooks.AllowHTTP }},
 	{"webhook-timeout", "10s", "time for one webhook delivery attempt (100ms to 1m)", true, func(c *Config) any { return &c.Webhooks.Timeout }},

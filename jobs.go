@@ -17,12 +17,16 @@ import (
 // startJobs builds River with every worker of the program, migrates its tables and
 // starts it. hooks is the outbox's subscriber and adds the delivery worker. The caller
 // stops it (jobs.Engine.Stop) after the HTTP server.
-func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks.Service, log *slog.Logger) (*jobs.Engine, error) {
+//
+// Beside River, the outbox's poller publishes new events within
+// cfg.OutboxPublishEvery; the periodic publisher job is its backstop.
+func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks.Service, log *slog.Logger) (*background, error) {
 	workers := river.NewWorkers()
-	periodic := outbox.Register(workers, outbox.Config{
-		Store: st, PublishEvery: cfg.OutboxPublishEvery, Retention: cfg.EventRetention, Log: log,
+	outboxCfg := outbox.Config{
+		Store: st, PublishEvery: publisherBackstop, Retention: cfg.EventRetention, Log: log,
 		Subscribers: []outbox.Subscriber{hooks},
-	})
+	}
+	periodic := outbox.Register(workers, outboxCfg)
 	periodic = append(periodic, inquiries.Register(workers, st, log)...)
 	periodic = append(periodic, hooks.Register(workers)...)
 	engine, err := jobs.New(ctx, jobs.Config{
@@ -45,12 +49,31 @@ func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks
 		engine.Close()
 		return nil, err
 	}
-	return engine, nil
+	pctx, stopPoll := context.WithCancel(context.WithoutCancel(ctx))
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		outbox.NewPoller(outboxCfg, cfg.OutboxPublishEvery).Run(pctx)
+	}()
+	return &background{Engine: engine, stopPoll: func() { stopPoll(); <-polled }}, nil
 }
 
-// stopJobs lets running jobs finish until ctx ends, then cancels the rest.
-func stopJobs(ctx context.Context, engine *jobs.Engine, log *slog.Logger) {
+// publisherBackstop is the interval of the periodic publisher job, which publishes
+// when no poller does (one stopped on an error that keeps recurring).
+const publisherBackstop = 5 * time.Second
+
+// background is what runs beside the HTTP server: River and the outbox's poller.
+type background struct {
+	*jobs.Engine
+	stopPoll func()
+}
+
+// stopJobs stops the poller, lets running jobs finish until ctx ends, then cancels
+// the rest.
+func stopJobs(ctx context.Context, bg *background, log *slog.Logger) {
 	start := time.Now()
+	bg.stopPoll()
+	engine := bg.Engine
 	if err := engine.Stop(ctx); err != nil {
 		log.Warn("stopping jobs", "err", err)
 	}

@@ -103,6 +103,42 @@ func (p *Publisher) Work(ctx context.Context, _ *river.Job[PublishArgs]) error {
 	return nil
 }
 
+// Poller runs the publisher in this process as soon as new events are visible,
+// looking every Every (two indexed reads when there is nothing new; the publisher's
+// own transaction only when there is). The periodic job alone would leave an event
+// waiting up to its interval before the first delivery attempt is even enqueued,
+// and a periodic River job at a tenth of a second would write ten job rows a second
+// and go through River's fetch each time. Pollers of several replicas take turns on
+// the publisher's cursor row; the periodic job stays as the backstop.
+type Poller struct {
+	Publisher *Publisher
+	Every     time.Duration
+	Log       *slog.Logger
+}
+
+// NewPoller is the poller of the publisher cfg describes.
+func NewPoller(cfg Config, every time.Duration) *Poller {
+	cfg = cfg.withDefaults()
+	return &Poller{Publisher: cfg.publisher(), Every: every, Log: cfg.Log}
+}
+
+// Run publishes until ctx ends.
+func (p *Poller) Run(ctx context.Context) {
+	t := time.NewTicker(p.Every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := p.Publisher.Work(ctx, nil); err != nil && ctx.Err() == nil {
+			// The periodic job and the next tick try again; the events stay.
+			p.Log.Warn("outbox: publishing failed", "err", err)
+		}
+	}
+}
+
 // PruneArgs is the retention job.
 type PruneArgs struct{}
 
@@ -149,8 +185,7 @@ type Config struct {
 	Published func(n int)
 }
 
-// Register adds the outbox's workers to workers and returns its periodic jobs.
-func Register(workers *river.Workers, cfg Config) []*river.PeriodicJob {
+func (cfg Config) withDefaults() Config {
 	if cfg.PublishEvery <= 0 {
 		cfg.PublishEvery = time.Second
 	}
@@ -163,7 +198,17 @@ func Register(workers *river.Workers, cfg Config) []*river.PeriodicJob {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	river.AddWorker(workers, &Publisher{Store: cfg.Store, Subscribers: cfg.Subscribers, Log: cfg.Log, Published: cfg.Published})
+	return cfg
+}
+
+func (cfg Config) publisher() *Publisher {
+	return &Publisher{Store: cfg.Store, Subscribers: cfg.Subscribers, Log: cfg.Log, Published: cfg.Published}
+}
+
+// Register adds the outbox's workers to workers and returns its periodic jobs.
+func Register(workers *river.Workers, cfg Config) []*river.PeriodicJob {
+	cfg = cfg.withDefaults()
+	river.AddWorker(workers, cfg.publisher())
 	river.AddWorker(workers, &Pruner{Store: cfg.Store, Retention: cfg.Retention, Now: cfg.Now, Log: cfg.Log})
 	return []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cfg.PublishEvery),

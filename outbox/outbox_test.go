@@ -165,3 +165,43 @@ func TestPublisherRunsBesideARunLeftByACrash(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// Pollers publish without River (no periodic job runs here): two of them (as on two
+// replicas) running while terms are written hand every event over once, in feed
+// order. How soon after the commit is measured by bench/webhooks, not asserted here.
+func TestPollersPublishEveryEventOnceSoonAfterCommit(t *testing.T) {
+	st := storetest.Open(t)
+	tn := storetest.NewTenant(t, st)
+	rec := &recorder{seen: map[int64][]models.Event{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for range 2 {
+		p := outbox.NewPoller(outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}}, 10*time.Millisecond)
+		wg.Go(func() { p.Run(ctx) })
+	}
+	defer func() { cancel(); wg.Wait() }()
+	const n = 30
+	var committed time.Time
+	for i := range n {
+		if _, err := st.CreateTerm(ctx, &models.Term{TenantID: tn.ID, Name: fmt.Sprintf("poll-%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+		committed = time.Now()
+	}
+	for len(rec.of(tn.ID)) < n && time.Since(committed) < 30*time.Second {
+		time.Sleep(2 * time.Millisecond)
+	}
+	got := rec.of(tn.ID)
+	if len(got) != n {
+		t.Fatalf("published %d of %d events", len(got), n)
+	}
+	for i := 1; i < len(got); i++ {
+		if !got[i-1].Position.Less(got[i].Position) {
+			t.Fatalf("event %d at %v after %v: out of order or twice", i, got[i].Position, got[i-1].Position)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // more runs of both pollers hand nothing over again
+	if again := rec.of(tn.ID); len(again) != n {
+		t.Fatalf("%d events handed over, want %d", len(again), n)
+	}
+}

@@ -219,7 +219,7 @@ func subscribe(ctx context.Context, c *benchkit.Client, rc *receiver) (int64, er
 
 // postScenario alternates runs of single creates without and with a subscription.
 func postScenario(ctx context.Context, out io.Writer, c *benchkit.Client, rc *receiver, o *options, run string, seq *atomic.Int64) error {
-	fmt.Fprintf(out, "post: POST contact (duplicate check email), %d clients, %v per run, %d rounds\n", o.clients, o.runFor, o.rounds)
+	fmt.Fprintf(out, "post: POST contact, a web form's body (duplicate check email, flood_limit, spam_protection), %d clients, %v per run, %d rounds\n", o.clients, o.runFor, o.rounds)
 	fmt.Fprintf(out, "%-6s %-8s %9s %9s %9s %9s\n", "round", "webhook", "requests", "req/s", "p50", "p99")
 	var none, active []float64
 	for round := 1; round <= o.rounds; round++ {
@@ -271,8 +271,7 @@ func postLoad(ctx context.Context, c *benchkit.Client, clients int, d time.Durat
 			var mine []time.Duration
 			for time.Now().Before(until) && ctx.Err() == nil {
 				n := seq.Add(1)
-				body := map[string]any{"contact": map[string]any{"mail": fmt.Sprintf("wh-%s-%d@example.com", run, n), "first_name": "Hook",
-					"family_name": fmt.Sprintf("Bench %d", n)}, "duplicate_check_method": "email"}
+				body := benchkit.FormBody("wh"+run, n, "email")
 				start := time.Now()
 				if err := c.Do(ctx, http.MethodPost, "/public/api/V1/contact", body, nil); err != nil {
 					mu.Lock()
@@ -299,7 +298,7 @@ func bulk(ctx context.Context, c *benchkit.Client, n int, run string, seq *atomi
 	list := make([]map[string]any, n)
 	for i := range list {
 		k := seq.Add(1)
-		list[i] = map[string]any{"mail": fmt.Sprintf("wh-%s-%d@example.com", run, k), "first_name": "Hook", "family_name": fmt.Sprintf("Bench %d", k)}
+		list[i] = benchkit.FormContact("wh"+run, k)
 	}
 	return c.Do(ctx, http.MethodPost, "/public/api/V1/contacts", map[string]any{"contacts": list, "duplicate_check_method": "none"}, nil)
 }
