@@ -19,6 +19,12 @@ import (
 
 func TestMain(m *testing.M) { storetest.Main(m) }
 
+// publishEvery is the periodic publisher job's interval in these tests: short enough
+// to be quick, long enough that runs do not pile up in River faster than a loaded
+// machine works them off (the job is not unique; at 20 ms, hundreds were pending on
+// SQLite under load and WaitIdle timed out).
+const publishEvery = 250 * time.Millisecond
+
 // recorder is a subscriber that keeps what it was given, by tenant.
 type recorder struct {
 	mu   sync.Mutex
@@ -47,7 +53,7 @@ func TestPublisherHandsEveryEventOverOnce(t *testing.T) {
 	tn := storetest.NewTenant(t, st)
 	rec := &recorder{seen: map[int64][]models.Event{}}
 	engine := jobstest.Start(t, st, func(w *river.Workers) []*river.PeriodicJob {
-		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: 20 * time.Millisecond})
+		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: publishEvery})
 	})
 	ctx := context.Background()
 	const n = 40
@@ -96,7 +102,7 @@ func TestPublisherRunsAgainAfterACompletedRun(t *testing.T) {
 	tn := storetest.NewTenant(t, st)
 	rec := &recorder{seen: map[int64][]models.Event{}}
 	jobstest.Start(t, st, func(w *river.Workers) []*river.PeriodicJob {
-		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: 20 * time.Millisecond})
+		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: publishEvery})
 	})
 	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
@@ -132,7 +138,7 @@ func TestPublisherRunsBesideARunLeftByACrash(t *testing.T) {
 	tn := storetest.NewTenant(t, st)
 	rec := &recorder{seen: map[int64][]models.Event{}}
 	jobstest.Start(t, st, func(w *river.Workers) []*river.PeriodicJob {
-		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: 20 * time.Millisecond})
+		return outbox.Register(w, outbox.Config{Store: st, Subscribers: []outbox.Subscriber{rec}, PublishEvery: publishEvery})
 	})
 	ctx := context.Background()
 	now := "now()"
