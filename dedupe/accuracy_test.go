@@ -1,18 +1,16 @@
 package dedupe
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/contacthub/contacthub/bench/benchdata"
 )
 
 // The accuracy tests replay the product's write path in memory on public
@@ -65,36 +63,23 @@ func TestAccuracy(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		load    func(*testing.T) []labeled
 		current floor
 		history floor
 	}{
-		{
-			name:    "febrl_dataset1",
-			load:    func(t *testing.T) []labeled { return loadFEBRL(t, filepath.Join(dataDir, "febrl", "dataset1.csv")) },
-			current: floor{precision: 0.995, f1: 0.99},
-			history: floor{precision: 0.995, f1: 0.99},
-		},
-		{
-			name:    "febrl_dataset2",
-			load:    func(t *testing.T) []labeled { return loadFEBRL(t, filepath.Join(dataDir, "febrl", "dataset2.csv")) },
-			current: floor{precision: 0.995, f1: 0.988},
-			history: floor{precision: 0.995, f1: 0.995},
-		},
-		{
-			name:    "splink_fake_1000",
-			load:    func(t *testing.T) []labeled { return loadSplink(t, filepath.Join(dataDir, "splink", "fake_1000.csv")) },
-			current: floor{precision: 0.99, f1: 0.89},
-			history: floor{precision: 0.99, f1: 0.915},
-		},
+		{name: "febrl1", current: floor{precision: 0.995, f1: 0.99}, history: floor{precision: 0.995, f1: 0.99}},
+		{name: "febrl2", current: floor{precision: 0.995, f1: 0.988}, history: floor{precision: 0.995, f1: 0.995}},
+		{name: "fake1000", current: floor{precision: 0.99, f1: 0.89}, history: floor{precision: 0.99, f1: 0.915}},
+		// The generated hard set (benchdata.Hard): many records per person,
+		// nicknames, exchanged names, households and namesakes.
+		{name: "hard", current: floor{precision: 0.993, f1: 0.92}, history: floor{precision: 0.993, f1: 0.935}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if testing.Short() && tt.name == "febrl_dataset2" {
+			if testing.Short() && tt.name == "febrl2" {
 				t.Skip("5,000-record replay skipped in -short mode")
 			}
-			recs := tt.load(t)
+			recs := loadData(t, tt.name)
 			e, tuned := testEngine(t)
 			for _, mode := range []struct {
 				name    string
@@ -345,87 +330,28 @@ func mergeUpdateAdd(c, s Record) Record {
 	return c
 }
 
-func readCSV(t *testing.T, path string) [][]string {
+// loadData loads a data set through benchdata, as the HTTP benchmark does. A shared
+// data set that is absent skips the test on a developer's machine and fails it where
+// CONTACTHUB_TEST_DATA_REQUIRED is set (CI, whose checkout has ../shared/data).
+func loadData(t *testing.T, name string) []labeled {
 	t.Helper()
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("accuracy data %s not found: the data sets live outside the repository in ../shared/data (see DESIGN.md)", path)
+	dir := dataDir
+	if d := os.Getenv("CONTACTHUB_TEST_DATA_DIR"); d != "" {
+		dir = d
+	}
+	recs, err := benchdata.Load(name, dir)
+	if errors.Is(err, benchdata.ErrNoData) {
+		if os.Getenv("CONTACTHUB_TEST_DATA_REQUIRED") != "" {
+			t.Fatalf("%v; CONTACTHUB_TEST_DATA_REQUIRED is set", err)
+		}
+		t.Skipf("%v (set CONTACTHUB_TEST_DATA_DIR to the directory with febrl/ and splink/)", err)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.TrimLeadingSpace = true
-	rows, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("read %s: %v", path, err)
-	}
-	return rows[1:]
-}
-
-var febrlID = regexp.MustCompile(`^rec-(\d+)-`)
-
-// loadFEBRL maps FEBRL columns onto a contact as data/README.md says;
-// soc_sec_id is left out and an impossible date of birth is not sent.
-func loadFEBRL(t *testing.T, path string) []labeled {
-	rows := readCSV(t, path)
-	out := make([]labeled, 0, len(rows))
-	for _, r := range rows {
-		m := febrlID.FindStringSubmatch(r[0])
-		if m == nil {
-			t.Fatalf("%s: bad rec_id %q", path, r[0])
-		}
-		dob := ""
-		if d := r[9]; len(d) == 8 && parseDate(d).ok {
-			dob = d[:4] + "-" + d[4:6] + "-" + d[6:]
-		}
-		out = append(out, labeled{id: r[0], entity: m[1], rec: Record{
-			FirstName:   r[1],
-			FamilyName:  r[2],
-			Street:      strings.TrimSpace(r[3] + " " + r[4]),
-			Street2:     r[5],
-			City:        r[6],
-			PostalCode:  r[7],
-			State:       r[8],
-			DateOfBirth: dob,
-		}})
+	out := make([]labeled, len(recs))
+	for i, r := range recs {
+		out[i] = labeled{id: r.ID, entity: r.Entity, rec: RecordOf(r.Fields)}
 	}
 	return out
-}
-
-// loadSplink maps splink's fake_1000; a malformed e-mail address is not sent.
-func loadSplink(t *testing.T, path string) []labeled {
-	rows := readCSV(t, path)
-	out := make([]labeled, 0, len(rows))
-	for _, r := range rows {
-		mail := r[5]
-		if !plausibleMail(mail) {
-			mail = ""
-		}
-		dob := r[3]
-		if !parseDate(dob).ok {
-			dob = ""
-		}
-		out = append(out, labeled{id: r[0], entity: r[6], rec: Record{
-			FirstName:   r[1],
-			FamilyName:  r[2],
-			DateOfBirth: dob,
-			City:        r[4],
-			Mail:        mail,
-		}})
-	}
-	return out
-}
-
-// plausibleMail is the form-level check a web form applies: one @, a
-// non-empty local part, a dotted domain.
-func plausibleMail(s string) bool {
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || strings.Count(s, "@") != 1 || strings.ContainsAny(s, " ,") {
-		return false
-	}
-	d := s[at+1:]
-	dot := strings.LastIndexByte(d, '.')
-	return dot > 0 && dot < len(d)-2 && !strings.Contains(s, "..") && s[0] != '.' && s[at-1] != '.'
 }

@@ -237,3 +237,18 @@ func cityKey(city string) string {
 	}
 	return "=" + strings.ReplaceAll(city, " ", "")
 }
+
+// RecordOf reads a contact given by its API field names (first_name,
+// family_name, company, mail, mail2, phone, phone2, ba_street, ba_street2,
+// ba_city, ba_postal_code, ba_state, ba_country, date_of_birth) as a Record;
+// other fields are ignored. The benchmarks and accuracy tests use it on
+// their data sets.
+func RecordOf(fields map[string]string) Record {
+	return Record{
+		FirstName: fields["first_name"], FamilyName: fields["family_name"], Company: fields["company"],
+		Mail: fields["mail"], Mail2: fields["mail2"], Phone: fields["phone"], Phone2: fields["phone2"],
+		Street: fields["ba_street"], Street2: fields["ba_street2"], City: fields["ba_city"],
+		PostalCode: fields["ba_postal_code"], State: fields["ba_state"], Country: fields["ba_country"],
+		DateOfBirth: fields["date_of_birth"],
+	}
+}

@@ -7,8 +7,9 @@
 //
 //	go run ./bench/dedupe -url http://127.0.0.1:18095 -key KEY -data febrl1 -label sqlite
 //
-// Data (see ../shared/data/README.md): febrl1, febrl2, fake1000, or a path to a CSV in
-// one of those two formats. Fields are sent only when valid, as a web form would send
+// Data (see ../shared/data/README.md): febrl1, febrl2, fake1000, hard (the generated
+// hard set, bench/benchdata.Hard with its fixed seed), or a path to a CSV in one of the
+// first two formats. Fields are sent only when valid, as a web form would send
 // them: FEBRL's soc_sec_id is left out, an impossible FEBRL date of birth is left out
 // (valid ones go as ISO dates), and fake_1000's malformed e-mail addresses and dates are
 // left out.
@@ -22,9 +23,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -34,12 +33,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/contacthub/contacthub/bench/benchdata"
 	"github.com/contacthub/contacthub/bench/benchkit"
 )
 
@@ -65,7 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	var o options
 	fs.StringVar(&o.base, "url", "http://127.0.0.1:8080", "base URL of a contacthub on this machine")
 	fs.StringVar(&o.key, "key", os.Getenv("CONTACTHUB_BENCH_KEY"), "API key of a fresh tenant (default $CONTACTHUB_BENCH_KEY)")
-	fs.StringVar(&o.data, "data", "febrl1", "febrl1, febrl2, fake1000, or a path to a CSV in FEBRL or fake_1000 format")
+	fs.StringVar(&o.data, "data", "febrl1", "febrl1, febrl2, fake1000, hard (generated: benchdata.Hard), or a path to a CSV in FEBRL or fake_1000 format")
 	fs.StringVar(&o.dataDir, "data-dir", "", "directory with febrl/ and splink/ (default ../shared/data relative to the repository root, found from the working directory)")
 	fs.StringVar(&o.check, "check", "auto", "duplicate_check_method: auto, email or none")
 	fs.StringVar(&o.merge, "merge", "update_add", "duplicate_merge_method: update_add, update or add")
@@ -114,13 +113,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.summarize != "" {
 		return summarize(o.summarize, stdout)
 	}
-	path, name, err := resolveData(o.data, o.dataDir)
+	dir := o.dataDir
+	if dir == "" {
+		if dir, err = benchdata.DataDir(); err != nil {
+			return fmt.Errorf("%w; pass -data-dir", err)
+		}
+	}
+	recs, err := benchdata.Load(o.data, dir)
 	if err != nil {
 		return err
 	}
-	recs, err := loadRecords(path)
-	if err != nil {
-		return err
+	name := o.data
+	if _, known := benchdata.Files[name]; !known && name != "hard" {
+		name = filepath.Base(name)
 	}
 	cl := &client{benchkit.Client{Base: o.base, Key: o.key, HTTP: &http.Client{
 		Timeout: 30 * time.Second,
@@ -150,161 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// resolveData maps a data set name to its file; anything else is taken as a path.
-func resolveData(data, dir string) (path, name string, err error) {
-	files := map[string]string{
-		"febrl1":   filepath.Join("febrl", "dataset1.csv"),
-		"febrl2":   filepath.Join("febrl", "dataset2.csv"),
-		"fake1000": filepath.Join("splink", "fake_1000.csv"),
-	}
-	rel, ok := files[data]
-	if !ok {
-		return data, filepath.Base(data), nil
-	}
-	if dir == "" {
-		root, err := repoRoot()
-		if err != nil {
-			return "", "", err
-		}
-		dir = filepath.Join(root, "..", "shared", "data")
-	}
-	path = filepath.Join(dir, rel)
-	if _, err := os.Stat(path); err != nil {
-		return "", "", fmt.Errorf("data set %s not found at %s (the data lives outside the repository in ../shared/data; see its README, or pass -data-dir): %w", data, path, err)
-	}
-	return path, data, nil
-}
-
-// repoRoot walks up from the working directory to the contacthub module's go.mod.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.Contains(b, []byte("module github.com/contacthub/contacthub\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("cannot find the contacthub repository root above the working directory; pass -data-dir")
-		}
-		dir = parent
-	}
-}
-
-// record is one input row: its id in the file, its true entity and the contact fields
-// sent (only valid values).
-type record struct {
-	id, entity string
-	fields     map[string]string
-}
-
-var febrlID = regexp.MustCompile(`^rec-(\d+)-`)
-
-// loadRecords reads a FEBRL or fake_1000 CSV, told apart by the header.
-func loadRecords(path string) ([]record, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.TrimLeadingSpace = true // FEBRL puts a space after each comma
-	rows, err := r.ReadAll()
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(rows) < 2 {
-		return nil, fmt.Errorf("%s: no records", path)
-	}
-	header := strings.Join(rows[0], ",")
-	out := make([]record, 0, len(rows)-1)
-	switch {
-	case strings.HasPrefix(header, "rec_id,given_name,surname"):
-		for _, row := range rows[1:] {
-			if len(row) < 10 {
-				return nil, fmt.Errorf("%s: short row %q", path, row)
-			}
-			m := febrlID.FindStringSubmatch(row[0])
-			if m == nil {
-				return nil, fmt.Errorf("%s: bad rec_id %q", path, row[0])
-			}
-			// soc_sec_id (row[10]) is left out: it is almost a unique key.
-			out = append(out, record{id: row[0], entity: m[1], fields: nonEmpty(map[string]string{
-				"first_name":     row[1],
-				"family_name":    row[2],
-				"ba_street":      strings.TrimSpace(row[3] + " " + row[4]),
-				"ba_street2":     row[5],
-				"ba_city":        row[6],
-				"ba_postal_code": row[7],
-				"ba_state":       row[8],
-				"date_of_birth":  compactDate(row[9]),
-			})})
-		}
-	case strings.HasPrefix(header, "unique_id,first_name,surname,dob,city,email,cluster"):
-		for _, row := range rows[1:] {
-			if len(row) < 7 {
-				return nil, fmt.Errorf("%s: short row %q", path, row)
-			}
-			dob := ""
-			if isoDate(row[3]) {
-				dob = row[3]
-			}
-			mail := ""
-			if formMail(row[5]) {
-				mail = row[5]
-			}
-			out = append(out, record{id: row[0], entity: row[6], fields: nonEmpty(map[string]string{
-				"first_name":    row[1],
-				"family_name":   row[2],
-				"date_of_birth": dob,
-				"ba_city":       row[4],
-				"mail":          mail,
-			})})
-		}
-	default:
-		return nil, fmt.Errorf("%s: unknown header %q: want FEBRL (rec_id, given_name, …) or fake_1000 (unique_id, first_name, …)", path, header)
-	}
-	return out, nil
-}
-
-func nonEmpty(m map[string]string) map[string]string {
-	for k, v := range m {
-		if v = strings.TrimSpace(v); v == "" {
-			delete(m, k)
-		} else {
-			m[k] = v
-		}
-	}
-	return m
-}
-
-// compactDate turns a real YYYYMMDD date into YYYY-MM-DD and anything else into "".
-func compactDate(s string) string {
-	if len(s) != 8 {
-		return ""
-	}
-	iso := s[:4] + "-" + s[4:6] + "-" + s[6:]
-	if !isoDate(iso) {
-		return ""
-	}
-	return iso
-}
-
-// isoDate is what a date input accepts: a real calendar date from 1800 on (the server
-// refuses earlier ones).
-func isoDate(s string) bool {
-	t, err := time.Parse("2006-01-02", s)
-	return err == nil && t.Year() >= 1800
-}
-
-// formMail is the check of an HTML e-mail input (the WHATWG "valid e-mail address"
-// pattern), with at least one dot in the domain as the server requires.
-func formMail(s string) bool { return htmlMail.MatchString(s) }
-
-var htmlMail = regexp.MustCompile("^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$")
+type record = benchdata.Record
 
 type client struct{ benchkit.Client }
 
@@ -392,7 +243,7 @@ func ingestAll(ctx context.Context, c *client, recs []record, check, merge strin
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		fields := r.fields
+		fields := r.Fields
 		o := &out[i]
 		for attempt := 0; ; attempt++ {
 			body := map[string]any{"contact": fields, "duplicate_check_method": check, "duplicate_merge_method": merge}
@@ -409,11 +260,11 @@ func ingestAll(ctx context.Context, c *client, recs []record, check, merge strin
 			}
 			var ae *apiError
 			if !errors.As(err, &ae) {
-				return nil, fmt.Errorf("record %s: %w", r.id, err)
+				return nil, fmt.Errorf("record %s: %w", r.ID, err)
 			}
 			if ae.Status != http.StatusUnprocessableEntity {
 				if failures++; failures > 10 {
-					return nil, fmt.Errorf("record %s: %w (and earlier failures: giving up)", r.id, err)
+					return nil, fmt.Errorf("record %s: %w (and earlier failures: giving up)", r.ID, err)
 				}
 				o.refusal = err.Error()
 				break
@@ -494,7 +345,7 @@ func score(name, label string, recs []record, res []outcome) report {
 	rep.Contacts = len(members) + rep.Refused
 	perEntity := map[string]int{}
 	for _, r := range recs {
-		perEntity[r.entity]++
+		perEntity[r.Entity]++
 	}
 	for _, n := range perEntity {
 		rep.TruePairs += n * (n - 1) / 2
@@ -504,7 +355,7 @@ func score(name, label string, recs []record, res []outcome) report {
 		rep.PredictedPairs += n * (n - 1) / 2
 		in := map[string]int{}
 		for _, m := range ms {
-			in[recs[m].entity]++
+			in[recs[m].Entity]++
 		}
 		for _, k := range in {
 			rep.CorrectPairs += k * (k - 1) / 2
@@ -568,7 +419,7 @@ func mistakes(recs []record, res []outcome) []mistake {
 	members := map[int64][]int{}
 	seen := map[string]int{} // entity -> first record index
 	for i, o := range res {
-		e := recs[i].entity
+		e := recs[i].Entity
 		first, had := seen[e]
 		if !had {
 			seen[e] = i
@@ -585,7 +436,7 @@ func mistakes(recs []record, res []outcome) []mistake {
 		if !o.created {
 			ok := false
 			for _, m := range before {
-				if recs[m].entity == e {
+				if recs[m].Entity == e {
 					ok = true
 				}
 			}
@@ -648,9 +499,9 @@ func printMistakes(w io.Writer, recs []record, res []outcome, n int) {
 			continue
 		}
 		shown++
-		fmt.Fprintf(w, "FALSE MERGE %s (entity %s) %s\n  into contact %d holding:\n", recs[m.i].id, recs[m.i].entity, show(recs[m.i].fields), res[m.i].contact)
+		fmt.Fprintf(w, "FALSE MERGE %s (entity %s) %s\n  into contact %d holding:\n", recs[m.i].ID, recs[m.i].Entity, show(recs[m.i].Fields), res[m.i].contact)
 		for _, j := range m.into {
-			fmt.Fprintf(w, "    %s (entity %s) %s\n", recs[j].id, recs[j].entity, show(recs[j].fields))
+			fmt.Fprintf(w, "    %s (entity %s) %s\n", recs[j].ID, recs[j].Entity, show(recs[j].Fields))
 		}
 		fmt.Fprintf(w, "  %s\n", explain(res[m.i].expl))
 	}
@@ -660,12 +511,12 @@ func printMistakes(w io.Writer, recs []record, res []outcome, n int) {
 			continue
 		}
 		shown++
-		fmt.Fprintf(w, "MISSED %s %s\n  earlier %s %s\n  best candidate: %s\n", recs[m.i].id, show(recs[m.i].fields),
-			recs[m.earlier].id, show(recs[m.earlier].fields), explain(res[m.i].expl))
+		fmt.Fprintf(w, "MISSED %s %s\n  earlier %s %s\n  best candidate: %s\n", recs[m.i].ID, show(recs[m.i].Fields),
+			recs[m.earlier].ID, show(recs[m.earlier].Fields), explain(res[m.i].expl))
 	}
 	for i, o := range res {
 		if o.refusal != "" || len(o.dropped) > 0 {
-			fmt.Fprintf(w, "RECORD %s: dropped %v refused %q\n", recs[i].id, o.dropped, o.refusal)
+			fmt.Fprintf(w, "RECORD %s: dropped %v refused %q\n", recs[i].ID, o.dropped, o.refusal)
 		}
 	}
 }

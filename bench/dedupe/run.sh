@@ -3,7 +3,7 @@
 # data set, REPEAT times each, one fresh tenant per run (created with the CLI on the
 # server's own database). Prints `uptime` before each run. Run from the repository root:
 #
-#   bench/dedupe/run.sh                      # both databases, all three data sets, twice
+#   bench/dedupe/run.sh                      # both databases, all four data sets, twice
 #   DBS=sqlite DATASETS=febrl1 REPEAT=1 bench/dedupe/run.sh
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) for DBS=postgres. Uses
@@ -11,7 +11,9 @@
 set -euo pipefail
 
 DBS=${DBS:-"sqlite postgres"}
-DATASETS=${DATASETS:-"febrl1 febrl2 fake1000"}
+DATASETS=${DATASETS:-"febrl1 febrl2 fake1000 hard"}
+# The directory with febrl/ and splink/; empty: ../shared/data next to the repository.
+DATA_DIR=${DATA_DIR:-}
 REPEAT=${REPEAT:-2}
 PG=${PG:-"postgres://postgres@127.0.0.1:5432"}
 WORK=${WORK:-/tmp/chb-dedupe-bench}
@@ -57,7 +59,7 @@ for db in $DBS; do
 			tenant=$(CONTACTHUB_DATABASE_URL="$url" CONTACTHUB_LOG_LEVEL=warn "$BIN" tenants create "bench-$data-$db-$r")
 			key=$(CONTACTHUB_DATABASE_URL="$url" CONTACTHUB_LOG_LEVEL=warn "$BIN" keys create --tenant "$tenant" --rate 1000000/m)
 			echo "# $db $data run $r tenant $tenant; $(uptime)"
-			"$TOOL" -url "http://127.0.0.1:$port" -key "$key" -data "$data" -label "$db" -json \
+			"$TOOL" -url "http://127.0.0.1:$port" -key "$key" -data "$data" ${DATA_DIR:+-data-dir "$DATA_DIR"} -label "$db" -json \
 				2>"$WORK/mistakes-$tag-$db-$data-$r.txt" | tee -a "$RESULTS"
 			echo "# after: $(uptime)"
 		done
