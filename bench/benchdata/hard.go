@@ -289,13 +289,13 @@ func (p *hardPerson) record(r *rand.Rand, t float64) map[string]string {
 	case x < 0.17:
 		first = first[:1] + "."
 	case x < 0.25:
-		first = hardTypo(r, first)
+		first = Typo(r, first)
 	case x < 0.27:
 		first = ""
 	}
 	switch x := r.Float64(); {
 	case x < 0.08:
-		family = hardTypo(r, family)
+		family = Typo(r, family)
 	case x < 0.12:
 		family = strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss").Replace(family)
 	case x < 0.14:
@@ -361,7 +361,7 @@ func (p *hardPerson) record(r *rand.Rand, t float64) map[string]string {
 		m := mails[r.IntN(len(mails))]
 		if r.Float64() < 0.04 {
 			at := strings.IndexByte(m, '@')
-			m = hardTypo(r, m[:at]) + m[at:]
+			m = Typo(r, m[:at]) + m[at:]
 		}
 		if FormMail(m) {
 			f["mail"] = m
@@ -402,21 +402,22 @@ func set(m map[string]string, k, v string) {
 	}
 }
 
-// hardTypo makes one of the mistakes people make typing a word.
-func hardTypo(r *rand.Rand, s string) string {
+// Typo makes one of the mistakes people make typing a word: two letters transposed,
+// one dropped, one doubled, or one replaced by another key.
+func Typo(r *rand.Rand, s string) string {
 	rs := []rune(s)
 	if len(rs) < 4 {
 		return s
 	}
 	i := 1 + r.IntN(len(rs)-2)
 	switch r.IntN(4) {
-	case 0:
+	case 0: // transposed letters
 		rs[i], rs[i+1] = rs[i+1], rs[i]
-	case 1:
+	case 1: // dropped letter
 		rs = append(rs[:i], rs[i+1:]...)
-	case 2:
+	case 2: // doubled letter
 		rs = slices.Insert(rs, i, rs[i])
-	default:
+	default: // a neighbouring key
 		rs[i] = rune("qwertzuiopasdfghjklyxcvbnm"[r.IntN(26)])
 	}
 	return string(rs)

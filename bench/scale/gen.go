@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/contacthub/contacthub/bench/benchdata"
 )
 
 // person is one synthetic contact. Every field is what a client would submit; empty
@@ -262,24 +264,7 @@ func digits(s string) string {
 }
 
 // typo makes the kinds of mistakes people make when typing a name.
-func typo(r *rand.Rand, s string) string {
-	rs := []rune(s)
-	if len(rs) < 4 {
-		return s
-	}
-	i := 1 + r.IntN(len(rs)-2)
-	switch r.IntN(4) {
-	case 0: // transposed letters
-		rs[i], rs[i+1] = rs[i+1], rs[i]
-	case 1: // dropped letter
-		rs = append(rs[:i], rs[i+1:]...)
-	case 2: // doubled letter
-		rs = slices.Insert(rs, i, rs[i])
-	default: // a neighbouring key
-		rs[i] = rune("qwertzuiopasdfghjklyxcvbnm"[r.IntN(26)])
-	}
-	return string(rs)
-}
+func typo(r *rand.Rand, s string) string { return benchdata.Typo(r, s) }
 
 // nearDuplicate is person p as someone types them again: one or two typos, umlauts
 // spelt out, the street abbreviated, the birth date's day and month exchanged, the
