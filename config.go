@@ -31,6 +31,8 @@ type Config struct {
 	// RedisFailure is what limits do while Redis is unreachable: local (enforce per
 	// replica in memory), open (admit everything) or closed (refuse with 503).
 	RedisFailure string
+	// RedisTimeout bounds one Redis call; a slower answer counts as Redis failing.
+	RedisTimeout time.Duration
 	// RedisPrefix starts every Redis key, so deployments can share one Redis.
 	RedisPrefix string
 	// MetricsAddr, when set, serves /metrics and Go's runtime profiles
@@ -78,6 +80,7 @@ var settings = []setting{
 	{"bootstrap-key-file", "", "where a new bootstrap key is written (mode 0600) when stdout is not a terminal; empty = bootstrap-api-key beside the SQLite database, or in the working directory", true, func(c *Config) any { return &c.BootstrapKeyFile }},
 	{"redis-url", "", "redis://… for limits shared by replicas; empty = in-process", true, func(c *Config) any { return &c.RedisURL }},
 	{"redis-prefix", "contacthub:", "start of every Redis key, so that deployments can share one Redis", true, func(c *Config) any { return &c.RedisPrefix }},
+	{"redis-timeout", "500ms", "longest wait for one Redis call before limits follow redis-failure (10ms to 10s)", true, func(c *Config) any { return &c.RedisTimeout }},
 	{"redis-failure", "local", "limits while Redis is down: local, open or closed", true, func(c *Config) any { return &c.RedisFailure }},
 	{"rate-limit", "100/m", "default request quota per API key, e.g. 100/m", true, func(c *Config) any { return &c.RateLimit }},
 	{"max-body-bytes", "10485760", "largest request body (413 beyond)", true, func(c *Config) any { return &c.MaxBodyBytes }},
@@ -183,6 +186,9 @@ func (c *Config) Validate() error {
 	if _, err := ratelimit.ParseLimit(c.RateLimit); err != nil {
 		return fmt.Errorf("config: CONTACTHUB_RATE_LIMIT %q: %w", c.RateLimit, err)
 	}
+	if c.RedisTimeout < 10*time.Millisecond || c.RedisTimeout > 10*time.Second {
+		return fmt.Errorf("config: CONTACTHUB_REDIS_TIMEOUT %v: want 10ms to 10s", c.RedisTimeout)
+	}
 	if c.RedisFailure != "local" && c.RedisFailure != "open" && c.RedisFailure != "closed" {
 		return fmt.Errorf("config: CONTACTHUB_REDIS_FAILURE %q: want local, open or closed", c.RedisFailure)
 	}
@@ -202,7 +208,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr), slog.String("database", db), slog.String("redis", maskCredentials(c.RedisURL)),
 		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
-		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure),
+		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure), slog.Duration("redis_timeout", c.RedisTimeout),
 		slog.String("metrics_addr", c.MetricsAddr), slog.String("debug_addr", c.DebugAddr), slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Duration("event_retention", c.EventRetention), slog.Duration("outbox_publish_every", c.OutboxPublishEvery),
 		slog.Any("webhooks", c.Webhooks),

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestConfigLogMasksCredentials: every form of credential the PostgreSQL and Redis
@@ -61,5 +62,31 @@ func TestConfigLogMasksCredentials(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// CONTACTHUB_REDIS_TIMEOUT: the default of 500 ms, and values outside 10 ms–10 s refused
+// at start with the variable named.
+func TestConfigRedisTimeout(t *testing.T) {
+	env := func(v string) func(string) string {
+		return func(k string) string {
+			if k == "CONTACTHUB_REDIS_TIMEOUT" {
+				return v
+			}
+			return ""
+		}
+	}
+	cfg, err := configFromEnv(env(""))
+	if err != nil || cfg.RedisTimeout != 500*time.Millisecond || cfg.Validate() != nil {
+		t.Fatalf("default: %v, %v, %v", cfg.RedisTimeout, err, cfg.Validate())
+	}
+	for _, bad := range []string{"5ms", "11s"} {
+		cfg, err := configFromEnv(env(bad))
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), "CONTACTHUB_REDIS_TIMEOUT") {
+			t.Errorf("%s: %v, want an error naming CONTACTHUB_REDIS_TIMEOUT", bad, err)
+		}
 	}
 }

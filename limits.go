@@ -40,7 +40,7 @@ func limiters(ctx context.Context, cfg Config, log *slog.Logger) (rl handlers.Ra
 	redis.SetLogger(newRedisLogger(log, time.Minute, opts.Password))
 	// Fail fast: a down Redis must cost a request milliseconds, not go-redis's default
 	// five dial retries.
-	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, 500*time.Millisecond, 500*time.Millisecond
+	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = time.Second, cfg.RedisTimeout, cfg.RedisTimeout
 	opts.MaxRetries, opts.DialerRetries = 1, 1
 	rdb := redis.NewClient(opts)
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -54,8 +54,9 @@ func limiters(ctx context.Context, cfg Config, log *slog.Logger) (rl handlers.Ra
 		fbLimiter, fbFlood = ratelimit.NewMemory(nil), ratelimit.NewMemoryFloodCounter(nil)
 	}
 	failOpen := cfg.RedisFailure == "open"
-	limiter := ratelimit.NewFallback(ratelimit.NewRedis(rdb, cfg.RedisPrefix), fbLimiter, failOpen, log)
-	flood = ratelimit.NewFloodFallback(ratelimit.NewRedisFloodCounter(rdb, cfg.RedisPrefix), fbFlood, failOpen, log)
+	timeout := ratelimit.WithTimeout(cfg.RedisTimeout)
+	limiter := ratelimit.NewFallback(ratelimit.NewRedis(rdb, cfg.RedisPrefix), fbLimiter, failOpen, log, timeout)
+	flood = ratelimit.NewFloodFallback(ratelimit.NewRedisFloodCounter(rdb, cfg.RedisPrefix), fbFlood, failOpen, log, timeout)
 	rl.Limiter = limiter
 	ready = func(ctx context.Context) handlers.Check {
 		return handlers.Check{Name: "redis", Err: limiter.Healthy(ctx), Critical: cfg.RedisFailure == "closed"}
