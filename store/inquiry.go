@@ -269,6 +269,9 @@ func (s *Store) CreateInquiry(ctx context.Context, tenantID int64, in *models.In
 	if err := in.Validate(models.InquiryCreate); err != nil {
 		return nil, err
 	}
+	if q, ok, err := s.createInquiryAtOnce(ctx, tenantID, in, customer); err != nil || ok {
+		return q, err
+	}
 	var out *models.Inquiry
 	err := s.retry(ctx, func(tx *gorm.DB) error {
 		q := &models.Inquiry{TenantID: tenantID, Version: 1}
@@ -290,6 +293,9 @@ func (s *Store) CreateInquiry(ctx context.Context, tenantID int64, in *models.In
 		out = q
 		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventInquiryCreated, inquiryData(q)}})
 	})
+	if err == nil {
+		s.learnInquiryRefs(tenantID, in, out)
+	}
 	return out, err
 }
 

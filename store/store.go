@@ -67,6 +67,8 @@ type Store struct {
 	writeMu sync.Mutex
 	keys    *keyCache
 	fields  fieldCache
+	// inquiryRefs predicts the statuses and sources of one-statement inquiry creates.
+	inquiryRefs inquiryRefCache
 	// shortcuts and transactions count Ingest calls by how they were written (see
 	// createIfNew), for metrics and for tests that the shortcut is taken.
 	shortcuts, transactions atomic.Int64
