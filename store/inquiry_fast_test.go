@@ -20,9 +20,14 @@ import (
 // and the transaction decide.
 func TestCreateInquiryAtOnce(t *testing.T) {
 	t.Parallel()
-	st := storetest.Open(t)
-	tn := storetest.NewTenant(t, st)
 	ctx := context.Background()
+	// A store of its own: the counts are its creates alone.
+	st, err := store.Open(ctx, storetest.Config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tn := storetest.NewTenant(t, st)
 	pg := storetest.Dialect() == store.Postgres
 	counts := func() (int64, int64) { return st.InquiryCreateCounts() }
 	atOnce0, tx0 := counts()
