@@ -180,14 +180,14 @@ func (s *Store) getInquiry(ctx context.Context, db *gorm.DB, tenantID, id int64)
 // one query per kind of reference.
 func (s *Store) loadInquiries(ctx context.Context, db *gorm.DB, rows []*inquiryRow) ([]*models.Inquiry, error) {
 	out := make([]*models.Inquiry, len(rows))
-	var statusIDs, sourceIDs, staffIDs, ids []int64
+	var statusIDs, sourceIDs, staffIDs []int64
 	for i, r := range rows {
 		q, err := r.model()
 		if err != nil {
 			return nil, err
 		}
 		out[i] = q
-		statusIDs, sourceIDs, ids = append(statusIDs, r.StatusID), append(sourceIDs, r.SourceID), append(ids, r.ID)
+		statusIDs, sourceIDs = append(statusIDs, r.StatusID), append(sourceIDs, r.SourceID)
 		if r.AssigneeID != nil {
 			staffIDs = append(staffIDs, *r.AssigneeID)
 		}
@@ -210,23 +210,7 @@ func (s *Store) loadInquiries(ctx context.Context, db *gorm.DB, rows []*inquiryR
 			return nil, translate("load staff", err)
 		}
 	}
-	var tags []struct {
-		InquiryID int64
-		ID        int64
-		Name      string
-	}
-	tenants := map[int64]bool{}
-	for _, r := range rows {
-		tenants[r.TenantID] = true
-	}
-	err := db.Raw("SELECT it.inquiry_id, t.id, t.name FROM inquiry_terms it JOIN terms t ON t.id = it.term_id "+
-		"WHERE it.tenant_id IN ? AND it.inquiry_id IN ? ORDER BY it.inquiry_id, t.id", slices.Sorted(maps.Keys(tenants)), ids).Scan(&tags).Error
-	if err != nil {
-		return nil, translate("load inquiry tags", err)
-	}
-	byID := make(map[int64]*models.Inquiry, len(out))
 	for _, q := range out {
-		byID[q.ID] = q
 		for _, st := range statuses {
 			if st.ID == q.Status.ID {
 				q.Status = st
@@ -245,11 +229,36 @@ func (s *Store) loadInquiries(ctx context.Context, db *gorm.DB, rows []*inquiryR
 			}
 		}
 	}
+	return out, s.loadInquiryTags(ctx, db, out)
+}
+
+// loadInquiryTags sets the tags of inqs (of any tenants), with one query.
+func (s *Store) loadInquiryTags(ctx context.Context, db *gorm.DB, inqs []*models.Inquiry) error {
+	if len(inqs) == 0 {
+		return nil
+	}
+	tenants := map[int64]bool{}
+	byID := make(map[int64]*models.Inquiry, len(inqs))
+	ids := make([]int64, len(inqs))
+	for i, q := range inqs {
+		tenants[q.TenantID] = true
+		byID[q.ID], ids[i] = q, q.ID
+	}
+	var tags []struct {
+		InquiryID int64
+		ID        int64
+		Name      string
+	}
+	err := db.WithContext(ctx).Raw("SELECT it.inquiry_id, t.id, t.name FROM inquiry_terms it JOIN terms t ON t.id = it.term_id "+
+		"WHERE it.tenant_id IN ? AND it.inquiry_id IN ? ORDER BY it.inquiry_id, t.id", slices.Sorted(maps.Keys(tenants)), ids).Scan(&tags).Error
+	if err != nil {
+		return translate("load inquiry tags", err)
+	}
 	for _, t := range tags {
 		q := byID[t.InquiryID]
 		q.Tags = append(q.Tags, models.Tag{ID: t.ID, Name: t.Name})
 	}
-	return out, nil
+	return nil
 }
 
 func compact(ids []int64) []int64 {

@@ -24,6 +24,9 @@ const followUpKey = "coalesce(inquiries.follow_up_on, '" + models.NoDate + "')"
 // order. A status, source, assignee or tag f names that the tenant does not have
 // matches nothing. It returns EINVALID for a bad filter or a cursor it did not issue
 // for this order.
+//
+// A page is two queries: the inquiries with their status, source and assignee joined
+// (the references f names are resolved inside it), and their tags.
 func (s *Store) ListInquiries(ctx context.Context, tenantID int64, f models.InquiryFilter) (*models.InquiryPage, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -33,17 +36,16 @@ func (s *Store) ListInquiries(ctx context.Context, tenantID int64, f models.Inqu
 		return nil, err
 	}
 	empty := &models.InquiryPage{Inquiries: []*models.Inquiry{}}
-	db := s.db.WithContext(ctx)
-	q := db.Model(&inquiryRow{})
-	statusID, ok, err := s.refID(ctx, tenantID, "inquiry_statuses", "name_key", f.Status, models.NameKey)
-	if err != nil || !ok {
-		return empty, err
-	}
-	if statusID != 0 {
+	q := s.db.WithContext(ctx).Table("inquiries").
+		Select("inquiries.*, st.name AS status_name, st.kind AS status_kind, so.name AS source_name, a.email AS assignee_email, a.name AS assignee_name").
+		Joins("JOIN inquiry_statuses st ON st.id = inquiries.status_id").
+		Joins("JOIN inquiry_sources so ON so.id = inquiries.source_id").
+		Joins("LEFT JOIN staff a ON a.id = inquiries.assignee_id")
+	if status, args := refQuery(tenantID, "inquiry_statuses", "name_key", f.Status, models.NameKey); status != "" {
 		// A status belongs to one tenant: its index (status_id, …) yields the page;
 		// "+ 0" keeps the planner off the tenant's indexes, which a tenant grown since
 		// the last ANALYZE would make look cheap.
-		q = q.Where("inquiries.status_id = ? AND inquiries.tenant_id + 0 = ?", statusID, tenantID)
+		q = q.Where("inquiries.status_id = ("+status+") AND inquiries.tenant_id + 0 = ?", append(args, tenantID)...)
 	} else {
 		q = q.Where("inquiries.tenant_id = ?", tenantID)
 	}
@@ -55,16 +57,13 @@ func (s *Store) ListInquiries(ctx context.Context, tenantID int64, f models.Inqu
 		{f.Assignee, "staff", "email_key", "assignee_id", models.NormalizeMail},
 		{f.Tag, "terms", "name_key", "", models.TermKey},
 	} {
-		id, ok, err := s.refID(ctx, tenantID, ref.table, ref.key, ref.value, ref.norm)
-		if err != nil || !ok {
-			return empty, err
-		}
+		sub, args := refQuery(tenantID, ref.table, ref.key, ref.value, ref.norm)
 		switch {
-		case id == 0:
+		case sub == "":
 		case ref.column != "":
-			q = q.Where("inquiries."+ref.column+" = ?", id)
+			q = q.Where("inquiries."+ref.column+" = ("+sub+")", args...)
 		default:
-			q = q.Where("inquiries.id IN (SELECT inquiry_id FROM inquiry_terms WHERE term_id = ?)", id)
+			q = q.Where("inquiries.id IN (SELECT inquiry_id FROM inquiry_terms WHERE term_id = ("+sub+"))", args...)
 		}
 	}
 	if f.StatusKind != "" {
@@ -100,43 +99,67 @@ func (s *Store) ListInquiries(ctx context.Context, tenantID int64, f models.Inqu
 		q = q.Where("lower(inquiries.title || ' ' || inquiries.notes) LIKE ?"+escape, "%"+likeEscaper.Replace(w)+"%")
 	}
 	q = orderInquiries(q, f.Sort, cur)
-	var rows []*inquiryRow
-	if err := q.Limit(f.Limit + 1).Find(&rows).Error; err != nil {
+	var rows []*listedInquiry
+	if err := q.Limit(f.Limit + 1).Scan(&rows).Error; err != nil {
 		return nil, translate("list inquiries", err)
 	}
-	page := &models.InquiryPage{}
+	page := &models.InquiryPage{Inquiries: make([]*models.Inquiry, 0, min(len(rows), f.Limit))}
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
-		page.NextCursor = encodeInquiryCursor(f.Sort, rows[f.Limit-1])
+		page.NextCursor = encodeInquiryCursor(f.Sort, &rows[f.Limit-1].Row)
 	}
-	if page.Inquiries, err = s.loadInquiries(ctx, s.db, rows); err != nil {
+	for _, r := range rows {
+		iq, err := r.model()
+		if err != nil {
+			return nil, err
+		}
+		page.Inquiries = append(page.Inquiries, iq)
+	}
+	if err := s.loadInquiryTags(ctx, s.db, page.Inquiries); err != nil {
 		return nil, err
 	}
 	return page, nil
 }
 
-// refID resolves a reference the listing filters by: "" is no filter (id 0, ok); a
-// number is an id, anything else the normalised key column; ok is false when the
-// tenant has nothing so named.
-func (s *Store) refID(ctx context.Context, tenantID int64, table, keyColumn, value string, norm func(string) string) (int64, bool, error) {
+// listedInquiry is a row of the listing: an inquiry with the references it shows.
+type listedInquiry struct {
+	Row           inquiryRow `gorm:"embedded"`
+	StatusName    string
+	StatusKind    string
+	SourceName    string
+	AssigneeEmail *string
+	AssigneeName  *string
+}
+
+// model is the row as an inquiry with its status, source and assignee (as the wire
+// form shows them: id, name, kind; id, name; id, e-mail, name).
+func (r *listedInquiry) model() (*models.Inquiry, error) {
+	q, err := r.Row.model()
+	if err != nil {
+		return nil, err
+	}
+	tenant := r.Row.TenantID
+	q.Status = &models.InquiryStatus{ID: r.Row.StatusID, TenantID: tenant, Name: r.StatusName, NameKey: models.NameKey(r.StatusName), Kind: r.StatusKind}
+	q.Source = &models.InquirySource{ID: r.Row.SourceID, TenantID: tenant, Name: r.SourceName, NameKey: models.NameKey(r.SourceName)}
+	if q.Assignee != nil && r.AssigneeEmail != nil {
+		q.Assignee = &models.Staff{ID: q.Assignee.ID, TenantID: tenant, Email: *r.AssigneeEmail, EmailKey: models.NormalizeMail(*r.AssigneeEmail), Name: deref(r.AssigneeName)}
+	}
+	return q, nil
+}
+
+// refQuery is the subquery of the id of a reference the listing filters by: "" when
+// value is empty (no filter); a number names an id, anything else the normalised key
+// column. A reference the tenant does not have yields no id, and the condition on it
+// matches nothing.
+func refQuery(tenantID int64, table, keyColumn, value string, norm func(string) string) (string, []any) {
 	value = strings.TrimSpace(value)
 	if value == "" {
-		return 0, true, nil
+		return "", nil
 	}
-	q := s.db.WithContext(ctx).Table(table).Where("tenant_id = ?", tenantID)
 	if id, err := strconv.ParseInt(value, 10, 64); err == nil {
-		q = q.Where("id = ?", id)
-	} else {
-		q = q.Where(keyColumn+" = ?", norm(value))
+		return "SELECT id FROM " + table + " WHERE tenant_id = ? AND id = ?", []any{tenantID, id}
 	}
-	var ids []int64
-	if err := q.Limit(1).Pluck("id", &ids).Error; err != nil {
-		return 0, false, translate("resolve "+table+" filter", err)
-	}
-	if len(ids) == 0 {
-		return 0, false, nil
-	}
-	return ids[0], true, nil
+	return "SELECT id FROM " + table + " WHERE tenant_id = ? AND " + keyColumn + " = ?", []any{tenantID, norm(value)}
 }
 
 // orderInquiries adds the order of sort and the keyset condition after cur.
