@@ -39,13 +39,13 @@ var (
 // that no two visitors look like one person to the duplicate engine.
 var syllables = []string{"ber", "hof", "kamp", "lin", "mor", "dan", "sel", "wit", "gra", "ul", "pe", "zo", "rich", "tal", "vo", "nes"}
 
-// personN is the n-th visitor of run: the mail, the phone and the family name are
-// unique to n (the mail to run as well).
+// personN is the n-th visitor of run: the mail is unique to run and n, the phone to
+// n (modulo 10⁸) and the family name to n (modulo 2²⁴).
 func personN(run string, n int64) person {
 	i := int(n)
 	c := cities[(i/7)%len(cities)]
 	family := ""
-	for k := n; k > 0 || family == ""; k /= int64(len(syllables)) {
+	for k := n % (1 << 24); k > 0 || family == ""; k /= int64(len(syllables)) {
 		family += syllables[k%int64(len(syllables))]
 	}
 	return person{
@@ -97,7 +97,8 @@ func inquiryForm(p person, n int64) []byte {
 	return body
 }
 
-// postFormContact posts a new visitor's contact through the Quentn API.
+// postFormContact posts a new visitor's contact through the Quentn API with the
+// duplicate check -check (the Quentn SDK sends auto).
 func (c *client) postFormContact(ctx context.Context, check string) (int64, error) {
 	n := c.seq.Add(1)
 	var out struct{ ID int64 }

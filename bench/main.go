@@ -45,6 +45,7 @@ type options struct {
 	warmup    time.Duration
 	check     string
 	pool      int
+	rounds    int
 	json      bool
 }
 
@@ -67,27 +68,51 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	report := newReport(stdout, opts.json)
-	for _, sc := range opts.scenarios {
-		for _, c := range opts.clients {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			res, err := runScenario(ctx, client, sc, c, opts)
-			if err != nil {
-				return fmt.Errorf("%s at %d clients: %w", sc, c, err)
-			}
-			report.add(res)
-			for _, e := range res.sampleErrors {
-				fmt.Fprintf(stderr, "bench: %s c=%d error: %s\n", sc, c, e)
-				if strings.Contains(e, ": 429 ") {
-					fmt.Fprintln(stderr, "bench: the key's request quota is too low for a benchmark: start the server with CONTACTHUB_RATE_LIMIT=1000000/s or run contacthub keys update ID --tenant T --rate 1000000/s")
-					break
+	// With rounds, the scenarios run in turn (A B A B …) and each one's runs are
+	// reported together: load that changes meanwhile weighs on all alike.
+	var merged []*result
+	for round := range opts.rounds {
+		i := 0
+		for _, sc := range opts.scenarios {
+			for _, c := range opts.clients {
+				if ctx.Err() != nil {
+					return ctx.Err()
 				}
+				res, err := runScenario(ctx, client, sc, c, opts)
+				if err != nil {
+					return fmt.Errorf("%s at %d clients: %w", sc, c, err)
+				}
+				if round == 0 {
+					merged = append(merged, res)
+				} else {
+					merged[i].merge(res)
+				}
+				i++
+				if opts.rounds == 1 {
+					report.add(res)
+				}
+				logErrors(stderr, res)
 			}
+		}
+	}
+	if opts.rounds > 1 {
+		for _, res := range merged {
+			report.add(res)
 		}
 	}
 	report.ratios()
 	return nil
+}
+
+// logErrors prints a few of a run's errors.
+func logErrors(stderr io.Writer, res *result) {
+	for _, e := range res.sampleErrors {
+		fmt.Fprintf(stderr, "bench: %s c=%d error: %s\n", res.Scenario, res.Clients, e)
+		if strings.Contains(e, ": 429 ") {
+			fmt.Fprintln(stderr, "bench: the key's request quota is too low for a benchmark: start the server with CONTACTHUB_RATE_LIMIT=1000000/s or run contacthub keys update ID --tenant T --rate 1000000/s")
+			break
+		}
+	}
 }
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -102,8 +127,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measured time per run (at most 10m); ignored with -n")
 	fs.IntVar(&o.requests, "n", 0, "requests per run instead of -duration")
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each run")
-	fs.StringVar(&o.check, "check", "email", "duplicate_check_method for post-contact: email, auto or none")
+	fs.StringVar(&o.check, "check", "email", "duplicate_check_method for post-contact and post-form-contact: email, auto or none")
 	fs.IntVar(&o.pool, "pool", 1000, "contacts created before get-contact (read round-robin) and customers before post-inquiry")
+	fs.IntVar(&o.rounds, "rounds", 1, "run the scenarios this many times in turn and report each one's runs together")
 	fs.BoolVar(&o.json, "json", false, "print JSON lines instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -146,6 +172,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-warmup %s: want 0..1m", o.warmup)
 	case o.pool < 1 || o.pool > 100_000:
 		return nil, fmt.Errorf("-pool %d: want 1..100000", o.pool)
+	case o.rounds < 1 || o.rounds > 100:
+		return nil, fmt.Errorf("-rounds %d: want 1..100", o.rounds)
 	}
 	switch o.check {
 	case "email", "auto", "none":

@@ -121,3 +121,21 @@ func TestRunAgainstFakeServer(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeRuns: runs of one scenario taken in rounds are reported as one.
+func TestMergeRuns(t *testing.T) {
+	t.Parallel()
+	ms := func(n ...int) []time.Duration {
+		var out []time.Duration
+		for _, x := range n {
+			out = append(out, time.Duration(x)*time.Millisecond)
+		}
+		return out
+	}
+	a := &result{Requests: 3, Errors: 1, Elapsed: time.Second, lat: ms(1, 5)}
+	a.summarize()
+	a.merge(&result{Requests: 2, Elapsed: time.Second, lat: ms(3, 9)})
+	if a.Requests != 5 || a.Errors != 1 || a.PerSecond != 2 || a.P50 != 3*time.Millisecond || a.Max != 9*time.Millisecond {
+		t.Fatalf("merged %+v", a)
+	}
+}
