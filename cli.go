@@ -153,7 +153,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	inquiryService := inquiries.New(inquiries.Config{Store: st, Contacts: service, Jobs: engine, Log: log})
 	api := &handlers.API{
 		Inquiries: inquiryService, InquiryStore: st,
-		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
+		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
 		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}

@@ -91,3 +91,25 @@ type Undone struct {
 	Contact  Contact `json:"contact"`
 	Restored Contact `json:"restored"`
 }
+
+// Duplicate is a pair of the review queue (possible duplicates) as the API and the
+// duplicate.* events show it: the two contacts' ids (smaller first), the score and
+// explanation that queued it, and its status (open, dismissed, merged, with the
+// merge's id).
+type Duplicate struct {
+	V           int                 `json:"v"`
+	ID          int64               `json:"id"`
+	ContactIDs  [2]int64            `json:"contact_ids"`
+	Score       float64             `json:"score"`
+	Status      string              `json:"status"`
+	MergeID     string              `json:"merge_id,omitempty"`
+	Explanation *models.Explanation `json:"explanation,omitempty"`
+	Created     int64               `json:"created"`
+	Changed     int64               `json:"changed"`
+}
+
+// FromDuplicate is the wire form of p.
+func FromDuplicate(p *models.DuplicatePair) Duplicate {
+	return Duplicate{V: Version, ID: p.ID, ContactIDs: [2]int64{p.ContactA, p.ContactB}, Score: p.Score, Status: p.Status,
+		MergeID: p.MergeID, Explanation: p.Explanation, Created: p.CreatedAt.Unix(), Changed: p.UpdatedAt.Unix()}
+}

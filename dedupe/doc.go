@@ -298,6 +298,15 @@
 // Smaller tenants could afford a lower threshold (Config.Threshold), the
 // default is not tuned to any data set.
 //
+// DefaultReviewThreshold is 12 bits: a pair from there up to the threshold
+// is queued for a person to review (the store's review queue). At 12 bits
+// the posterior odds on a tenant of 100,000 are about 1:80 — most such pairs
+// are different people, but they are the pairs among which the missed
+// duplicates are. Measured on the four data sets (BENCHMARKS.md, issue 17),
+// 10 to 14 bits queue nearly the same pairs; 12 queues no false pair on
+// fake_1000 and the fewest on the hard set of those that find as many
+// missed pairs.
+//
 // # Known limits
 //
 // Without term frequencies a common name weighs as much as a rare one and a

@@ -33,6 +33,10 @@ type Config struct {
 	// Threshold is the total score at which a pair is a match; 0 means
 	// DefaultThreshold.
 	Threshold float64
+	// ReviewThreshold is the score from which a pair below Threshold is a
+	// possible duplicate for a person to review; 0 means DefaultReviewThreshold
+	// (or Threshold, when that is lower).
+	ReviewThreshold float64
 }
 
 // DefaultThreshold is the match threshold on the total score, in bits (log2
@@ -44,12 +48,17 @@ type Config struct {
 // (30.2) does.
 const DefaultThreshold = 20.0
 
+// DefaultReviewThreshold is the score from which a pair that does not match
+// is queued for review. See the package documentation for how it was chosen.
+const DefaultReviewThreshold = 12.0
+
 // Engine scores contacts against each other. It holds its configuration
 // and a bounded memo of normalised phone numbers (see phoneMemo); one Engine
 // may be shared by any number of goroutines.
 type Engine struct {
 	cfg       Config
 	threshold float64
+	review    float64
 	phones    *phoneMemo
 }
 
@@ -60,12 +69,20 @@ func New(cfg Config) *Engine {
 	if t == 0 {
 		t = DefaultThreshold
 	}
+	r := cfg.ReviewThreshold
+	if r == 0 {
+		r = min(DefaultReviewThreshold, t)
+	}
 	cfg.DefaultRegion = strings.ToUpper(strings.TrimSpace(cfg.DefaultRegion))
-	return &Engine{cfg: cfg, threshold: t, phones: newPhoneMemo(cfg.DefaultRegion)}
+	return &Engine{cfg: cfg, threshold: t, review: r, phones: newPhoneMemo(cfg.DefaultRegion)}
 }
 
 // Threshold returns the match threshold in effect.
 func (e *Engine) Threshold() float64 { return e.threshold }
+
+// ReviewThreshold returns the score from which a pair below Threshold is a
+// possible duplicate, to be reviewed by a person.
+func (e *Engine) ReviewThreshold() float64 { return e.review }
 
 // Candidate is a stored contact offered for comparison.
 type Candidate struct {

@@ -24,9 +24,11 @@ type API struct {
 	Contacts     ContactStore
 	CustomFields CustomFieldStore
 	Merges       MergeStore
-	Terms        TermStore
-	Comments     CommentStore
-	Spamlist     SpamlistStore
+	// Duplicates is the review queue of possible duplicates.
+	Duplicates DuplicateStore
+	Terms      TermStore
+	Comments   CommentStore
+	Spamlist   SpamlistStore
 	// Idempotency keeps the answers of requests sent with an Idempotency-Key
 	// (idempotency.go); nil ignores the header.
 	Idempotency IdempotencyStore
@@ -149,6 +151,9 @@ func (a *API) Register(e *echo.Echo) {
 	n.GET("/merges", a.listMerges)
 	n.GET("/merges/:id", a.getMerge)
 	n.POST("/merges/:id/undo", a.undoMerge)
+	n.GET("/duplicates", a.listDuplicates)
+	n.POST("/duplicates/:id/merge", a.mergeDuplicate)
+	n.POST("/duplicates/:id/dismiss", a.dismissDuplicate)
 	n.GET("/spamlist", a.listSpam)
 	n.POST("/spamlist", a.addSpam)
 	n.DELETE("/spamlist", a.removeSpam)

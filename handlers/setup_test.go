@@ -43,7 +43,7 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	st := storetest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := &handlers.API{
-		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
+		Auth: st, Contacts: st, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
 		ContactService: contacts.New(contacts.Config{Store: st, Log: log}), InquiryStore: st,
 		Webhooks: webhooks.New(webhooks.Config{Store: st, Log: log}),
 	}

@@ -102,6 +102,15 @@ func TestEveryEventTypeReachesAReceiver(t *testing.T) {
 	b.call(t, "POST", "/api/v1/inquiries", map[string]any{"title": "Badsanierung"}, 201, &inquiry)
 	b.call(t, "PATCH", "/api/v1/inquiries/"+itoa(inquiry.ID), map[string]any{"title": "Badsanierung, 2. OG"}, 200, nil)
 	b.call(t, "DELETE", "/api/v1/inquiries/"+itoa(inquiry.ID), nil, 200, nil)
+	// The review queue: pairs found, one dismissed, one merged.
+	b.queueFive(t)
+	var queue queuePage
+	b.call(t, "GET", "/api/v1/duplicates", nil, 200, &queue)
+	if len(queue.Duplicates) < 2 {
+		t.Fatalf("review queue %+v; want the five pairs", queue)
+	}
+	b.call(t, "POST", "/api/v1/duplicates/"+itoa(queue.Duplicates[0].ID)+"/dismiss", nil, 200, nil)
+	b.call(t, "POST", "/api/v1/duplicates/"+itoa(queue.Duplicates[1].ID)+"/merge", nil, 200, nil)
 	// An import's completion, as the import engine writes it.
 	data := `{"import_id":7,"status":"completed","success_count":1,"error_count":0,"errors":[]}`
 	if _, err := b.st.DB().Exec(rebind("INSERT INTO events (tenant_id, type, data, created_at) VALUES (?, ?, ?, ?)"),

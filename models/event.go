@@ -55,6 +55,14 @@ const (
 	EventStaffDeleted         = "staff.deleted"
 )
 
+// Event types of the review queue (possible duplicates). Each carries the pair's wire
+// form (id, contact_ids, score, status, merge_id) as it is after the change.
+const (
+	EventDuplicateFound     = "duplicate.found"
+	EventDuplicateDismissed = "duplicate.dismissed"
+	EventDuplicateMerged    = "duplicate.merged"
+)
+
 // EventTypes lists every event type, for validation and documentation.
 var EventTypes = []string{
 	EventContactCreated, EventContactUpdated, EventContactDeleted, EventContactMerged,
@@ -67,6 +75,7 @@ var EventTypes = []string{
 	EventInquirySourceCreated, EventInquirySourceUpdated, EventInquirySourceDeleted,
 	EventStaffCreated, EventStaffUpdated, EventStaffDeleted,
 	EventImportCompleted,
+	EventDuplicateFound, EventDuplicateDismissed, EventDuplicateMerged,
 }
 
 // EventTypeAliases are other names of event types that subscriptions accept: the

@@ -196,6 +196,10 @@ type MergeRequest struct {
 	// TargetVersion and SourceVersion, when set, are the versions the caller decided
 	// on: a contact at another version is not merged (ECONFLICT).
 	TargetVersion, SourceVersion int64
+	// DuplicateID, when set, is the review queue's pair this merge decides: it is
+	// marked merged in the merge's transaction, and the merge fails (ECONFLICT)
+	// when the pair is no longer open.
+	DuplicateID int64
 }
 
 // MergeOutcome is the merged contact and, unless it was a dry run, the merge record.

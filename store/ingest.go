@@ -72,9 +72,12 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 }
 
 // join is another existing contact a submission matched besides the one it merged
-// into (target).
+// into (target); with review set, one it scored between the review threshold and the
+// match threshold, to be queued for review with target (the submission's contact,
+// created or merged into) instead of joined.
 type join struct {
 	target, w *working
+	review    *models.Explanation
 }
 
 // joinMatches merges into each submission's contact the other contacts the
@@ -103,6 +106,9 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 	gone := make([]bool, len(results)) // a join found a contact deleted: maybe this item's
 	for i := range results {
 		for _, j := range joins[i] {
+			if j.review != nil {
+				continue // queued below
+			}
 			target, other := j.target.c.ID, j.w.c.ID
 			if results[i].Err != nil || other == 0 || resolve(target) != target || resolve(other) != other || other == target {
 				continue // one of them was joined into a third earlier in this batch
@@ -113,6 +119,9 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 				continue
 			}
 			if apart, err := s.keptApart(ctx, tenantID, target, other); err != nil || apart {
+				continue
+			}
+			if no, err := s.dismissed(ctx, tenantID, target, other); err != nil || no {
 				continue
 			}
 			if s.beforeJoin != nil {
@@ -133,6 +142,9 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 			delete(members, other)
 			results[i].Joined = append(results[i].Joined, models.JoinedContact{ContactID: other, MergeID: out.Merge.ID})
 		}
+	}
+	if err := s.queueDuplicates(ctx, tenantID, possibleDuplicates(results, joins, resolve)); err != nil {
+		s.logFor(ctx).Warn("possible duplicates not queued for review", "tenant", tenantID, "err", err)
 	}
 	for i := range results {
 		if results[i].Err != nil || results[i].ID == 0 {
@@ -322,8 +334,11 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 			}}
 			b.merges = append(b.merges, merge)
 			results[i].MergeID = merge.m.ID
-			joins[i] = also
 		}
+		for k := range also {
+			also[k].target = target // the created contact, for the review queue
+		}
+		joins[i] = also
 		target.addKeys(store[i])
 		pool.add(target, store[i])
 		if !touched[target] {
@@ -372,15 +387,21 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 		dc[i] = dedupe.Candidate{ID: int64(i), Record: recordOf(w.c), History: w.history}
 	}
 	best, ranked := s.engine.Best(recordOf(probe), dc)
-	if best == nil {
-		return nil, explanationOf(ranked[0].Explanation), nil
+	var target *working
+	if best != nil {
+		target, ranked = cands[best.ID], ranked[1:]
 	}
-	target := cands[best.ID]
 	var also []join
-	for _, r := range ranked[1:] {
-		if r.Explanation.Match { // whether it may join is decided after the batch (joinMatches)
+	for _, r := range ranked {
+		switch {
+		case r.Explanation.Match: // whether it may join is decided after the batch (joinMatches)
 			also = append(also, join{target: target, w: cands[r.ID]})
+		case r.Explanation.Score >= s.engine.ReviewThreshold():
+			also = append(also, join{target: target, w: cands[r.ID], review: explanationOf(r.Explanation)})
 		}
+	}
+	if best == nil {
+		return nil, explanationOf(ranked[0].Explanation), also
 	}
 	return target, explanationOf(best.Explanation), also
 }

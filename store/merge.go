@@ -461,8 +461,12 @@ func (s *Store) MergeContacts(ctx context.Context, tenantID int64, req models.Me
 		if err := tx.WithContext(ctx).Create(toMergeRow(m)).Error; err != nil {
 			return translate("record merge", err)
 		}
+		reviewed, err := s.decideDuplicate(ctx, tx, tenantID, models.MergeRequest{TargetID: target.ID, SourceID: srcID, Kind: kind, DuplicateID: req.DuplicateID}, m.ID)
+		if err != nil {
+			return err
+		}
 		merge := contactwire.Merged{V: contactwire.Version, MergeID: m.ID, Kind: kind, Contact: contactwire.FromModel(merged), MergedID: srcID}
-		if err := s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventContactMerged, eventData(merge)}}); err != nil {
+		if err := s.appendEvents(ctx, tx, tenantID, append([]pendingEvent{{models.EventContactMerged, eventData(merge)}}, reviewed...)); err != nil {
 			return err
 		}
 		out = &models.MergeOutcome{Contact: merged, Changed: changed, Merge: m}

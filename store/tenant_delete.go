@@ -13,7 +13,7 @@ import (
 
 // tenantTables are the tables that hold a tenant's rows: every table with a tenant_id
 // column (migrations 00001 init, 00002 merges, 00004 spam lists, 00010 idempotency keys,
-// 00011 events, 00025 webhooks, 00018 inquiries; TestTenantTables
+// 00011 events, 00025 webhooks, 00018 inquiries, 00026 duplicate pairs; TestTenantTables
 // compares the list with the schema, so a new table cannot be forgotten). Children come
 // before their parents: each delete then removes and counts its own rows instead of
 // leaving them to a cascade.
@@ -35,6 +35,7 @@ var tenantTables = []struct{ name, order string }{
 	{"comments", "tenant_id, contact_id, id"},
 	{"contact_keys", "tenant_id, key, contact_id"},
 	{"merges", "tenant_id, contact_id"},
+	{"duplicate_pairs", "tenant_id, contact_a, contact_b"},
 	{"contacts", "tenant_id, id"},
 	{"terms", "tenant_id, id"},
 	{"custom_fields", "tenant_id, name"},
