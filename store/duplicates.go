@@ -223,9 +223,9 @@ func (s *Store) MergeDuplicate(ctx context.Context, tenantID, id, targetID int64
 }
 
 // decideDuplicate is MergeContacts' part for the review queue, in its transaction with
-// both contacts locked: a join of a dismissed pair is refused, and a merge through the
-// queue marks its pair merged (and fails when it is no longer open). It returns the
-// event to write with the merge, if any.
+// both contacts locked: a join of a dismissed pair is refused, the survivor inherits the
+// absorbed contact's dismissals, and a merge through the queue marks its pair merged (and
+// fails when it is no longer open). It returns the event to write with the merge, if any.
 func (s *Store) decideDuplicate(ctx context.Context, tx *gorm.DB, tenantID int64, req models.MergeRequest, mergeID string) ([]pendingEvent, error) {
 	a, b := min(req.TargetID, req.SourceID), max(req.TargetID, req.SourceID)
 	if req.Kind == models.MergeKindCluster {
@@ -238,10 +238,24 @@ func (s *Store) decideDuplicate(ctx context.Context, tx *gorm.DB, tenantID int64
 			return nil, models.Errorf(models.ECONFLICT, "contacts %d and %d were dismissed as different people", a, b)
 		}
 	}
+	now := s.now()
+	// The survivor inherits the absorbed contact's dismissals: "not the same person as
+	// X" stays true of the person whichever contact holds them now, so a later join of
+	// the survivor and X is refused too. (No event: nobody dismissed anything new.)
+	other := "CASE WHEN contact_a = ? THEN contact_b ELSE contact_a END"
+	err := tx.WithContext(ctx).Exec("INSERT INTO duplicate_pairs (tenant_id, contact_a, contact_b, score, explanation, status, created_at, updated_at) "+
+		"SELECT tenant_id, CASE WHEN other < ? THEN other ELSE ? END, CASE WHEN other < ? THEN ? ELSE other END, score, explanation, ?, ?, ? "+
+		"FROM (SELECT tenant_id, "+other+" AS other, score, explanation FROM duplicate_pairs "+
+		"WHERE tenant_id = ? AND status = ? AND (contact_a = ? OR contact_b = ?)) d WHERE other <> ? "+
+		"ON CONFLICT (tenant_id, contact_a, contact_b) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
+		req.TargetID, req.TargetID, req.TargetID, req.TargetID, models.DuplicateDismissed, now, now,
+		req.SourceID, tenantID, models.DuplicateDismissed, req.SourceID, req.SourceID, req.TargetID).Error
+	if err != nil {
+		return nil, translate("carry dismissals to the merged contact", err)
+	}
 	if req.DuplicateID == 0 {
 		return nil, nil
 	}
-	now := s.now()
 	res := tx.WithContext(ctx).Exec("UPDATE duplicate_pairs SET status = ?, merge_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND status = ? AND contact_a = ? AND contact_b = ?",
 		models.DuplicateMerged, mergeID, now, tenantID, req.DuplicateID, models.DuplicateOpen, a, b)
 	if res.Error != nil {

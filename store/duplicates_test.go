@@ -230,3 +230,30 @@ func TestMergeDuplicateIsAnUndoableMerge(t *testing.T) {
 		t.Fatalf("events %v; want one duplicate.found, duplicate.merged and contact.merged", seen)
 	}
 }
+
+// TestDismissalFollowsTheMergedContact: a and b are dismissed; b is then merged into c.
+// c holds b's person now, so a and c must not be joined either.
+func TestDismissalFollowsTheMergedContact(t *testing.T) {
+	t.Parallel()
+	st := joinStore(t)
+	tn := storetest.NewTenant(t, st)
+	ctx := context.Background()
+	a, b, pair := reviewPair(t, st, tn.ID)
+	if _, err := st.DismissDuplicate(ctx, tn.ID, pair.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := ingestOne(t, st, tn.ID, models.CheckNone, map[string]any{"first_name": "Henrike", "family_name": "Oltmanns", "phone": "0441 5550123"}).ID
+	if _, err := st.MergeContacts(ctx, tn.ID, models.MergeRequest{TargetID: c, SourceID: b}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if r := ingestOne(t, st, tn.ID, models.CheckAuto, bothHenrikes); len(r.Joined) != 0 {
+			t.Fatalf("submission = %+v; want no join of %d and %d, which holds the contact dismissed with it", r, a, c)
+		}
+	}
+	for _, id := range []int64{a, c} {
+		if _, err := st.GetContact(ctx, tn.ID, id); err != nil {
+			t.Fatalf("contact %d: %v", id, err)
+		}
+	}
+}
