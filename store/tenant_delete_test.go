@@ -99,6 +99,7 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 			}
 		}
 	}
+	reviewPair(t, st, tenantID) // a possible duplicate
 	ranges := []spamlist.Range{mustParseRange(t, "192.0.2.0/24"), mustParseRange(t, "2001:db8::/32")}
 	if _, err := st.AddSpamRanges(ctx, tenantID, ranges, "test"); err != nil {
 		t.Fatal(err)
