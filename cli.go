@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/contacthub/contacthub/contacts"
+	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/ratelimit"
@@ -154,7 +155,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	api := &handlers.API{
 		Inquiries: inquiryService, InquiryStore: st,
 		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
-		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes}, RateLimits: rl, Metrics: metrics,
+		FileImports: fileimports.New(st),
+		Limits:      handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}
 			if redisReady != nil {

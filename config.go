@@ -24,6 +24,8 @@ type Config struct {
 	LogFormat       string
 	LogLevel        string
 	MaxBodyBytes    int64
+	// MaxUploadBytes caps a file uploaded to POST /api/v1/import.
+	MaxUploadBytes  int64
 	DefaultRegion   string
 	ShutdownTimeout time.Duration
 	// RateLimit is the default per-key request quota, e.g. "100/m".
@@ -84,6 +86,7 @@ var settings = []setting{
 	{"redis-failure", "local", "limits while Redis is down: local, open or closed", true, func(c *Config) any { return &c.RedisFailure }},
 	{"rate-limit", "100/m", "default request quota per API key, e.g. 100/m", true, func(c *Config) any { return &c.RateLimit }},
 	{"max-body-bytes", "10485760", "largest request body (413 beyond)", true, func(c *Config) any { return &c.MaxBodyBytes }},
+	{"max-upload-bytes", "536870912", "largest file uploaded to POST /api/v1/import (413 beyond); uploads are streamed, never held in memory", true, func(c *Config) any { return &c.MaxUploadBytes }},
 	{"default-region", "DE", "country of phone numbers written without a country code (ISO 3166-1 alpha-2)", true, func(c *Config) any { return &c.DefaultRegion }},
 	{"shutdown-timeout", "20s", "how long a stopping server lets requests and jobs finish", true, func(c *Config) any { return &c.ShutdownTimeout }},
 	{"event-retention", "720h", "how long the change feed keeps events", true, func(c *Config) any { return &c.EventRetention }},
@@ -165,6 +168,9 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("config: max body bytes %d: want at least 1024", c.MaxBodyBytes)
 	}
+	if c.MaxUploadBytes < 1024 {
+		return fmt.Errorf("config: CONTACTHUB_MAX_UPLOAD_BYTES %d: want at least 1024", c.MaxUploadBytes)
+	}
 	if c.EventRetention < time.Hour {
 		return fmt.Errorf("config: CONTACTHUB_EVENT_RETENTION %v: want at least 1h", c.EventRetention)
 	}
@@ -207,7 +213,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("database", db), slog.String("redis", maskCredentials(c.RedisURL)),
 		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
-		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.String("default_region", c.DefaultRegion),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.Int64("max_upload_bytes", c.MaxUploadBytes), slog.String("default_region", c.DefaultRegion),
 		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure), slog.Duration("redis_timeout", c.RedisTimeout),
 		slog.String("metrics_addr", c.MetricsAddr), slog.String("debug_addr", c.DebugAddr), slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Duration("event_retention", c.EventRetention), slog.Duration("outbox_publish_every", c.OutboxPublishEvery),

@@ -55,6 +55,8 @@ type API struct {
 	// keeps their statuses, sources and staff.
 	Inquiries    InquiryService
 	InquiryStore InquiryStore
+	// FileImports is the CSV and Excel import door (package fileimports).
+	FileImports FileImportService
 
 	readiness readinessLog
 }
@@ -73,6 +75,9 @@ type Limits struct {
 	MaxBodyBytes int64
 	// ExportPage is how many contacts the export reads per query; 0 means 500.
 	ExportPage int
+	// MaxUploadBytes caps the file of POST /api/v1/import instead of MaxBodyBytes
+	// (413 beyond). Default DefaultMaxUploadBytes (512 MiB).
+	MaxUploadBytes int64
 }
 
 // quentnPrefix is where the Quentn-compatible API lives; "v1" is rewritten to it.
@@ -98,7 +103,11 @@ func New(a *API) *echo.Echo {
 	if a.Limits.MaxBodyBytes == 0 {
 		a.Limits.MaxBodyBytes = 10 << 20
 	}
-	e.Use(bodyLimit(a.Limits.MaxBodyBytes))
+	if a.Limits.MaxUploadBytes == 0 {
+		a.Limits.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	// An upload is streamed into the store, never held: it gets its own limit.
+	e.Use(bodyLimit(a.Limits.MaxBodyBytes, map[string]int64{"/api/v1/import": a.Limits.MaxUploadBytes}))
 	a.Register(e)
 	return e
 }
@@ -187,6 +196,10 @@ func (a *API) Register(e *echo.Echo) {
 	n.PUT("/inquiry-sources/:id", a.updateInquirySource)
 	n.PATCH("/inquiry-sources/:id", a.patchInquirySource)
 	n.DELETE("/inquiry-sources/:id", a.deleteInquirySource)
+	n.POST("/import", a.createFileImport)
+	n.POST("/import/map/:uuid", a.mapFileImport)
+	n.GET("/import", a.listFileImports)
+	n.GET("/import/:uuid", a.getFileImport)
 	n.GET("/staff", a.listStaff)
 	n.POST("/staff", a.createStaff)
 	n.GET("/staff/:id", a.getStaff)
@@ -314,15 +327,19 @@ var readQueryParams = map[string]bool{
 }
 
 // bodyLimit caps request bodies: 413 up front for a declared Content-Length, and a
-// capped reader for chunked bodies.
+// capped reader for chunked bodies. A route in routes has its own cap.
 //
 // An answer given while the body is still unread (a bad key, a body not declared as
 // JSON, a route that reads none) closes the connection. Otherwise net/http reads up to
 // 256 KiB of what is left of the body before it sends the answer, and a client that
 // sends its body slowly, or not at all, would wait for a 401 that is already decided.
-func bodyLimit(max int64) echo.MiddlewareFunc {
+func bodyLimit(defaultMax int64, routes map[string]int64) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			max := defaultMax
+			if m, ok := routes[c.Path()]; ok && c.Request().Method == http.MethodPost {
+				max = m
+			}
 			r := c.Request()
 			body := &endSeen{ReadCloser: r.Body}
 			c.Response().Before(func() {

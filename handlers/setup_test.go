@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contacthub/contacthub/contacts"
+	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/store"
@@ -44,7 +45,7 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	api := &handlers.API{
 		Auth: st, Contacts: st, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
-		ContactService: contacts.New(contacts.Config{Store: st, Log: log}), InquiryStore: st,
+		ContactService: contacts.New(contacts.Config{Store: st, Log: log}), InquiryStore: st, FileImports: fileimports.New(st),
 		Webhooks: webhooks.New(webhooks.Config{Store: st, Log: log}),
 	}
 	api.Inquiries = inquiries.New(inquiries.Config{Store: st, Contacts: api.ContactService.(*contacts.Service), Log: log})
@@ -65,6 +66,7 @@ func setupClock(t testing.TB, opts ...func(*handlers.API)) (*bundle, *storetest.
 		a.Idempotency = st
 		a.ContactService = contacts.New(contacts.Config{Store: st, Log: a.Log})
 		a.InquiryStore = st
+		a.FileImports = fileimports.New(st)
 		a.Inquiries = inquiries.New(inquiries.Config{Store: st, Contacts: a.ContactService.(*contacts.Service), Log: a.Log})
 	}}, opts...)...)
 	b.st = st

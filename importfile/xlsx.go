@@ -1,6 +1,7 @@
 package importfile
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -27,7 +28,7 @@ type XLSX struct {
 func OpenXLSX(path, sheet string) (*XLSX, error) {
 	f, err := excelize.OpenFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("not an .xlsx workbook: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrNotWorkbook, err)
 	}
 	x, err := openSheet(f, sheet)
 	if err != nil {
@@ -36,6 +37,9 @@ func OpenXLSX(path, sheet string) (*XLSX, error) {
 	}
 	return x, nil
 }
+
+// ErrNotWorkbook is wrapped by OpenXLSX's error for a file excelize cannot open.
+var ErrNotWorkbook = errors.New("not an .xlsx workbook")
 
 // ErrNoSheet is wrapped by OpenXLSX's error for a sheet the workbook does not have.
 var ErrNoSheet = fmt.Errorf("no such sheet")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/contacthub/contacthub/importfile"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/spamlist"
 	"github.com/contacthub/contacthub/store"
@@ -128,6 +129,13 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 	d := &models.WebhookDelivery{ID: uuid.Must(uuid.NewV7()).String(), TenantID: tenantID, WebhookID: hook.ID, MessageID: "msg_ping",
 		Type: models.EventWebhookPing, Payload: []byte("{}"), State: models.DeliveryPending, MaxAttempts: 1, CreatedAt: now}
 	if err := st.CreateDelivery(ctx, d, func(context.Context, *sql.Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	fi := &models.FileImport{TenantID: tenantID, UUID: uuid.NewString(), Type: "contacts", Mode: "store", Format: "csv"}
+	if err := st.BeginFileImport(ctx, fi); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutFileImportChunk(ctx, tenantID, fi.ID, importfile.Chunk{FirstRow: 1, Rows: 1, Data: []byte("1,2,,a@x.de\n")}); err != nil {
 		t.Fatal(err)
 	}
 }
