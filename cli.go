@@ -19,6 +19,7 @@ import (
 	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
+	"github.com/contacthub/contacthub/imports"
 	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/spamlist"
@@ -114,7 +115,20 @@ var (
 	_ handlers.InquiryService = (*inquiries.Service)(nil)
 	_ handlers.InquiryStore   = (*store.Store)(nil)
 	_ contacts.WriteCounter   = (*handlers.Metrics)(nil)
+	_ imports.Store           = (*store.Store)(nil)
+	_ imports.Contacts        = (*contacts.Service)(nil)
+	_ handlers.ImportService  = (*imports.Engine)(nil)
+	_ handlers.ImportStore    = (*store.Store)(nil)
 )
+
+// importBatch is how many records one import transaction writes: on PostgreSQL
+// enough for COPY to pay; on SQLite, whose one writer the batch holds, fewer.
+func importBatch(dialect string) int {
+	if dialect == store.SQLite {
+		return 500
+	}
+	return 1000
+}
 
 // serve wires config → database → migrations → store → handlers → HTTP and shuts down
 // gracefully when ctx ends: stop accepting, finish requests in flight, close the DB.
@@ -138,11 +152,6 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	}
 
 	hooks := newWebhooks(cfg, st, log)
-	engine, err := startJobs(ctx, cfg, st, hooks, log)
-	if err != nil {
-		return err
-	}
-
 	rl, flood, redisReady, closeRedis, err := limiters(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -151,12 +160,19 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	rl.Spam = spamlist.NewChecker(st, 5*time.Second)
 	metrics := handlers.NewMetrics()
 	service := contacts.New(contacts.Config{Store: st, Flood: flood, Spam: rl.Spam, Metrics: metrics, Log: log})
+	importer := imports.New(imports.Config{Store: st, Contacts: service, Doors: []imports.Door{imports.JSONDoor{}},
+		BatchSize: importBatch(st.Dialect()), Log: log})
+
+	engine, err := startJobs(ctx, cfg, st, hooks, importer, log)
+	if err != nil {
+		return err
+	}
 	inquiryService := inquiries.New(inquiries.Config{Store: st, Contacts: service, Jobs: engine, Log: log})
 	api := &handlers.API{
-		Inquiries: inquiryService, InquiryStore: st,
+		Inquiries: inquiryService, InquiryStore: st, Imports: importer, ImportStore: st,
 		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
 		FileImports: fileimports.New(st),
-		Limits:      handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes}, RateLimits: rl, Metrics: metrics,
+		Limits:      handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, ImportBodyBytes: cfg.ImportMaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}
 			if redisReady != nil {

@@ -25,9 +25,12 @@ type Config struct {
 	LogLevel        string
 	MaxBodyBytes    int64
 	// MaxUploadBytes caps a file uploaded to POST /api/v1/import.
-	MaxUploadBytes  int64
-	DefaultRegion   string
-	ShutdownTimeout time.Duration
+	MaxUploadBytes int64
+	// ImportMaxBodyBytes is the body limit of POST /api/v1/imports: 10,000 persons
+	// exceed the general limit.
+	ImportMaxBodyBytes int64
+	DefaultRegion      string
+	ShutdownTimeout    time.Duration
 	// RateLimit is the default per-key request quota, e.g. "100/m".
 	RateLimit string
 	// RedisFailure is what limits do while Redis is unreachable: local (enforce per
@@ -87,6 +90,7 @@ var settings = []setting{
 	{"rate-limit", "100/m", "default request quota per API key, e.g. 100/m", true, func(c *Config) any { return &c.RateLimit }},
 	{"max-body-bytes", "10485760", "largest request body (413 beyond)", true, func(c *Config) any { return &c.MaxBodyBytes }},
 	{"max-upload-bytes", "536870912", "largest file uploaded to POST /api/v1/import (413 beyond); uploads are streamed, never held in memory", true, func(c *Config) any { return &c.MaxUploadBytes }},
+	{"import-max-body-bytes", "67108864", "largest body of POST /api/v1/imports (413 beyond)", true, func(c *Config) any { return &c.ImportMaxBodyBytes }},
 	{"default-region", "DE", "country of phone numbers written without a country code (ISO 3166-1 alpha-2)", true, func(c *Config) any { return &c.DefaultRegion }},
 	{"shutdown-timeout", "20s", "how long a stopping server lets requests and jobs finish", true, func(c *Config) any { return &c.ShutdownTimeout }},
 	{"event-retention", "720h", "how long the change feed keeps events", true, func(c *Config) any { return &c.EventRetention }},
@@ -171,6 +175,9 @@ func (c *Config) Validate() error {
 	if c.MaxUploadBytes < 1024 {
 		return fmt.Errorf("config: CONTACTHUB_MAX_UPLOAD_BYTES %d: want at least 1024", c.MaxUploadBytes)
 	}
+	if c.ImportMaxBodyBytes < 1024 {
+		return fmt.Errorf("config: CONTACTHUB_IMPORT_MAX_BODY_BYTES %d: want at least 1024", c.ImportMaxBodyBytes)
+	}
 	if c.EventRetention < time.Hour {
 		return fmt.Errorf("config: CONTACTHUB_EVENT_RETENTION %v: want at least 1h", c.EventRetention)
 	}
@@ -213,7 +220,7 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("addr", c.Addr), slog.String("database", db), slog.String("redis", maskCredentials(c.RedisURL)),
 		slog.Bool("bootstrap_key_set", c.BootstrapAPIKey != ""), slog.String("log_format", c.LogFormat),
-		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.Int64("max_upload_bytes", c.MaxUploadBytes), slog.String("default_region", c.DefaultRegion),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes), slog.Int64("max_upload_bytes", c.MaxUploadBytes), slog.Int64("import_max_body_bytes", c.ImportMaxBodyBytes), slog.String("default_region", c.DefaultRegion),
 		slog.String("rate_limit", c.RateLimit), slog.String("redis_failure", c.RedisFailure), slog.Duration("redis_timeout", c.RedisTimeout),
 		slog.String("metrics_addr", c.MetricsAddr), slog.String("debug_addr", c.DebugAddr), slog.Int("db_max_conns", c.DBMaxConns),
 		slog.Duration("event_retention", c.EventRetention), slog.Duration("outbox_publish_every", c.OutboxPublishEvery),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/contacthub/contacthub/imports"
 	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/jobs"
 	"github.com/contacthub/contacthub/outbox"
@@ -15,12 +16,13 @@ import (
 )
 
 // startJobs builds River with every worker of the program, migrates its tables and
-// starts it. hooks is the outbox's subscriber and adds the delivery worker. The caller
-// stops it (jobs.Engine.Stop) after the HTTP server.
+// starts it. hooks is the outbox's subscriber and adds the delivery worker; importer
+// adds the import workers. Both are attached to the engine before it starts. The
+// caller stops it (jobs.Engine.Stop) after the HTTP server.
 //
 // Beside River, the outbox's poller publishes new events within
 // cfg.OutboxPublishEvery; the periodic publisher job is its backstop.
-func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks.Service, log *slog.Logger) (*background, error) {
+func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks.Service, importer *imports.Engine, log *slog.Logger) (*background, error) {
 	workers := river.NewWorkers()
 	outboxCfg := outbox.Config{
 		Store: st, PublishEvery: publisherBackstop, Retention: cfg.EventRetention, Log: log,
@@ -29,6 +31,7 @@ func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks
 	periodic := outbox.Register(workers, outboxCfg)
 	periodic = append(periodic, inquiries.Register(workers, st, log)...)
 	periodic = append(periodic, hooks.Register(workers)...)
+	periodic = append(periodic, importer.Register(workers)...)
 	engine, err := jobs.New(ctx, jobs.Config{
 		Dialect: st.Dialect(), DB: st.DB(), DatabaseURL: cfg.DatabaseURL, Logger: log,
 		Workers: workers, PeriodicJobs: periodic,
@@ -41,6 +44,7 @@ func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks
 		return nil, err
 	}
 	hooks.Attach(engine)
+	importer.Attach(engine)
 	if err := engine.Migrate(ctx); err != nil {
 		engine.Close()
 		return nil, err

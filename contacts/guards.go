@@ -2,9 +2,11 @@ package contacts
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/contacthub/contacthub/logctx"
@@ -61,6 +63,28 @@ func (s *Service) ingest(ctx context.Context, tenant int64, subs []*models.Submi
 	}
 	if len(kept) == 0 {
 		return results, nil
+	}
+	if opts.ingest.Within != nil || opts.ingest.Targets != nil {
+		o := *opts
+		if opts.ingest.Targets != nil {
+			o.ingest.Targets = make([]int64, len(keep))
+			for j, i := range keep {
+				o.ingest.Targets[j] = opts.ingest.Targets[i]
+			}
+		}
+		opts = &o
+	}
+	if within := opts.ingest.Within; within != nil {
+		// Within is told about every submission, the refused ones too.
+		o := *opts
+		o.ingest.Within = func(ctx context.Context, tx *sql.Tx, out []models.IngestResult) error {
+			all := slices.Clone(results)
+			for j, i := range keep {
+				all[i] = out[j]
+			}
+			return within(ctx, tx, all)
+		}
+		opts = &o
 	}
 	out, err := s.write(ctx, tenant, kept, opts)
 	if err != nil {

@@ -2,6 +2,7 @@ package contacts
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -30,8 +31,22 @@ type Options struct {
 	SpamProtection *bool
 	// Identity is what a new contact must at least carry.
 	Identity Identity
-	// Source labels merge records: "api" (""), "import", "inquiry".
+	// Source labels merge records: "api" (""), "import", "inquiry". An import may
+	// also check duplicates by "external_id".
 	Source string
+	// SkipExisting leaves a contact that matches an existing one alone: its Result is
+	// Skipped with the matched contact's ID (models.IngestOptions.SkipExisting).
+	SkipExisting bool
+	// Targets, when set, names per input the contact id it updates
+	// (models.IngestOptions.Targets).
+	Targets []int64
+	// Within, when set, is called inside the transaction that writes the contacts,
+	// with every input's result (ids set), so that what it writes in tx commits with
+	// them or not at all (an import's checkpoint and counters). An error from it
+	// rolls the write back and is Submit's error. It is not called when no input is
+	// valid (nothing is written then), and may be called again when the transaction
+	// is run again after losing a race.
+	Within func(ctx context.Context, tx *sql.Tx, results []Result) error
 }
 
 // parsedOptions are Options after validation.
@@ -64,6 +79,9 @@ func (o Options) ReturnFieldList() []string {
 func (o Options) parse() (*parsedOptions, error) {
 	var v models.ValidationError
 	check, ok := models.ParseCheckMethod(o.DuplicateCheckMethod)
+	if !ok && o.Source == "import" && o.DuplicateCheckMethod == string(models.CheckExternalID) {
+		check, ok = models.CheckExternalID, true
+	}
 	if !ok {
 		v.Add("duplicate_check_method", "must be auto, email or none")
 	}
@@ -75,7 +93,7 @@ func (o Options) parse() (*parsedOptions, error) {
 	if source == "" {
 		source = "api"
 	}
-	p := &parsedOptions{ingest: models.IngestOptions{Check: check, Merge: merge, Source: source}}
+	p := &parsedOptions{ingest: models.IngestOptions{Check: check, Merge: merge, Source: source, SkipExisting: o.SkipExisting}}
 	p.returnFields = returnFieldNames(o.ReturnFields, &v)
 	if o.FloodLimit != nil {
 		if *o.FloodLimit < 0 || *o.FloodLimit > MaxFloodLimit {

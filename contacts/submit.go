@@ -2,6 +2,8 @@ package contacts
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 
 	"github.com/contacthub/contacthub/models"
 )
@@ -75,6 +77,27 @@ func (s *Service) Submit(ctx context.Context, tenant int64, inputs []Input, o Op
 		return results, optErr
 	}
 	opts.ingest.RequiredCustom = requiredCustom(defs)
+	if o.Targets != nil { // by position in subs, as the store reads them
+		opts.ingest.Targets = make([]int64, 0, len(subs))
+		for i, t := range o.Targets {
+			if errs == nil || errs[i] == nil {
+				opts.ingest.Targets = append(opts.ingest.Targets, t)
+			}
+		}
+	}
+	if o.Within != nil {
+		opts.ingest.Within = func(ctx context.Context, tx *sql.Tx, written []models.IngestResult) error {
+			all := slices.Clone(results)
+			j := 0
+			for i := range all {
+				if errs == nil || errs[i] == nil {
+					all[i].IngestResult = written[j]
+					j++
+				}
+			}
+			return o.Within(ctx, tx, all)
+		}
+	}
 	written, err := s.ingest(ctx, tenant, subs, opts)
 	if err != nil {
 		return nil, err

@@ -60,6 +60,30 @@ type Contact struct {
 	DateOfBirth  string  `json:"date_of_birth"`
 	UID          int64   `json:"uid"`
 	Terms        []int64 `json:"terms"`
+	// Seed 000's person (imports): its text fields, its flags (null: never set),
+	// every address and the dossier.
+	ExternalID               string                     `json:"external_id"`
+	ContactType              string                     `json:"contact_type"`
+	EntityType               string                     `json:"entity_type"`
+	PreferredLanguage        string                     `json:"preferred_language"`
+	QualificationStatus      string                     `json:"qualification_status"`
+	InteractionStatus        string                     `json:"interaction_status"`
+	Source                   string                     `json:"source"`
+	AdvertisementConsentDate string                     `json:"advertisement_consent_date"`
+	LastInteractionDate      string                     `json:"last_interaction_date"`
+	ExternalCreatedAt        string                     `json:"external_created_at"`
+	ExternalUpdatedAt        string                     `json:"external_updated_at"`
+	EmailBounce              *bool                      `json:"email_bounce"`
+	EmailVerified            *bool                      `json:"email_verified"`
+	AdvertisementConsent     *bool                      `json:"advertisement_consent"`
+	AdvertisementBan         *bool                      `json:"advertisement_ban"`
+	IsControlGroup           *bool                      `json:"is_control_group"`
+	IsDuplicate              *bool                      `json:"is_duplicate"`
+	IsDeleted                *bool                      `json:"is_deleted"`
+	IsVerified               *bool                      `json:"is_verified"`
+	IsBlocked                *bool                      `json:"is_blocked"`
+	Addresses                []models.Address           `json:"addresses"`
+	Dossier                  map[string]json.RawMessage `json:"dossier"`
 	// Custom holds custom field values by name (without "field_"): string, []string,
 	// int64, float64 or a checkbox confirmation, as the field's type says.
 	Custom  map[string]any `json:"-"`
@@ -71,6 +95,7 @@ type Contact struct {
 // FromModel is c in the wire form. It shares c's terms and custom values rather than
 // copying them: encode the result before c changes.
 func FromModel(c *models.Contact) Contact {
+	p := c.Profile
 	return Contact{
 		V: Version, ID: c.ID,
 		Title: c.Title, Title2: c.Title2, FirstName: c.FirstName, FamilyName: c.FamilyName,
@@ -80,6 +105,15 @@ func FromModel(c *models.Contact) Contact {
 		BaCity: c.BaCity, BaPostalCode: c.BaPostalCode, BaState: c.BaState, BaCountry: c.BaCountry,
 		DateOfBirth: c.DateOfBirth, UID: c.UID, Terms: c.Terms, Custom: c.Custom,
 		Created: c.CreatedAt.Unix(), Changed: c.UpdatedAt.Unix(), Version: c.Version,
+		ExternalID: c.ExternalID, ContactType: c.ContactType, EntityType: c.EntityType, PreferredLanguage: c.PreferredLanguage,
+		QualificationStatus: c.QualificationStatus, InteractionStatus: c.InteractionStatus, Source: c.Source,
+		AdvertisementConsentDate: c.AdvertisementConsentDate, LastInteractionDate: c.LastInteractionDate,
+		ExternalCreatedAt: c.ExternalCreatedAt, ExternalUpdatedAt: c.ExternalUpdatedAt,
+		EmailBounce: p.Flag("email_bounce"), EmailVerified: p.Flag("email_verified"),
+		AdvertisementConsent: p.Flag("advertisement_consent"), AdvertisementBan: p.Flag("advertisement_ban"),
+		IsControlGroup: p.Flag("is_control_group"), IsDuplicate: p.Flag("is_duplicate"), IsDeleted: p.Flag("is_deleted"),
+		IsVerified: p.Flag("is_verified"), IsBlocked: p.Flag("is_blocked"),
+		Addresses: p.Addresses, Dossier: p.Dossier,
 	}
 }
 
@@ -93,8 +127,15 @@ func (c Contact) MarshalJSON() ([]byte, error) {
 // encoder applies itself), numbers as it writes them. It fails only for a custom value
 // encoding/json cannot encode either (a NaN float).
 func (c Contact) AppendJSON(dst []byte) ([]byte, error) {
-	b := append(dst, `{"ba_city":`...)
-	b = appendString(b, c.BaCity)
+	b := append(dst, `{"addresses":`...)
+	var err error
+	if b, err = appendAddresses(b, c.Addresses); err != nil {
+		return dst, err
+	}
+	b = appendKeyFlag(b, "advertisement_ban", c.AdvertisementBan)
+	b = appendKeyFlag(b, "advertisement_consent", c.AdvertisementConsent)
+	b = appendKeyString(b, "advertisement_consent_date", c.AdvertisementConsentDate)
+	b = appendKeyString(b, "ba_city", c.BaCity)
 	b = appendKeyString(b, "ba_country", c.BaCountry)
 	b = appendKeyString(b, "ba_postal_code", c.BaPostalCode)
 	b = appendKeyString(b, "ba_state", c.BaState)
@@ -102,21 +143,38 @@ func (c Contact) AppendJSON(dst []byte) ([]byte, error) {
 	b = appendKeyString(b, "ba_street2", c.BaStreet2)
 	b = appendKeyInt(b, "changed", c.Changed)
 	b = appendKeyString(b, "company", c.Company)
+	b = appendKeyString(b, "contact_type", c.ContactType)
 	b = appendKeyInt(b, "created", c.Created)
 	b = appendKeyString(b, "date_of_birth", c.DateOfBirth)
+	b = append(b, `,"dossier":`...)
+	if b, err = appendDossier(b, c.Dossier); err != nil {
+		return dst, err
+	}
+	b = appendKeyFlag(b, "email_bounce", c.EmailBounce)
+	b = appendKeyFlag(b, "email_verified", c.EmailVerified)
+	b = appendKeyString(b, "entity_type", c.EntityType)
+	b = appendKeyString(b, "external_created_at", c.ExternalCreatedAt)
+	b = appendKeyString(b, "external_id", c.ExternalID)
+	b = appendKeyString(b, "external_updated_at", c.ExternalUpdatedAt)
 	b = appendKeyString(b, "family_name", c.FamilyName)
 	b = appendKeyString(b, "fax", c.Fax)
 	b = appendKeyString(b, "fb", c.FB)
 	// Every "field_…" key sorts between "fb" and "first_name".
 	if len(c.Custom) > 0 {
-		var err error
 		if b, err = appendCustom(b, c.Custom); err != nil {
 			return dst, err
 		}
 	}
 	b = appendKeyString(b, "first_name", c.FirstName)
 	b = appendKeyInt(b, "id", c.ID)
+	b = appendKeyString(b, "interaction_status", c.InteractionStatus)
+	b = appendKeyFlag(b, "is_blocked", c.IsBlocked)
+	b = appendKeyFlag(b, "is_control_group", c.IsControlGroup)
+	b = appendKeyFlag(b, "is_deleted", c.IsDeleted)
+	b = appendKeyFlag(b, "is_duplicate", c.IsDuplicate)
+	b = appendKeyFlag(b, "is_verified", c.IsVerified)
 	b = appendKeyString(b, "job_title", c.JobTitle)
+	b = appendKeyString(b, "last_interaction_date", c.LastInteractionDate)
 	b = appendKeyString(b, "mail", c.Mail)
 	b = appendKeyString(b, "mail2", c.Mail2)
 	b = appendKeyInt(b, "mail_status", int64(c.MailStatus))
@@ -124,7 +182,10 @@ func (c Contact) AppendJSON(dst []byte) ([]byte, error) {
 	b = appendKeyString(b, "phone2", c.Phone2)
 	b = appendKeyString(b, "phone2_type", c.Phone2Type)
 	b = appendKeyString(b, "phone_type", c.PhoneType)
+	b = appendKeyString(b, "preferred_language", c.PreferredLanguage)
+	b = appendKeyString(b, "qualification_status", c.QualificationStatus)
 	b = appendKeyString(b, "skype", c.Skype)
+	b = appendKeyString(b, "source", c.Source)
 	b = append(b, `,"terms":[`...)
 	for i, id := range c.Terms {
 		if i > 0 {
@@ -139,6 +200,63 @@ func (c Contact) AppendJSON(dst []byte) ([]byte, error) {
 	b = appendKeyInt(b, "uid", c.UID)
 	b = appendKeyInt(b, "v", int64(c.V))
 	b = appendKeyInt(b, "version", c.Version)
+	return append(b, '}'), nil
+}
+
+// appendKeyFlag appends a yes/no field: null when it was never set.
+func appendKeyFlag(b []byte, key string, v *bool) []byte {
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return strconv.AppendBool(b, *v)
+}
+
+// appendAddresses appends the addresses ([] when none), each with its keys in order.
+func appendAddresses(b []byte, addrs []models.Address) ([]byte, error) {
+	b = append(b, '[')
+	for i, a := range addrs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"city":`...)
+		b = appendString(b, a.City)
+		b = appendKeyString(b, "country", a.Country)
+		b = appendKeyString(b, "external_id", a.ExternalID)
+		b = appendKeyString(b, "postal_code", a.PostalCode)
+		b = appendKeyString(b, "state", a.State)
+		b = appendKeyString(b, "street", a.Street)
+		b = appendKeyString(b, "street2", a.Street2)
+		b = append(b, '}')
+	}
+	return append(b, ']'), nil
+}
+
+// appendDossier appends the dossier ({} when none) with its keys in order.
+func appendDossier(b []byte, d map[string]json.RawMessage) ([]byte, error) {
+	if len(d) == 0 {
+		return append(b, "{}"...), nil
+	}
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, d[k]); err != nil {
+			return b, fmt.Errorf("contactwire: dossier %s: %w", k, err)
+		}
+		b = append(b, buf.Bytes()...)
+	}
 	return append(b, '}'), nil
 }
 

@@ -27,6 +27,16 @@ func mapView(c *models.Contact) map[string]any {
 	for name, v := range c.Custom {
 		out[models.CustomFieldPrefix+name] = v
 	}
+	for _, name := range models.FlagNames {
+		out[name], _ = c.Field(name)
+	}
+	addrs := []map[string]string{}
+	for _, a := range c.Profile.Addresses {
+		addrs = append(addrs, map[string]string{"external_id": a.ExternalID, "street": a.Street, "street2": a.Street2,
+			"city": a.City, "postal_code": a.PostalCode, "state": a.State, "country": a.Country})
+	}
+	out["addresses"] = addrs
+	out["dossier"], _ = c.Field("dossier")
 	out["version"] = c.Version
 	out["v"] = contactwire.Version
 	return out
@@ -59,6 +69,12 @@ func sample() *models.Contact {
 			"cleared":  nil, "under_score_9": true,
 		},
 		CreatedAt: time.Unix(1700000000, 0), UpdatedAt: time.Unix(1700000100, 0),
+		ExternalID: "CONTACT-001", ContactType: "Customer", Source: "LinkedIn", LastInteractionDate: "2025-01-10T08:30:00Z",
+		Profile: models.Profile{
+			Flags:     map[string]bool{"email_bounce": false, "is_verified": true},
+			Addresses: []models.Address{{ExternalID: "ADDR-001", Street: "123 Main St <b>", City: "New York", PostalCode: "10001", Country: "US"}},
+			Dossier:   map[string]json.RawMessage{"notes": json.RawMessage(`{"a":[1,2.5,"x-y"]}`), "b": json.RawMessage(`true`)},
+		},
 	}
 }
 

@@ -57,6 +57,9 @@ type API struct {
 	InquiryStore InquiryStore
 	// FileImports is the CSV and Excel import door (package fileimports).
 	FileImports FileImportService
+	// Imports starts and cancels imports (package imports); ImportStore reads them.
+	Imports     ImportService
+	ImportStore ImportStore
 
 	readiness readinessLog
 }
@@ -73,6 +76,9 @@ type Check struct {
 type Limits struct {
 	// MaxBodyBytes caps every request body (413 beyond). Default 10 MiB.
 	MaxBodyBytes int64
+	// ImportBodyBytes caps the body of POST /api/v1/imports instead (10,000 persons
+	// exceed the general limit). Default 64 MiB.
+	ImportBodyBytes int64
 	// ExportPage is how many contacts the export reads per query; 0 means 500.
 	ExportPage int
 	// MaxUploadBytes caps the file of POST /api/v1/import instead of MaxBodyBytes
@@ -106,8 +112,12 @@ func New(a *API) *echo.Echo {
 	if a.Limits.MaxUploadBytes == 0 {
 		a.Limits.MaxUploadBytes = DefaultMaxUploadBytes
 	}
-	// An upload is streamed into the store, never held: it gets its own limit.
-	e.Use(bodyLimit(a.Limits.MaxBodyBytes, map[string]int64{"/api/v1/import": a.Limits.MaxUploadBytes}))
+	if a.Limits.ImportBodyBytes == 0 {
+		a.Limits.ImportBodyBytes = 64 << 20
+	}
+	// An upload is streamed into the store, never held, and 10,000 persons of a JSON
+	// import exceed the general limit: both get their own.
+	e.Use(bodyLimit(a.Limits.MaxBodyBytes, map[string]int64{"/api/v1/import": a.Limits.MaxUploadBytes, importPath: a.Limits.ImportBodyBytes}))
 	a.Register(e)
 	return e
 }
@@ -178,6 +188,12 @@ func (a *API) Register(e *echo.Echo) {
 	n.GET("/webhooks/:id/deliveries", a.listDeliveries)
 	n.GET("/webhooks/:id/deliveries/:delivery", a.getDelivery)
 	n.POST("/webhooks/:id/deliveries/:delivery/redeliver", a.redeliver)
+	n.POST("/imports", a.createImport, a.idempotent)
+	n.GET("/imports", a.listImports)
+	n.GET("/imports/:id", a.getImport)
+	n.GET("/imports/:id/status", a.importStatus)
+	n.GET("/imports/:id/errors", a.importErrors)
+	n.POST("/imports/:id/cancel", a.cancelImport)
 	n.GET("/inquiries", a.listInquiries)
 	n.POST("/inquiries", a.createInquiry, a.idempotent)
 	n.GET("/inquiries/:id", a.getInquiry)

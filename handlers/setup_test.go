@@ -18,6 +18,7 @@ import (
 	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
+	"github.com/contacthub/contacthub/imports"
 	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/store/storetest"
@@ -49,6 +50,10 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 		Webhooks: webhooks.New(webhooks.Config{Store: st, Log: log}),
 	}
 	api.Inquiries = inquiries.New(inquiries.Config{Store: st, Contacts: api.ContactService.(*contacts.Service), Log: log})
+	// Imports are tested with their job engine in package imports; here they are
+	// accepted up to the point of starting one.
+	api.ImportStore = st
+	api.Imports = imports.New(imports.Config{Store: st, Contacts: api.ContactService.(*contacts.Service), Doors: []imports.Door{imports.JSONDoor{}}, Log: log})
 	for _, o := range opts {
 		o(api)
 	}

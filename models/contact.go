@@ -72,6 +72,20 @@ type Contact struct {
 	BaCountry    string `gorm:"not null;default:''"`
 	DateOfBirth  string `gorm:"not null;default:''"`
 	UID          int64  `gorm:"column:uid;not null;default:0"`
+	// The seed 000 person's text fields (see textFields).
+	ExternalID               string `gorm:"not null;default:''"`
+	ContactType              string `gorm:"not null;default:''"`
+	EntityType               string `gorm:"not null;default:''"`
+	PreferredLanguage        string `gorm:"not null;default:''"`
+	QualificationStatus      string `gorm:"not null;default:''"`
+	InteractionStatus        string `gorm:"not null;default:''"`
+	Source                   string `gorm:"not null;default:''"`
+	AdvertisementConsentDate string `gorm:"not null;default:''"`
+	LastInteractionDate      string `gorm:"not null;default:''"`
+	ExternalCreatedAt        string `gorm:"not null;default:''"`
+	ExternalUpdatedAt        string `gorm:"not null;default:''"`
+	// Profile holds flags, addresses and the dossier (profile.go).
+	Profile Profile `gorm:"column:profile;serializer:json;not null"`
 	// Custom holds custom field values by field name (without the "field_" prefix).
 	Custom CustomValues `gorm:"column:custom_fields;serializer:json;not null"`
 	// MailKey is the normalised mail used for lookups by address (see NormalizeMail).
@@ -141,6 +155,7 @@ func NormalizeMail(mail string) string {
 func (c *Contact) Clone() *Contact {
 	out := *c
 	out.Terms = slices.Clone(c.Terms)
+	out.Profile = c.Profile.Clone()
 	if c.Custom != nil {
 		out.Custom = make(CustomValues, len(c.Custom))
 		for k, v := range c.Custom {
@@ -209,6 +224,19 @@ func (c *Contact) Field(name string) (v any, ok bool) {
 			return []int64{}, true
 		}
 		return c.Terms, true
+	case "addresses":
+		if c.Profile.Addresses == nil {
+			return []Address{}, true
+		}
+		return c.Profile.Addresses, true
+	case "dossier":
+		if c.Profile.Dossier == nil {
+			return map[string]any{}, true
+		}
+		return c.Profile.Dossier, true
+	}
+	if IsFlag(name) {
+		return c.Profile.Flag(name), true
 	}
 	if n, ok := strings.CutPrefix(name, CustomFieldPrefix); ok {
 		return c.Custom[n], true
@@ -247,8 +275,21 @@ var textFields = []textField{
 	{"ba_city", 255, func(c *Contact) *string { return &c.BaCity }},
 	{"ba_postal_code", 20, func(c *Contact) *string { return &c.BaPostalCode }},
 	{"ba_state", 20, func(c *Contact) *string { return &c.BaState }},
-	{"ba_country", 2, func(c *Contact) *string { return &c.BaCountry }},
+	{"ba_country", 64, func(c *Contact) *string { return &c.BaCountry }}, // a name is read as its alpha-2 code
 	{"date_of_birth", 32, func(c *Contact) *string { return &c.DateOfBirth }},
+	// Seed 000's person (imports): the sender's id and its CRM's classifications and
+	// dates, as text (dates normalised as date_of_birth's).
+	{"external_id", 255, func(c *Contact) *string { return &c.ExternalID }},
+	{"contact_type", 64, func(c *Contact) *string { return &c.ContactType }},
+	{"entity_type", 64, func(c *Contact) *string { return &c.EntityType }},
+	{"preferred_language", 35, func(c *Contact) *string { return &c.PreferredLanguage }},
+	{"qualification_status", 64, func(c *Contact) *string { return &c.QualificationStatus }},
+	{"interaction_status", 64, func(c *Contact) *string { return &c.InteractionStatus }},
+	{"source", 255, func(c *Contact) *string { return &c.Source }},
+	{"advertisement_consent_date", 32, func(c *Contact) *string { return &c.AdvertisementConsentDate }},
+	{"last_interaction_date", 32, func(c *Contact) *string { return &c.LastInteractionDate }},
+	{"external_created_at", 32, func(c *Contact) *string { return &c.ExternalCreatedAt }},
+	{"external_updated_at", 32, func(c *Contact) *string { return &c.ExternalUpdatedAt }},
 }
 
 var textFieldByName = func() map[string]textField {
@@ -270,7 +311,7 @@ func TextFieldNames() []string {
 
 // ReadableFields are the names a client may ask for in `fields` and `return_fields`
 // besides the text fields and field_<name> custom fields.
-var ReadableFields = []string{"id", "mail_status", "terms", "created", "changed", "uid", "owner"}
+var ReadableFields = append([]string{"id", "mail_status", "terms", "created", "changed", "uid", "owner", "addresses", "dossier"}, FlagNames...)
 
 // DefaultReadFields are returned by GET contact/{id} when `fields` is not given.
 var DefaultReadFields = []string{"id", "first_name", "family_name", "mail"}

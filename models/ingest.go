@@ -1,6 +1,9 @@
 package models
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // IngestOptions are the per-call choices of the one contact write path.
 type IngestOptions struct {
@@ -14,6 +17,20 @@ type IngestOptions struct {
 	BeforeCreate func(ctx context.Context, i int, sub *Submission) error
 	// Source labels merge records: "api", "import", "inquiry".
 	Source string
+	// SkipExisting leaves a submission that matches a contact alone: nothing is
+	// written for it and its result is Skipped, with the ID of the contact it matched
+	// (imports with update_existing false: reported, never silently merged).
+	SkipExisting bool
+	// Targets, when set, names per submission the contact it merges into (an import
+	// with update_key id): the check method is not asked, and a submission whose
+	// contact the tenant does not have fails (field id).
+	Targets []int64
+	// Within, when set, is called in the write's transaction after the batch was
+	// written, with the results so far (ids set; joins come after the transaction): what
+	// it writes in tx commits with the contacts or not at all (an import's checkpoint).
+	// An error from it rolls everything back and is returned. It may be called more
+	// than once when the transaction is run again after losing a race.
+	Within func(ctx context.Context, tx *sql.Tx, results []IngestResult) error
 }
 
 // IngestResult is the outcome of the write path for one submitted contact.
@@ -29,6 +46,8 @@ type IngestResult struct {
 	// Joined are the other existing contacts the submission also matched (auto
 	// check), each merged into ID afterwards with its own merge record.
 	Joined []JoinedContact
+	// Skipped: the submission matched contact ID and was left alone (SkipExisting).
+	Skipped bool
 	// Err is set when this item was not written; the other items were.
 	Err error
 }

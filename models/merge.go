@@ -16,6 +16,9 @@ const (
 	CheckAuto  CheckMethod = "auto"  // probabilistic record linkage (dedupe)
 	CheckEmail CheckMethod = "email" // equal normalised mail
 	CheckNone  CheckMethod = "none"  // always create
+	// CheckExternalID matches equal external_id (imports; not a Quentn method, so
+	// ParseCheckMethod does not accept it).
+	CheckExternalID CheckMethod = "external_id"
 )
 
 // ParseCheckMethod returns the method named by s ("" means auto).
@@ -108,6 +111,7 @@ func (c *Contact) Apply(s *Submission, method MergeMethod, protectConsent bool) 
 		c.UID = *s.UID
 		changed = append(changed, "uid")
 	}
+	changed = append(changed, c.Profile.apply(s.Profile, method)...)
 	if s.HasTerms {
 		next := slices.Clone(s.Terms)
 		if method != MergeUpdate {

@@ -98,6 +98,9 @@ func MergeContacts(target, source *Contact, choices map[string]FieldChoice) (*Co
 		out.UID = source.UID
 		changed = append(changed, "uid")
 	}
+	profile, profileChanged := mergeProfiles(target.Profile, source.Profile, pick)
+	out.Profile = profile
+	changed = append(changed, profileChanged...)
 	if terms := union(target.Terms, source.Terms); !slices.Equal(terms, target.Terms) {
 		out.Terms = terms
 		changed = append(changed, "terms")
@@ -149,6 +152,9 @@ func DiffContacts(a, b *Contact) []string {
 	}
 	if !slices.Equal(a.Terms, b.Terms) {
 		out = append(out, "terms")
+	}
+	if !a.Profile.Equal(b.Profile) {
+		out = append(out, "profile")
 	}
 	names := map[string]bool{}
 	for k := range a.Custom {

@@ -30,6 +30,8 @@ type Submission struct {
 	Custom    map[string]any
 	Comment   string
 	RequestIP string
+	// Profile is what was sent of flags, addresses and dossier; nil when none of them.
+	Profile *ProfileChange
 }
 
 // SubmissionMode tells DecodeSubmission which fields are writable.
@@ -183,8 +185,33 @@ func decodeFields(fields []namedValue, defs map[string]*CustomField, mode Submis
 				continue
 			}
 			sub.RequestIP = s
+		case "addresses":
+			addrs, ok := decodeAddresses(val, &v)
+			if !ok {
+				continue
+			}
+			sub.profile().Addresses, sub.profile().HasAddresses = addrs, true
+		case "dossier":
+			d, reason := decodeDossier(val)
+			if reason != "" {
+				v.Add(key, reason)
+				continue
+			}
+			sub.profile().Dossier = d
 		case "id", "created", "changed":
 			v.Add(key, "is read-only")
+		case "email_bounce", "email_verified", "advertisement_consent", "advertisement_ban", "is_control_group",
+			"is_duplicate", "is_deleted", "is_verified", "is_blocked": // FlagNames
+			b, ok := decodeFlag(val)
+			if !ok {
+				v.Add(key, "must be true or false")
+				continue
+			}
+			p := sub.profile()
+			if p.Flags == nil {
+				p.Flags = map[string]*bool{}
+			}
+			p.Flags[key] = b
 		default:
 			name, ok := strings.CutPrefix(key, CustomFieldPrefix)
 			def := defs[name]
@@ -203,7 +230,41 @@ func decodeFields(fields []namedValue, defs map[string]*CustomField, mode Submis
 			sub.Custom[name] = value
 		}
 	}
-	return sub, v.Err()
+	if err := v.Err(); err != nil {
+		return sub, err
+	}
+	sub.fillBillingAddress()
+	return sub, nil
+}
+
+// profile is the submission's profile change, made on first use.
+func (s *Submission) profile() *ProfileChange {
+	if s.Profile == nil {
+		s.Profile = &ProfileChange{}
+	}
+	return s.Profile
+}
+
+// fillBillingAddress makes the first address sent the billing address, unless the
+// submission names billing address fields itself.
+func (s *Submission) fillBillingAddress() {
+	if s.Profile == nil || len(s.Profile.Addresses) == 0 {
+		return
+	}
+	for _, name := range []string{"ba_street", "ba_street2", "ba_city", "ba_postal_code", "ba_state", "ba_country"} {
+		if _, sent := s.Text[name]; sent {
+			return
+		}
+	}
+	a := s.Profile.Addresses[0]
+	state, _ := cleanText(a.State, 20, false) // ba_state is shorter than an address's state
+	if len([]rune(a.State)) > 20 {
+		state = ""
+	}
+	for name, v := range map[string]string{"ba_street": a.Street, "ba_street2": a.Street2, "ba_city": a.City,
+		"ba_postal_code": a.PostalCode, "ba_state": state, "ba_country": a.Country} {
+		s.Text[name] = v
+	}
 }
 
 // normalizeText applies per-field rules to a non-empty, cleaned value.
@@ -235,9 +296,22 @@ func normalizeText(field, s string) (string, string) {
 			return "", "is not a phone number (digits with + ( ) - / . and spaces)"
 		}
 	case "ba_country":
-		s = strings.ToUpper(s)
-		if !ValidCountry(s) {
-			return "", "must be an ISO 3166-1 alpha-2 country code such as DE"
+		code, ok := CountryCode(s)
+		if !ok {
+			return "", "must be a country: an ISO 3166-1 code such as DE or DEU, or a name such as Germany"
+		}
+		s = code
+	case "advertisement_consent_date", "last_interaction_date", "external_created_at", "external_updated_at":
+		d, ok := ParseDate(s)
+		if !ok {
+			return "", "must be an ISO 8601 date such as 2025-02-07 or 2025-02-07T12:00:00Z"
+		}
+		s = d
+	case "preferred_language":
+		for _, r := range s {
+			if !(r == '-' || r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9')) {
+				return "", "must be a language tag such as en or de-AT"
+			}
 		}
 	case "date_of_birth":
 		d, ok := ParseDate(s)
@@ -282,6 +356,9 @@ func (s *Submission) NewContact(tenantID int64) *Contact {
 		c.UID = *s.UID
 	}
 	c.Terms = slices.Clone(s.Terms)
+	if s.Profile != nil {
+		c.Profile.apply(s.Profile, MergeUpdate)
+	}
 	for k, v := range s.Custom {
 		if v != nil {
 			c.Custom[k] = v

@@ -37,16 +37,19 @@ func loadCandidatesPG(ctx context.Context, tx *gorm.DB, tenantID int64, ids []in
 			defer rows.Close()
 			for rows.Next() {
 				c := &models.Contact{}
-				var custom string
+				var custom, profile string
 				var terms string          // "3,7,12"
 				var before sql.NullString // a JSON array of before-images (JSON text)
-				dest := contactScanDest(c, &custom)
+				dest := contactScanDest(c, &custom, &profile)
 				dest = append(dest, &terms, &before)
 				if err := rows.Scan(dest...); err != nil {
 					return err
 				}
 				if err := json.Unmarshal([]byte(custom), &c.Custom); err != nil {
 					return fmt.Errorf("decode custom fields of contact %d: %w", c.ID, err)
+				}
+				if err := json.Unmarshal([]byte(profile), &c.Profile); err != nil {
+					return fmt.Errorf("decode profile of contact %d: %w", c.ID, err)
 				}
 				c.Terms = []int64{}
 				for t := range strings.SplitSeq(terms, ",") {
@@ -78,8 +81,8 @@ func loadCandidatesPG(ctx context.Context, tx *gorm.DB, tenantID int64, ids []in
 }
 
 // contactScanDest returns scan destinations for contactReadColumns, in order.
-func contactScanDest(c *models.Contact, custom *string) []any {
-	dest := []any{&c.ID, &c.TenantID, &c.MailStatus, &c.UID, custom, &c.MailKey, &c.Version, &c.CreatedAt, &c.UpdatedAt}
+func contactScanDest(c *models.Contact, custom, profile *string) []any {
+	dest := []any{&c.ID, &c.TenantID, &c.MailStatus, &c.UID, custom, profile, &c.MailKey, &c.Version, &c.CreatedAt, &c.UpdatedAt}
 	for _, name := range models.TextFieldNames() {
 		dest = append(dest, c.TextPtr(name))
 	}
@@ -88,7 +91,7 @@ func contactScanDest(c *models.Contact, custom *string) []any {
 
 // contactReadColumns are the contacts columns contactScanDest reads, in its order.
 var contactReadColumns = sync.OnceValue(func() []string {
-	return append([]string{"id", "tenant_id", "mail_status", "uid", "custom_fields", "mail_key", "version", "created_at", "updated_at"},
+	return append([]string{"id", "tenant_id", "mail_status", "uid", "custom_fields", "profile", "mail_key", "version", "created_at", "updated_at"},
 		models.TextFieldNames()...)
 })
 

@@ -176,6 +176,7 @@ func contactColumns(c *models.Contact) map[string]any {
 		"mail_status":   c.MailStatus,
 		"uid":           c.UID,
 		"custom_fields": customJSON(c.Custom),
+		"profile":       profileJSON(c.Profile),
 		"mail_key":      c.MailKey,
 		"version":       c.Version,
 		"updated_at":    c.UpdatedAt,
@@ -195,6 +196,18 @@ func contactRow(c *models.Contact) map[string]any {
 		cols["id"] = c.ID
 	}
 	return cols
+}
+
+// profileJSON encodes a profile for the profile column, as customJSON does custom values.
+func profileJSON(p models.Profile) string {
+	if p.IsZero() {
+		return "{}"
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		panic(fmt.Sprintf("store: profile is not JSON: %v", err)) // values come from the decoders
+	}
+	return string(b)
 }
 
 // customJSON encodes custom values for the custom_fields column; updates by column map

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"maps"
 	"slices"
 
 	"gorm.io/gorm"
@@ -32,7 +34,7 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	if opts.Merge == "" {
 		opts.Merge = models.MergeUpdateAdd
 	}
-	if len(subs) == 1 {
+	if len(subs) == 1 && opts.Within == nil && !opts.SkipExisting {
 		res, ok, err := s.createIfNew(ctx, tenantID, subs[0], opts)
 		if err != nil {
 			return nil, err
@@ -276,6 +278,10 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 	if err != nil {
 		return nil, nil, err
 	}
+	targetByID, err := s.loadTargets(ctx, tx, tenantID, opts.Targets, pool, allKeys)
+	if err != nil {
+		return nil, nil, err
+	}
 	slices.Sort(allTerms)
 	missing, err := s.missingTerms(ctx, tx, tenantID, slices.Compact(allTerms))
 	if err != nil {
@@ -285,6 +291,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 	b := &batch{tenantID: tenantID, conn: conn}
 	touched := map[*working]bool{}
 	targets := make([]*working, len(subs))
+	skipped := make([]*working, len(subs)) // the contact a skipped submission matched
 	for i, sub := range subs {
 		if bad := intersect(sub.Terms, missing); len(bad) > 0 {
 			results[i].Err = &models.Error{Code: models.EINVALID, Message: "invalid fields",
@@ -292,7 +299,24 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 			continue
 		}
 		target, explanation, also := s.match(probes[i], pool.candidates(lookup[i]), opts.Check)
+		if opts.Targets != nil {
+			if target = targetByID[opts.Targets[i]]; target == nil {
+				var v models.ValidationError
+				v.Addf("id", "no contact %d in this tenant", opts.Targets[i])
+				results[i].Err = v.Err()
+				continue
+			}
+		}
 		results[i].Explanation = explanation
+		if err := externalIDTaken(probes[i], target, pool); err != nil {
+			results[i].Err = err
+			continue
+		}
+		if target != nil && opts.SkipExisting {
+			results[i].Skipped = true
+			skipped[i] = target
+			continue
+		}
 		var merge *pendingMerge
 		if target == nil {
 			if err := checkRequired(probes[i], opts.RequiredCustom); err != nil {
@@ -357,8 +381,67 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 		if w != nil { // new contacts have their ids only after the insert
 			results[i].ID = w.c.ID
 		}
+		if w := skipped[i]; w != nil {
+			results[i].ID = w.c.ID
+		}
+	}
+	if opts.Within != nil {
+		t, err := sqlTx(tx)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := opts.Within(ctx, t, results); err != nil {
+			return nil, nil, err
+		}
 	}
 	return results, joins, nil
+}
+
+// loadTargets loads the contacts that submissions must merge into (Targets) that the
+// pool does not hold yet, each with the keys of allKeys it is indexed under, and
+// returns every target by id (those the tenant does not have are missing).
+func (s *Store) loadTargets(ctx context.Context, tx *gorm.DB, tenantID int64, targets []int64, pool *candidatePool, allKeys []string) (map[int64]*working, error) {
+	if targets == nil {
+		return nil, nil
+	}
+	byID := map[int64]*working{}
+	for _, ws := range pool.byKey {
+		for _, w := range ws {
+			byID[w.c.ID] = w
+		}
+	}
+	var load []int64
+	for _, id := range targets {
+		if id > 0 && byID[id] == nil && !slices.Contains(load, id) {
+			load = append(load, id)
+		}
+	}
+	if len(load) == 0 {
+		return byID, nil
+	}
+	var loaded map[int64]*working
+	var err error
+	if s.dialect == Postgres {
+		loaded, err = pgCandidates(ctx, tx, tenantID, load, false)
+	} else {
+		loaded, err = sqliteCandidates(ctx, tx, tenantID, load, false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(loaded) > 0 && len(allKeys) > 0 {
+		rows, err := keyRowsOf(ctx, tx, tenantID, slices.Collect(maps.Keys(loaded)), allKeys)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if w := loaded[r.ContactID]; w != nil {
+				w.keys[r.Key] = true
+			}
+		}
+	}
+	maps.Copy(byID, loaded)
+	return byID, nil
 }
 
 // match picks the contact a probe merges into, or nil to create one, and (auto
@@ -366,6 +449,16 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 func (s *Store) match(probe *models.Contact, cands []*working, check models.CheckMethod) (*working, *models.Explanation, []join) {
 	switch check {
 	case models.CheckNone:
+		return nil, nil, nil
+	case models.CheckExternalID:
+		if probe.ExternalID == "" {
+			return nil, nil, nil
+		}
+		for _, w := range cands {
+			if w.c.ExternalID == probe.ExternalID {
+				return w, nil, nil
+			}
+		}
 		return nil, nil, nil
 	case models.CheckEmail:
 		key := s.engine.EmailKey(probe.Mail)
@@ -436,22 +529,56 @@ func (s *Store) storeKeys(c *models.Contact) []string {
 	if k := s.engine.EmailKey(c.Mail); k != "" {
 		keys = append(keys, "e:"+k)
 	}
+	if c.ExternalID != "" {
+		keys = append(keys, externalIDKey(c.ExternalID))
+	}
 	slices.Sort(keys)
 	return slices.Compact(keys)
 }
 
 // lookupKeys are the keys whose contacts are candidates for a check method.
+// Whatever the method, a contact with the submission's external_id is a candidate:
+// external_id is unique per tenant (externalIDTaken).
 func (s *Store) lookupKeys(c *models.Contact, check models.CheckMethod) []string {
+	var keys []string
+	if c.ExternalID != "" {
+		keys = append(keys, externalIDKey(c.ExternalID))
+	}
 	switch check {
-	case models.CheckNone:
-		return nil
+	case models.CheckNone, models.CheckExternalID:
+		return keys
 	case models.CheckEmail:
 		if k := s.engine.EmailKey(c.Mail); k != "" {
-			return []string{"e:" + k}
+			keys = append(keys, "e:"+k)
 		}
-		return nil
+		return keys
 	}
 	return s.storeKeys(c)
+}
+
+// externalIDKey is the blocking key of a contact's external_id.
+func externalIDKey(id string) string { return "x:" + id }
+
+// externalIDTaken refuses a submission whose external_id another contact holds than
+// the one it merges into (target; nil: it creates one): external_id is unique per
+// tenant, and the unique index would otherwise fail the whole batch.
+func externalIDTaken(probe *models.Contact, target *working, pool *candidatePool) error {
+	if probe.ExternalID == "" {
+		return nil
+	}
+	for _, w := range pool.candidates([]string{externalIDKey(probe.ExternalID)}) {
+		if w == target || w.c.ExternalID != probe.ExternalID {
+			continue
+		}
+		other := "another record of this batch"
+		if w.c.ID != 0 {
+			other = fmt.Sprintf("contact %d", w.c.ID)
+		}
+		var v models.ValidationError
+		v.Addf("external_id", "%s belongs to %s (external_id is unique)", models.Quote(probe.ExternalID), other)
+		return v.Err()
+	}
+	return nil
 }
 
 func intersect(a, b []int64) []int64 {

@@ -13,7 +13,7 @@ import (
 
 // tenantTables are the tables that hold a tenant's rows: every table with a tenant_id
 // column (migrations 00001 init, 00002 merges, 00004 spam lists, 00010 idempotency keys,
-// 00011 events, 00025 webhooks, 00018 inquiries, 00026 duplicate pairs, 00030 file imports; TestTenantTables
+// 00011 events, 00018 inquiries, 00025 webhooks, 00026 duplicate pairs, 00030 file imports, 00031 imports; TestTenantTables
 // compares the list with the schema, so a new table cannot be forgotten). Children come
 // before their parents: each delete then removes and counts its own rows instead of
 // leaving them to a cascade.
@@ -28,6 +28,9 @@ var tenantTables = []struct{ name, order string }{
 	{"webhooks", "tenant_id, id"},
 	{"file_import_chunks", "tenant_id, file_import_id, seq"},
 	{"file_imports", "tenant_id, uuid"},
+	{"import_errors", "tenant_id, import_id, row, id"},
+	{"import_payloads", "tenant_id, import_id"},
+	{"imports", "tenant_id, id"},
 	{"inquiry_terms", "tenant_id, inquiry_id, term_id"},
 	{"inquiries", "tenant_id, created_at, id"},
 	{"inquiry_statuses", "tenant_id, name_key"},

@@ -1,0 +1,402 @@
+package imports
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/contacthub/contacthub/contacts"
+	"github.com/contacthub/contacthub/models"
+)
+
+// Store is what the engine needs of the store (store/import.go).
+type Store interface {
+	CreateImport(ctx context.Context, imp *models.Import, payload []byte, enqueue func(ctx context.Context, tx *sql.Tx, imp *models.Import) error) error
+	GetImport(ctx context.Context, tenantID, id int64) (*models.Import, error)
+	ClaimImport(ctx context.Context, tenantID, id int64, owner string, until time.Time) (*models.Import, []byte, bool, error)
+	ExtendImportLease(ctx context.Context, tenantID, id int64, owner string, until time.Time) (bool, error)
+	ReleaseImport(ctx context.Context, tenantID, id int64, owner string) error
+	WriteImportBatch(ctx context.Context, tx *sql.Tx, b models.ImportBatch) error
+	EndImport(ctx context.Context, tenantID, id int64, status, reason, owner string) (*models.Import, bool, error)
+	RequeueStaleImports(ctx context.Context, staleAfter time.Duration, enqueue func(ctx context.Context, tx *sql.Tx, imps []*models.Import) error) (int, error)
+	// CreateTerm creates a term or finds the tenant's term of that name.
+	CreateTerm(ctx context.Context, t *models.Term) (bool, error)
+}
+
+// Contacts is the contact service.
+type Contacts interface {
+	Submit(ctx context.Context, tenant int64, inputs []contacts.Input, o contacts.Options) ([]contacts.Result, error)
+}
+
+// Jobs enqueues River jobs in the store's transactions (jobs.Engine).
+type Jobs interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) error
+}
+
+// Config is what New needs. Store, Contacts and Doors are required.
+type Config struct {
+	Store    Store
+	Contacts Contacts
+	Doors    []Door
+	// BatchSize is how many records one transaction writes (default 1000).
+	BatchSize int
+	// Lease is how long a worker holds an import without renewing it (default 15 s):
+	// after a crash, the import resumes elsewhere within about this time.
+	Lease time.Duration
+	// ResumeEvery is how often stale imports are looked for (default 5 s).
+	ResumeEvery time.Duration
+	Log         *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Engine runs imports. It is safe for concurrent use.
+type Engine struct {
+	store    Store
+	contacts Contacts
+	doors    map[string]Door
+	batch    int
+	lease    time.Duration
+	resume   time.Duration
+	log      *slog.Logger
+	now      func() time.Time
+	jobs     atomic.Pointer[jobsRef]
+}
+
+type jobsRef struct{ Jobs }
+
+// New returns the engine for cfg. Register its workers and Attach the job engine
+// before imports are started.
+func New(cfg Config) *Engine {
+	e := &Engine{store: cfg.Store, contacts: cfg.Contacts, doors: map[string]Door{},
+		batch: cmp.Or(cfg.BatchSize, 1000), lease: cmp.Or(cfg.Lease, 15*time.Second),
+		resume: cmp.Or(cfg.ResumeEvery, 5*time.Second), log: cfg.Log, now: cfg.Now}
+	for _, d := range cfg.Doors {
+		e.doors[d.Kind()] = d
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	return e
+}
+
+// Attach gives the engine the job engine it enqueues with.
+func (e *Engine) Attach(j Jobs) { e.jobs.Store(&jobsRef{j}) }
+
+func (e *Engine) jobEngine() (Jobs, error) {
+	j := e.jobs.Load()
+	if j == nil {
+		return nil, errors.New("imports: no job engine attached yet")
+	}
+	return j.Jobs, nil
+}
+
+// Start stores imp (tenant, kind, entity, options, total) with its payload and
+// enqueues its job, in one transaction: once it returns the import is durable and
+// will be processed. It sets imp's ID, Status and times. It returns EINVALID for bad
+// options, and the store's errors.
+func (e *Engine) Start(ctx context.Context, imp *models.Import, payload []byte) error {
+	if err := imp.Options.Validate(); err != nil {
+		return err
+	}
+	if _, ok := e.doors[imp.Kind]; !ok {
+		return fmt.Errorf("imports: no door of kind %q", imp.Kind)
+	}
+	jobs, err := e.jobEngine()
+	if err != nil {
+		return err
+	}
+	return e.store.CreateImport(ctx, imp, payload, func(ctx context.Context, tx *sql.Tx, imp *models.Import) error {
+		_, err := jobs.InsertTx(ctx, tx, ImportArgs{TenantID: imp.TenantID, ImportID: imp.ID}, nil)
+		return err
+	})
+}
+
+// Cancel ends a processing import as cancelled: the batch in flight writes nothing,
+// what was written before stays. It returns the import, ENOTFOUND, or ECONFLICT when
+// it had ended already.
+func (e *Engine) Cancel(ctx context.Context, tenant, id int64) (*models.Import, error) {
+	imp, ok, err := e.store.EndImport(ctx, tenant, id, models.ImportCancelled, "cancelled by request", "")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return imp, models.Errorf(models.ECONFLICT, "import %d is %s already; only a processing import can be cancelled", id, imp.Status)
+	}
+	return imp, nil
+}
+
+// run processes an import as worker owner, from its checkpoint to its end, renewing
+// the lease meanwhile. It returns nil when the import ended or another worker took
+// it over; ctx's error when stopped (the lease is given back so that another replica
+// resumes at once).
+func (e *Engine) run(ctx context.Context, tenant, id int64, owner string) error {
+	imp, payload, ok, err := e.store.ClaimImport(ctx, tenant, id, owner, e.now().Add(e.lease))
+	if err != nil || !ok {
+		return err
+	}
+	door := e.doors[imp.Kind]
+	if door == nil {
+		_, _, err := e.store.EndImport(ctx, tenant, id, models.ImportFailed, fmt.Sprintf("no door of kind %q on this server", imp.Kind), owner)
+		return err
+	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopBeat := e.heartbeat(wctx, cancel, imp, owner)
+	defer stopBeat()
+	p := &progress{e: e, imp: imp, door: door, owner: owner, pos: imp.Checkpoint, terms: map[string]int64{}}
+	err = p.all(wctx, payload)
+	if cause := context.Cause(wctx); errors.Is(cause, models.ErrImportLeaseLost) {
+		err = cause
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, models.ErrImportLeaseLost):
+		e.log.Info("import taken over or ended elsewhere; this worker stops", "import", id, "tenant", tenant)
+		return nil
+	}
+	if rerr := e.store.ReleaseImport(context.WithoutCancel(ctx), tenant, id, owner); rerr != nil {
+		e.log.Warn("release import lease", "import", id, "err", rerr)
+	}
+	return err
+}
+
+// heartbeat renews the lease every third of its time until the returned stop is
+// called; a lease found lost cancels the work.
+func (e *Engine) heartbeat(ctx context.Context, cancel context.CancelCauseFunc, imp *models.Import, owner string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(e.lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			held, err := e.store.ExtendImportLease(ctx, imp.TenantID, imp.ID, owner, e.now().Add(e.lease))
+			switch {
+			case err != nil:
+				e.log.Warn("renew import lease", "import", imp.ID, "err", err)
+			case !held:
+				cancel(models.ErrImportLeaseLost)
+				return
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
+}
+
+// progress is one run through an import's records.
+type progress struct {
+	e     *Engine
+	imp   *models.Import
+	door  Door
+	owner string
+	pos   int              // the checkpoint: index of the next record
+	terms map[string]int64 // term ids by folded name, for this run
+}
+
+// all processes the records from the checkpoint on in batches; the batch that
+// reaches the end completes the import.
+func (p *progress) all(ctx context.Context, payload []byte) error {
+	batch := make([]Record, 0, p.e.batch)
+	for rec, err := range p.door.Records(ctx, p.imp, payload, p.pos) {
+		if err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			_, _, err := p.e.store.EndImport(ctx, p.imp.TenantID, p.imp.ID, models.ImportFailed, "the records cannot be read: "+err.Error(), p.owner)
+			return err
+		}
+		batch = append(batch, rec)
+		if len(batch) == p.e.batch {
+			if err := p.write(ctx, batch, p.pos+len(batch) >= p.imp.Total); err != nil {
+				return err
+			}
+			if p.pos >= p.imp.Total {
+				return nil
+			}
+			batch = batch[:0]
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
+	return p.write(ctx, batch, true)
+}
+
+// write processes one batch and advances the checkpoint past it, in one
+// transaction with the batch's contacts.
+func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
+	imp := p.imp
+	b := models.ImportBatch{ImportID: imp.ID, TenantID: imp.TenantID, Owner: p.owner, From: p.pos, To: p.pos + len(recs),
+		LeaseUntil: p.e.now().Add(p.e.lease), Done: done}
+	var inputs []contacts.Input
+	var rows []int // rows[j] is the Row of inputs[j]
+	var targets []int64
+	for _, rec := range recs {
+		if len(rec.Errors) == 0 {
+			ids, err := p.termIDs(ctx, rec.TermNames)
+			var v *models.Error
+			switch {
+			case errors.As(err, &v) && v.Code == models.EINVALID:
+				rec.Errors = v.Fields
+			case err != nil:
+				return err
+			case len(ids) > 0:
+				rec.Fields["terms"] = ids
+			}
+		}
+		if len(rec.Errors) > 0 {
+			b.Errors++
+			for _, fe := range rec.Errors {
+				b.Rows = append(b.Rows, models.ImportRowError{Row: rec.Row, Field: fe.Field, Error: fe.Error})
+			}
+			continue
+		}
+		inputs = append(inputs, contacts.FromValues(rec.Fields))
+		rows = append(rows, rec.Row)
+		targets = append(targets, rec.ContactID)
+	}
+	account := func(results []contacts.Result) models.ImportBatch {
+		out := b
+		out.Rows = slices.Clone(b.Rows)
+		for j, r := range results {
+			switch {
+			case r.Err != nil:
+				out.Errors++
+				out.Rows = append(out.Rows, p.errorRows(rows[j], r.Err)...)
+			case r.Skipped:
+				out.Skipped++
+				out.Rows = append(out.Rows, models.ImportRowError{Row: rows[j], Field: p.door.FieldName(imp, matchField(imp.Options.MatchKey())),
+					Error: fmt.Sprintf("%smatches contact %d, and update_existing is false", models.SkippedPrefix, r.ID)})
+			case r.Created:
+				out.Created++
+			default:
+				out.Updated++
+			}
+		}
+		slices.SortStableFunc(out.Rows, func(x, y models.ImportRowError) int { return cmp.Compare(x.Row, y.Row) })
+		return out
+	}
+	if len(inputs) == 0 {
+		if err := p.e.store.WriteImportBatch(ctx, nil, account(nil)); err != nil {
+			return err
+		}
+		p.pos = b.To
+		return nil
+	}
+	written := false
+	o := contacts.Options{
+		DuplicateCheckMethod: checkMethod(imp.Options), DuplicateMergeMethod: string(models.MergeUpdateAdd),
+		Identity: contacts.NativeIdentity, Source: "import", SkipExisting: !imp.Options.UpdateExisting,
+		Within: func(ctx context.Context, tx *sql.Tx, results []contacts.Result) error {
+			written = true
+			return p.e.store.WriteImportBatch(ctx, tx, account(results))
+		},
+	}
+	if imp.Options.MatchKey() == models.UpdateKeyID {
+		o.Targets = targets
+	}
+	results, err := p.e.contacts.Submit(ctx, imp.TenantID, inputs, o)
+	if err != nil {
+		return err
+	}
+	if !written { // no input was valid: the contact service wrote nothing
+		if err := p.e.store.WriteImportBatch(ctx, nil, account(results)); err != nil {
+			return err
+		}
+	}
+	p.pos = b.To
+	return nil
+}
+
+// errorRows are the error rows of a record the contact service refused, one per
+// field, named as the door's records name them.
+func (p *progress) errorRows(row int, err error) []models.ImportRowError {
+	var e *models.Error
+	if !errors.As(err, &e) {
+		p.e.log.Warn("import record failed", "import", p.imp.ID, "row", row, "err", err)
+		return []models.ImportRowError{{Row: row, Field: "", Error: "the record could not be written"}}
+	}
+	if len(e.Fields) == 0 {
+		return []models.ImportRowError{{Row: row, Field: "", Error: e.Message}}
+	}
+	out := make([]models.ImportRowError, len(e.Fields))
+	for i, f := range e.Fields {
+		out[i] = models.ImportRowError{Row: row, Field: p.door.FieldName(p.imp, f.Field), Error: f.Error}
+	}
+	return out
+}
+
+// termIDs returns the ids of the named terms, creating the tenant's missing ones.
+// A bad name is EINVALID naming the field terms.
+func (p *progress) termIDs(ctx context.Context, names []string) ([]int64, error) {
+	var ids []int64
+	for _, name := range names {
+		key := models.TermKey(strings.TrimSpace(name))
+		id, ok := p.terms[key]
+		if !ok {
+			t := &models.Term{TenantID: p.imp.TenantID, Name: name}
+			if _, err := p.e.store.CreateTerm(ctx, t); err != nil {
+				var v *models.Error
+				if errors.As(err, &v) && v.Code == models.EINVALID {
+					var ve models.ValidationError
+					ve.Addf("terms", "%s is not a valid term name: %s", models.Quote(name), v.Error())
+					return nil, ve.Err()
+				}
+				return nil, err
+			}
+			id = t.ID
+			p.terms[key] = id
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// checkMethod is the contact service's duplicate check for an import's match key.
+func checkMethod(o models.ImportOptions) string {
+	switch o.MatchKey() {
+	case models.DedupeExternalID:
+		return string(models.CheckExternalID)
+	case models.DedupeAuto:
+		return string(models.CheckAuto)
+	case models.DedupeNone, models.UpdateKeyID:
+		return string(models.CheckNone)
+	}
+	return string(models.CheckEmail)
+}
+
+// matchField is the contact field a match key compares.
+func matchField(key string) string {
+	switch key {
+	case models.DedupeEmail, models.DedupeAuto:
+		return "mail"
+	}
+	return key
+}
