@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/contacthub/contacthub/models"
 )
@@ -363,5 +364,41 @@ func TestList(t *testing.T) {
 	b.call(t, http.MethodGet, fmt.Sprintf("/api/v1/imports?limit=5&before=%d", second), nil, http.StatusOK, &out)
 	if len(out.Imports) != 1 || out.Imports[0].ImportID != first {
 		t.Fatalf("second page %+v", out)
+	}
+}
+
+// An import whose worker died (its lease held, never renewed) is resumed from its
+// checkpoint by another worker once the lease ran out, and completes exactly once.
+func TestResumeAfterWorkerDied(t *testing.T) {
+	b := setup(t)
+	if err := b.jobs.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var persons []map[string]any
+	for i := 0; i < 30; i++ {
+		persons = append(persons, map[string]any{"email": fmt.Sprintf("resume%d@x.example", i)})
+	}
+	id := b.start(t, importBody(persons, nil))
+	// A worker that dies after its first batch: the lease it holds runs out in 1 s.
+	until := time.Now().Add(time.Second)
+	if _, _, ok, err := b.st.ClaimImport(context.Background(), b.tenant.ID, id, "dead-worker", until); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	err := b.st.WriteImportBatch(context.Background(), nil, models.ImportBatch{ImportID: id, TenantID: b.tenant.ID, Owner: "dead-worker",
+		From: 0, To: 5, LeaseUntil: until, Errors: 5, Rows: []models.ImportRowError{{Row: 1, Field: "", Error: "written by the dead worker"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := setup(t) // another replica's engine on the same database
+	_ = other
+	s := b.wait(t, id)
+	if s.Status != "completed" || s.Created != 25 || *s.ErrorCount != 5 {
+		t.Fatalf("status %+v, want 25 created after the dead worker's 5", s)
+	}
+	for i, p := range persons {
+		n := len(b.contactsByMail(t, p["email"].(string)))
+		if (i < 5 && n != 0) || (i >= 5 && n != 1) {
+			t.Fatalf("person %d written %d times", i, n)
+		}
 	}
 }

@@ -138,6 +138,19 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 	if err := st.PutFileImportChunk(ctx, tenantID, fi.ID, importfile.Chunk{FirstRow: 1, Rows: 1, Data: []byte("1,2,,a@x.de\n")}); err != nil {
 		t.Fatal(err)
 	}
+	// An import still processing (its payload kept) with an error row.
+	imp := &models.Import{TenantID: tenantID, Kind: "json", Entity: "persons", Total: 2}
+	if err := st.CreateImport(ctx, imp, []byte(`[{},{}]`), func(context.Context, *sql.Tx, *models.Import) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok, err := st.ClaimImport(ctx, tenantID, imp.ID, "worker", now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("claim import: %v %v", ok, err)
+	}
+	err = st.WriteImportBatch(ctx, nil, models.ImportBatch{ImportID: imp.ID, TenantID: tenantID, Owner: "worker", From: 0, To: 1,
+		LeaseUntil: now.Add(time.Minute), Errors: 1, Rows: []models.ImportRowError{{Row: 1, Field: "email", Error: "missing"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestDeleteTenant: every row of the tenant is gone, in batches smaller than its
