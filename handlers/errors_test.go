@@ -72,7 +72,10 @@ func TestValidation(t *testing.T) {
 		{"ba_state", long(21), nil},
 		{"ba_country", "de", "DE"},
 		{"ba_country", "XX", nil},
-		{"ba_country", "DEU", nil},
+		{"ba_country", "DEU", "DE"},     // alpha-3, as CRMs export it
+		{"ba_country", "Germany", "DE"}, // a name
+		{"ba_country", "XYZ", nil},
+		{"ba_country", long(65), nil},
 		{"date_of_birth", "1980-04-23", "1980-04-23"},
 		{"date_of_birth", "2004-02-12T15:19:21+00:00", "2004-02-12T15:19:21Z"},
 		{"date_of_birth", "2004-02-12T17:19:21+02:00", "2004-02-12T15:19:21Z"},

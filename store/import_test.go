@@ -67,8 +67,9 @@ func TestImportBatchIsRecordedOnce(t *testing.T) {
 
 // An import whose lease ran out is requeued once per lease period, and one whose
 // lease runs is not.
+// Not parallel: its store of its own would be a second SQLite writer beside the
+// parallel tests'.
 func TestRequeueStaleImports(t *testing.T) {
-	t.Parallel()
 	clock := storetest.NewClock(time.Now().UTC())
 	st := storetest.OpenWithClock(t, clock)
 	tenant := storetest.NewTenant(t, st)

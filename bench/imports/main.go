@@ -1,0 +1,339 @@
+// Command imports measures JSON imports (POST /api/v1/imports, seed 000) against a
+// running contacthub on this machine, and in the same sitting the PostgreSQL COPY of
+// exactly the rows the import wrote (its contacts rows and their blocking-key rows,
+// exported from the server's tables, copied into fresh tables LIKE them), as
+// bench/bulk -copy-written does for bulk create.
+//
+// It reports, for one import of -records persons (web-form values: names, mail,
+// phone, company, an address) with deduplication email into the key's tenant: the time
+// from the POST to status completed, records/s and their ratio to COPY; the server's
+// resident memory before and its peak during the import (-pid, read from /proc); and
+// the latency of -probes further POSTs of the same size (each import cancelled at once,
+// so that only accepting is measured): p50, p99, max.
+//
+//	go run ./bench/imports -url http://127.0.0.1:18099 -key KEY \
+//	    -db 'postgres://postgres@127.0.0.1:5432/bench?sslmode=disable' -pid $(pgrep -n contacthub)
+//
+// Targets must be loopback addresses: this is a benchmark, not a load generator.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/contacthub/contacthub/bench/benchkit"
+)
+
+type options struct {
+	base, key, db string
+	pid           int
+	records       int
+	probes        int
+	copyRuns      int
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/imports:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o := &options{}
+	fs := flag.NewFlagSet("imports", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.base, "url", "http://127.0.0.1:8080", "the server (loopback only)")
+	fs.StringVar(&o.key, "key", "", "API key of the tenant to import into")
+	fs.StringVar(&o.db, "db", "", "the server's PostgreSQL URL, for the COPY comparison (empty: API only)")
+	fs.IntVar(&o.pid, "pid", 0, "the server's process id, for its memory (0: not measured)")
+	fs.IntVar(&o.records, "records", 10000, "persons in the measured import (at most 10000)")
+	fs.IntVar(&o.probes, "probes", 20, "further POSTs of the same size to time acceptance (cancelled at once)")
+	fs.IntVar(&o.copyRuns, "copy-runs", 2, "COPY runs averaged for the ratio")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case o.key == "":
+		return errors.New("-key is required")
+	case o.records < 1 || o.records > 10000:
+		return fmt.Errorf("-records %d: want 1..10000", o.records)
+	case o.probes < 0 || o.probes > 200:
+		return fmt.Errorf("-probes %d: want 0..200", o.probes)
+	case o.copyRuns < 1 || o.copyRuns > 10:
+		return fmt.Errorf("-copy-runs %d: want 1..10", o.copyRuns)
+	}
+	if err := benchkit.CheckServer(o.base); err != nil {
+		return err
+	}
+	if o.db != "" {
+		if err := benchkit.CheckLoopback(o.db); err != nil {
+			return err
+		}
+	}
+	c := &benchkit.Client{Base: o.base, Key: o.key, HTTP: &http.Client{Timeout: 5 * time.Minute}}
+	runID := "imp" + strconv.FormatInt(time.Now().Unix(), 36)
+
+	// The measured import.
+	rssBefore := rss(o.pid)
+	body := importBody(runID, o.records)
+	peak := make(chan int64, 1)
+	stopWatch := watchRSS(o.pid, peak)
+	start := time.Now()
+	id, err := post(ctx, c, body)
+	if err != nil {
+		stopWatch()
+		return err
+	}
+	accepted := time.Since(start)
+	st, err := waitDone(ctx, c, id)
+	elapsed := time.Since(start)
+	stopWatch()
+	rssPeak := <-peak
+	if err != nil {
+		return err
+	}
+	if st.Status != "completed" || st.Created != o.records {
+		return fmt.Errorf("import %d ended %+v, want %d created", id, st, o.records)
+	}
+	rate := float64(o.records) / elapsed.Seconds()
+
+	// COPY of the rows it wrote.
+	var copyRate float64
+	var keyRows int
+	if o.db != "" {
+		for range o.copyRuns {
+			r, k, err := copyWritten(ctx, o.db, runID, o.records)
+			if err != nil {
+				return fmt.Errorf("COPY of the rows written: %w", err)
+			}
+			copyRate += r / float64(o.copyRuns)
+			keyRows = k
+		}
+	}
+
+	// Acceptance latency of further imports of the same size.
+	var lat []time.Duration
+	for i := range o.probes {
+		b := importBody(fmt.Sprintf("%s-p%d", runID, i), o.records)
+		t0 := time.Now()
+		pid, err := post(ctx, c, b)
+		if err != nil {
+			return err
+		}
+		lat = append(lat, time.Since(t0))
+		// Cancel at once; one that finished already answers 409, which is fine.
+		_ = c.Do(ctx, http.MethodPost, fmt.Sprintf("/api/v1/imports/%d/cancel", pid), nil, nil)
+	}
+	slices.Sort(lat)
+
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "records\tPOST ms\tPOST→completed s\trecords/s\tCOPY rows/s\tkey rows\tx COPY written\tRSS before MB\tRSS peak MB\tgrowth MB\t")
+	ratio, copyCol := "-", "-"
+	if copyRate > 0 {
+		ratio, copyCol = fmt.Sprintf("%.2f", rate/copyRate), fmt.Sprintf("%.0f", copyRate)
+	}
+	fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%.0f\t%s\t%d\t%s\t%s\t%s\t%s\t\n", o.records, ms(accepted), elapsed.Seconds(), rate, copyCol, keyRows, ratio,
+		mb(rssBefore), mb(rssPeak), mb(rssPeak-rssBefore))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(lat) > 0 {
+		fmt.Fprintf(stdout, "\nPOST /api/v1/imports with %d records, %d calls: p50 %.0f ms, p99 %.0f ms, max %.0f ms (body %.1f MB)\n",
+			o.records, len(lat), ms(pct(lat, 50)), ms(pct(lat, 99)), ms(lat[len(lat)-1]), float64(len(body))/1e6)
+	}
+	return nil
+}
+
+// importBody is seed 000's body of n persons with web-form values; run keeps the
+// mails of runs apart ("<run>.<n>@…", so the rows of a run can be found).
+func importBody(run string, n int) []byte {
+	persons := make([]map[string]any, n)
+	for i := range persons {
+		f := benchkit.FormContact(run, int64(i))
+		persons[i] = map[string]any{
+			"contact_type": "Customer", "entity_type": "Person",
+			"firstname": f["first_name"], "lastname": f["family_name"], "company_name": f["company"],
+			"email": fmt.Sprintf("%s.%d@example.com", run, i), "phone": f["phone"],
+			"addresses": []map[string]any{{"external_id": fmt.Sprintf("A-%d", i), "street": f["ba_street"], "city": f["ba_city"],
+				"postal_code": f["ba_postal_code"], "country": "DEU"}},
+			"advertisement_consent": i%2 == 0, "preferred_language": "de", "source": "CRM",
+			"external_id": fmt.Sprintf("%s-%d", run, i),
+		}
+	}
+	b, _ := json.Marshal(map[string]any{"entity": "persons", "data": persons, "options": map[string]any{"deduplication": "email"}})
+	return b
+}
+
+func post(ctx context.Context, c *benchkit.Client, body []byte) (int64, error) {
+	var out struct {
+		ImportID int64 `json:"import_id"`
+	}
+	if err := c.Do(ctx, http.MethodPost, "/api/v1/imports", body, &out); err != nil {
+		return 0, err
+	}
+	return out.ImportID, nil
+}
+
+type status struct {
+	Status  string `json:"status"`
+	Created int    `json:"created"`
+	Errors  int    `json:"error_count"`
+	Skipped int    `json:"skipped"`
+}
+
+func waitDone(ctx context.Context, c *benchkit.Client, id int64) (status, error) {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		var s status
+		if err := c.Do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/imports/%d/status", id), nil, &s); err != nil {
+			return s, err
+		}
+		if s.Status != "processing" {
+			return s, nil
+		}
+		if time.Now().After(deadline) {
+			return s, fmt.Errorf("import %d still processing after 10 minutes", id)
+		}
+		select {
+		case <-ctx.Done():
+			return s, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// copyWritten exports the contacts rows of run and their contact_keys rows and times
+// one psql session copying both into fresh tables LIKE the originals. It returns
+// contacts rows per second and the number of key rows.
+func copyWritten(ctx context.Context, db, run string, want int) (float64, int, error) {
+	dir, err := os.MkdirTemp("", "contacthub-imports-")
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.RemoveAll(dir)
+	cf, kf := filepath.Join(dir, "contacts.csv"), filepath.Join(dir, "keys.csv")
+	of := fmt.Sprintf("c.mail LIKE '%s.%%'", run)
+	if err := psql(ctx, db,
+		fmt.Sprintf(`\copy (SELECT c.* FROM contacts c WHERE %s ORDER BY c.id) TO '%s' WITH (FORMAT csv)`, of, cf),
+		fmt.Sprintf(`\copy (SELECT k.* FROM contact_keys k JOIN contacts c ON c.id = k.contact_id AND c.tenant_id = k.tenant_id WHERE %s ORDER BY k.contact_id) TO '%s' WITH (FORMAT csv)`, of, kf),
+	); err != nil {
+		return 0, 0, err
+	}
+	contacts, err := lines(cf)
+	if err != nil {
+		return 0, 0, err
+	}
+	keys, err := lines(kf)
+	if err != nil {
+		return 0, 0, err
+	}
+	if contacts != want {
+		return 0, 0, fmt.Errorf("found %d contacts of run %s, want %d", contacts, run, want)
+	}
+	suffix := strconv.FormatInt(time.Now().UnixNano(), 10)
+	ct, kt := "bench_imp_c_"+suffix, "bench_imp_k_"+suffix
+	if err := psql(ctx, db, "CREATE TABLE "+ct+" (LIKE contacts INCLUDING ALL)", "CREATE TABLE "+kt+" (LIKE contact_keys INCLUDING ALL)"); err != nil {
+		return 0, 0, err
+	}
+	defer psql(context.Background(), db, "DROP TABLE IF EXISTS "+ct, "DROP TABLE IF EXISTS "+kt)
+	start := time.Now()
+	err = psql(ctx, db, fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, ct, cf), fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, kt, kf))
+	elapsed := time.Since(start)
+	if err != nil {
+		return 0, 0, err
+	}
+	return float64(contacts) / elapsed.Seconds(), keys, nil
+}
+
+func lines(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return bytes.Count(b, []byte("\n")), nil
+}
+
+func psql(ctx context.Context, db string, commands ...string) error {
+	args := []string{db, "-X", "-q", "-v", "ON_ERROR_STOP=1"}
+	for _, c := range commands {
+		args = append(args, "-c", c)
+	}
+	out, err := exec.CommandContext(ctx, "psql", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("psql %q: %v: %s", commands, err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// rss is a process's resident memory in bytes (0 when not measured).
+func rss(pid int) int64 {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+// watchRSS samples the process's memory every 20 ms until stop; the peak is sent on
+// peak.
+func watchRSS(pid int, peak chan<- int64) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		var max int64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if r := rss(pid); r > max {
+				max = r
+			}
+			select {
+			case <-done:
+				peak <- max
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+func pct(sorted []time.Duration, p int) time.Duration {
+	i := (len(sorted)*p+99)/100 - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func mb(b int64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(b)/(1<<20))
+}
