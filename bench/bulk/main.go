@@ -30,7 +30,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -356,14 +355,14 @@ func measureCopy(ctx context.Context, o *options, list []contact) (*result, erro
 		return nil, err
 	}
 	table := fmt.Sprintf("bench_copy_%d", time.Now().UnixNano())
-	if err := psql(ctx, o.db, "CREATE TABLE "+table+" (LIKE contacts INCLUDING ALL)"); err != nil {
+	if err := benchkit.PSQL(ctx, o.db, "CREATE TABLE "+table+" (LIKE contacts INCLUDING ALL)"); err != nil {
 		return nil, err
 	}
-	defer psql(context.Background(), o.db, "DROP TABLE IF EXISTS "+table)
+	defer benchkit.PSQL(context.Background(), o.db, "DROP TABLE IF EXISTS "+table)
 	start := time.Now()
 	// Empty CSV fields are "" as the server stores them, not NULL.
 	text := strings.Join(copyColumns[1:12], ", ")
-	err = psql(ctx, o.db, fmt.Sprintf(`\copy %s (%s) FROM '%s' WITH (FORMAT csv, FORCE_NOT_NULL (%s))`, table, strings.Join(copyColumns, ", "), file, text))
+	err = benchkit.PSQL(ctx, o.db, fmt.Sprintf(`\copy %s (%s) FROM '%s' WITH (FORMAT csv, FORCE_NOT_NULL (%s))`, table, strings.Join(copyColumns, ", "), file, text))
 	elapsed := time.Since(start)
 	if err != nil {
 		return nil, err
@@ -371,71 +370,15 @@ func measureCopy(ctx context.Context, o *options, list []contact) (*result, erro
 	return &result{Method: "COPY (psql \\copy)", Contacts: len(list), Seconds: elapsed.Seconds(), PerSecond: float64(len(list)) / elapsed.Seconds()}, nil
 }
 
-// measureCopyWritten exports the contacts rows of run (their mails start with the
-// run's label) and their contact_keys rows from the server's tables, and times one psql
-// session copying both into fresh tables LIKE the originals, which it drops afterwards.
+// measureCopyWritten times the COPY of the contacts rows of run (their mails start
+// with the run's label) and their contact_keys rows (benchkit.CopyWritten).
 func measureCopyWritten(ctx context.Context, o *options, run string) (*result, error) {
-	dir, err := os.MkdirTemp("", "contacthub-bulk-")
+	keys, took, err := benchkit.CopyWritten(ctx, o.db, run+".", o.contacts)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	contactsFile, keysFile := filepath.Join(dir, "contacts.csv"), filepath.Join(dir, "keys.csv")
-	ofRun := fmt.Sprintf("c.mail LIKE '%s.%%'", run) // run labels are letters, digits and '-'
-	if err := psql(ctx, o.db,
-		fmt.Sprintf(`\copy (SELECT c.* FROM contacts c WHERE %s ORDER BY c.id) TO '%s' WITH (FORMAT csv)`, ofRun, contactsFile),
-		fmt.Sprintf(`\copy (SELECT k.* FROM contact_keys k JOIN contacts c ON c.id = k.contact_id AND c.tenant_id = k.tenant_id WHERE %s ORDER BY k.contact_id) TO '%s' WITH (FORMAT csv)`, ofRun, keysFile),
-	); err != nil {
-		return nil, err
-	}
-	contacts, err := countLines(contactsFile)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := countLines(keysFile)
-	if err != nil {
-		return nil, err
-	}
-	if contacts != o.contacts {
-		return nil, fmt.Errorf("found %d contacts of run %s, want %d", contacts, run, o.contacts)
-	}
-	suffix := strconv.FormatInt(time.Now().UnixNano(), 10)
-	ct, kt := "bench_copy_c_"+suffix, "bench_copy_k_"+suffix
-	if err := psql(ctx, o.db, "CREATE TABLE "+ct+" (LIKE contacts INCLUDING ALL)", "CREATE TABLE "+kt+" (LIKE contact_keys INCLUDING ALL)"); err != nil {
-		return nil, err
-	}
-	defer psql(context.Background(), o.db, "DROP TABLE IF EXISTS "+ct, "DROP TABLE IF EXISTS "+kt)
-	start := time.Now()
-	err = psql(ctx, o.db,
-		fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, ct, contactsFile),
-		fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, kt, keysFile))
-	elapsed := time.Since(start)
-	if err != nil {
-		return nil, err
-	}
-	return &result{Method: "COPY of rows written", Contacts: contacts, KeyRows: keys,
-		Seconds: elapsed.Seconds(), PerSecond: float64(contacts) / elapsed.Seconds()}, nil
-}
-
-func countLines(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	return bytes.Count(b, []byte("\n")), nil
-}
-
-// psql runs commands in one psql session, in order.
-func psql(ctx context.Context, db string, commands ...string) error {
-	args := []string{db, "-X", "-q", "-v", "ON_ERROR_STOP=1"}
-	for _, c := range commands {
-		args = append(args, "-c", c)
-	}
-	out, err := exec.CommandContext(ctx, "psql", args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("psql %q: %v: %s", commands, err, bytes.TrimSpace(out))
-	}
-	return nil
+	return &result{Method: "COPY of rows written", Contacts: o.contacts, KeyRows: keys,
+		Seconds: took.Seconds(), PerSecond: float64(o.contacts) / took.Seconds()}, nil
 }
 
 func report(w io.Writer, results []*result, asJSON bool) error {

@@ -18,7 +18,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,9 +26,7 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,11 +117,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var keyRows int
 	if o.db != "" {
 		for range o.copyRuns {
-			r, k, err := copyWritten(ctx, o.db, runID, o.records)
+			k, took, err := benchkit.CopyWritten(ctx, o.db, runID+".", o.records)
 			if err != nil {
 				return fmt.Errorf("COPY of the rows written: %w", err)
 			}
-			copyRate += r / float64(o.copyRuns)
+			copyRate += float64(o.records) / took.Seconds() / float64(o.copyRuns)
 			keyRows = k
 		}
 	}
@@ -218,69 +215,6 @@ func waitDone(ctx context.Context, c *benchkit.Client, id int64) (status, error)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-}
-
-// copyWritten exports the contacts rows of run and their contact_keys rows and times
-// one psql session copying both into fresh tables LIKE the originals. It returns
-// contacts rows per second and the number of key rows.
-func copyWritten(ctx context.Context, db, run string, want int) (float64, int, error) {
-	dir, err := os.MkdirTemp("", "contacthub-imports-")
-	if err != nil {
-		return 0, 0, err
-	}
-	defer os.RemoveAll(dir)
-	cf, kf := filepath.Join(dir, "contacts.csv"), filepath.Join(dir, "keys.csv")
-	of := fmt.Sprintf("c.mail LIKE '%s.%%'", run)
-	if err := psql(ctx, db,
-		fmt.Sprintf(`\copy (SELECT c.* FROM contacts c WHERE %s ORDER BY c.id) TO '%s' WITH (FORMAT csv)`, of, cf),
-		fmt.Sprintf(`\copy (SELECT k.* FROM contact_keys k JOIN contacts c ON c.id = k.contact_id AND c.tenant_id = k.tenant_id WHERE %s ORDER BY k.contact_id) TO '%s' WITH (FORMAT csv)`, of, kf),
-	); err != nil {
-		return 0, 0, err
-	}
-	contacts, err := lines(cf)
-	if err != nil {
-		return 0, 0, err
-	}
-	keys, err := lines(kf)
-	if err != nil {
-		return 0, 0, err
-	}
-	if contacts != want {
-		return 0, 0, fmt.Errorf("found %d contacts of run %s, want %d", contacts, run, want)
-	}
-	suffix := strconv.FormatInt(time.Now().UnixNano(), 10)
-	ct, kt := "bench_imp_c_"+suffix, "bench_imp_k_"+suffix
-	if err := psql(ctx, db, "CREATE TABLE "+ct+" (LIKE contacts INCLUDING ALL)", "CREATE TABLE "+kt+" (LIKE contact_keys INCLUDING ALL)"); err != nil {
-		return 0, 0, err
-	}
-	defer psql(context.Background(), db, "DROP TABLE IF EXISTS "+ct, "DROP TABLE IF EXISTS "+kt)
-	start := time.Now()
-	err = psql(ctx, db, fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, ct, cf), fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, kt, kf))
-	elapsed := time.Since(start)
-	if err != nil {
-		return 0, 0, err
-	}
-	return float64(contacts) / elapsed.Seconds(), keys, nil
-}
-
-func lines(path string) (int, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return 0, err
-	}
-	return bytes.Count(b, []byte("\n")), nil
-}
-
-func psql(ctx context.Context, db string, commands ...string) error {
-	args := []string{db, "-X", "-q", "-v", "ON_ERROR_STOP=1"}
-	for _, c := range commands {
-		args = append(args, "-c", c)
-	}
-	out, err := exec.CommandContext(ctx, "psql", args...).CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("psql %q: %v: %s", commands, err, bytes.TrimSpace(out))
-	}
-	return nil
 }
 
 // rss is a process's resident memory in bytes (0 when not measured).
