@@ -259,21 +259,20 @@ func importsKill9(t *testing.T, dbURL string, replicas int) {
 	restarted := time.Now()
 	c.start(t, replicas)
 	// Resumed within a minute (a dead worker's lease runs out in 15 s; the resume job
-	// runs every 5 s): each unfinished import has committed a batch past its state at
-	// the kill, on a new process.
-	for k, id := range ids {
-		for {
-			s := c.status(t, k, id)
-			if s.Status != "processing" || s.Processed > atKill[id] {
-				break
+	// runs every 5 s): a batch past the state at the kill is committed on a new
+	// process. (Each import's own turn may come later: the workers are few on SQLite.)
+	for resumed := false; !resumed; {
+		for k, id := range ids {
+			if s := c.status(t, k, id); s.Status != "processing" || s.Processed > atKill[id] {
+				resumed = true
 			}
-			if time.Since(restarted) > time.Minute {
-				t.Fatalf("import %d not resumed within a minute of the restart: %+v (%d processed at the kill)", id, s, atKill[id])
-			}
-			time.Sleep(100 * time.Millisecond)
 		}
+		if !resumed && time.Since(restarted) > time.Minute {
+			t.Fatalf("no import resumed within a minute of the restart (processed at the kill: %v)", atKill)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	t.Logf("every import resumed within %v of the restart", time.Since(restarted).Round(time.Millisecond))
+	t.Logf("imports resumed within %v of the restart", time.Since(restarted).Round(time.Millisecond))
 	// Then every import completes; how long that takes depends on the machine.
 	deadline := time.Now().Add(5 * time.Minute)
 	for k, id := range ids {
@@ -289,7 +288,7 @@ func importsKill9(t *testing.T, dbURL string, replicas int) {
 				t.Fatalf("import %d ended %+v", id, s)
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("import %d still processing 5 minutes after it resumed: %+v", id, s)
+				t.Fatalf("import %d still processing 5 minutes after the imports resumed: %+v", id, s)
 			}
 			time.Sleep(100 * time.Millisecond)
 		}
