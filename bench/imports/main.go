@@ -42,6 +42,8 @@ type options struct {
 	records       int
 	probes        int
 	copyRuns      int
+	// fill and tenant: make the tenant hold fill contacts before measuring.
+	fill, tenant int
 }
 
 func main() {
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&o.records, "records", 10000, "persons in the measured import (at most 10000)")
 	fs.IntVar(&o.probes, "probes", 20, "further POSTs of the same size to time acceptance (cancelled at once)")
 	fs.IntVar(&o.copyRuns, "copy-runs", 2, "COPY runs averaged for the ratio")
+	fs.IntVar(&o.fill, "fill", 0, "first fill the tenant (-tenant, the key's) with this many contacts and their mail keys, in SQL (needs -db)")
+	fs.IntVar(&o.tenant, "tenant", 0, "the key's tenant id, for -fill")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -83,6 +87,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if o.db != "" {
 		if err := benchkit.CheckLoopback(o.db); err != nil {
 			return err
+		}
+	}
+	if o.fill > 0 {
+		if o.db == "" || o.tenant == 0 || o.fill > 2_000_000 {
+			return errors.New("-fill needs -db and -tenant, and at most 2000000")
+		}
+		if err := fill(ctx, o.db, o.tenant, o.fill, stderr); err != nil {
+			return fmt.Errorf("fill: %w", err)
 		}
 	}
 	c := &benchkit.Client{Base: o.base, Key: o.key, HTTP: &http.Client{Timeout: 5 * time.Minute}}
@@ -215,6 +227,29 @@ func waitDone(ctx context.Context, c *benchkit.Client, id int64) (status, error)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// fill gives the tenant n contacts (web-form-like values, unique mails
+// fill.<i>@example.org) with their mail keys ("e:<mail>", as the email check looks them
+// up), written in SQL in chunks, then analyzed; contacts already there count.
+func fill(ctx context.Context, db string, tenant, n int, log io.Writer) error {
+	const chunk = 200_000
+	for from := 0; from < n; from += chunk {
+		to := min(from+chunk, n) - 1
+		fmt.Fprintf(log, "fill: contacts %d..%d\n", from, to)
+		err := benchkit.PSQL(ctx, db, fmt.Sprintf(`WITH c AS (INSERT INTO contacts (tenant_id, first_name, family_name, company, mail, mail_key, phone, ba_street, ba_city, ba_postal_code, ba_country, custom_fields, created_at, updated_at)
+SELECT %d, (ARRAY['Anna','Jonas','Lea','Lukas','Mia','Finn','Emma','Paul'])[1 + i %% 8], (ARRAY['Schmidt','Müller','Weber','Fischer','Wagner','Becker'])[1 + i %% 6],
+ 'Firma ' || (i %% 997) || ' GmbH', 'fill.' || i || '@example.org', 'fill.' || i || '@example.org', '+49 30 ' || lpad((1000000 + i)::text, 7, '0'),
+ 'Hauptstraße ' || (1 + i %% 180), 'Berlin', lpad((10000 + i %% 89999)::text, 5, '0'), 'DE', '{}', now(), now()
+FROM generate_series(%d, %d) AS i
+WHERE NOT EXISTS (SELECT FROM contacts WHERE tenant_id = %d AND mail_key = 'fill.' || i || '@example.org')
+RETURNING id, mail_key)
+INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT %d, 'e:' || mail_key, id FROM c`, tenant, from, to, tenant, tenant))
+		if err != nil {
+			return err
+		}
+	}
+	return benchkit.PSQL(ctx, db, "ANALYZE contacts", "ANALYZE contact_keys")
 }
 
 // rss is a process's resident memory in bytes (0 when not measured).
