@@ -52,8 +52,7 @@ func (s *Store) appendEvents(ctx context.Context, tx *gorm.DB, tenantID int64, e
 	}
 	// SQLite: multi-row VALUES built here, not by GORM's reflection (a bulk create
 	// writes a thousand of them).
-	const perStatement = 500
-	for part := range slices.Chunk(evs, perStatement) {
+	for part := range slices.Chunk(evs, s.rowsPerInsert(4, 500)) {
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO events (tenant_id, type, data, created_at) VALUES ")
 		args := make([]any, 0, 4*len(part))

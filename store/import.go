@@ -257,7 +257,7 @@ func (s *Store) writeImportBatch(ctx context.Context, tx *gorm.DB, b models.Impo
 	if res.RowsAffected != 1 {
 		return models.ErrImportLeaseLost
 	}
-	if err := insertImportErrors(ctx, tx, b.TenantID, b.ImportID, b.Rows); err != nil {
+	if err := s.insertImportErrors(ctx, tx, b.TenantID, b.ImportID, b.Rows); err != nil {
 		return err
 	}
 	if b.Done {
@@ -266,12 +266,8 @@ func (s *Store) writeImportBatch(ctx context.Context, tx *gorm.DB, b models.Impo
 	return nil
 }
 
-// importErrorsPerStatement keeps SQLite's statements small: its driver binds
-// parameters in time quadratic in their number.
-const importErrorsPerStatement = 100
-
-func insertImportErrors(ctx context.Context, tx *gorm.DB, tenantID, importID int64, rows []models.ImportRowError) error {
-	for part := range slices.Chunk(rows, importErrorsPerStatement) {
+func (s *Store) insertImportErrors(ctx context.Context, tx *gorm.DB, tenantID, importID int64, rows []models.ImportRowError) error {
+	for part := range slices.Chunk(rows, s.rowsPerInsert(5, 500)) {
 		var sb strings.Builder
 		sb.WriteString("INSERT INTO import_errors (tenant_id, import_id, row, field, error) VALUES ")
 		args := make([]any, 0, 5*len(part))

@@ -45,7 +45,7 @@ func (s *Store) insertContactKeys(ctx context.Context, tx *gorm.DB, tenantID int
 		if mayExist {
 			q = q.Clauses(clause.OnConflict{DoNothing: true})
 		}
-		err := q.CreateInBatches(rows, 1000).Error
+		err := q.CreateInBatches(rows, s.rowsPerInsert(3, 1000)).Error
 		return translate("insert contact keys", err)
 	}
 	for start := 0; start < len(keys); start += unnestChunk {
@@ -71,7 +71,7 @@ func (s *Store) insertContactTerms(ctx context.Context, tx *gorm.DB, tenantID in
 		for i := range contactIDs {
 			rows[i] = termRow{tenantID, contactIDs[i], termIDs[i]}
 		}
-		err := tx.WithContext(ctx).Table("contact_terms").Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 1000).Error
+		err := tx.WithContext(ctx).Table("contact_terms").Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, s.rowsPerInsert(3, 1000)).Error
 		return translate("insert contact terms", err)
 	}
 	for start := 0; start < len(contactIDs); start += unnestChunk {
