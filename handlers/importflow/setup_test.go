@@ -1,4 +1,4 @@
-package imports_test
+package importflow_test
 
 import (
 	"bytes"
