@@ -21,6 +21,11 @@ type InquiryService interface {
 	Create(ctx context.Context, tenant int64, in *models.InquiryInput, o inquiries.Options) (*models.Inquiry, error)
 	Update(ctx context.Context, tenant, id int64, in *models.InquiryInput, mode models.InquiryMode) (*models.Inquiry, error)
 	UpdateStatus(ctx context.Context, tenant, id int64, ch models.RefChange) (*models.InquiryStatus, error)
+	// ScoreWeights returns the tenant's weights of the lead score's factors.
+	ScoreWeights(ctx context.Context, tenant int64) (*models.ScoreWeights, error)
+	// SetScoreWeights replaces them (EINVALID naming each bad or unknown factor) and
+	// re-scores the tenant's open inquiries in the background.
+	SetScoreWeights(ctx context.Context, tenant int64, weights map[string]float64) (*models.ScoreWeights, error)
 }
 
 // InquiryStore is what the inquiry reads and deletes need from the store.

@@ -212,6 +212,8 @@ func (a *API) Register(e *echo.Echo) {
 	n.PUT("/inquiry-sources/:id", a.updateInquirySource)
 	n.PATCH("/inquiry-sources/:id", a.patchInquirySource)
 	n.DELETE("/inquiry-sources/:id", a.deleteInquirySource)
+	n.GET("/inquiry-score-weights", a.getInquiryScoreWeights)
+	n.PUT("/inquiry-score-weights", a.setInquiryScoreWeights)
 	n.POST("/import", a.createFileImport)
 	n.POST("/import/map/:uuid", a.mapFileImport)
 	n.GET("/import", a.listFileImports)

@@ -77,10 +77,15 @@ func (w *Rescorer) Work(ctx context.Context, _ *river.Job[RescoreArgs]) error {
 	return nil
 }
 
-// Register adds the re-score worker to workers and returns its periodic job (run at
-// start, then every RescoreEvery).
-func Register(workers *river.Workers, st RescoreStore, log *slog.Logger) []*river.PeriodicJob {
+// Register adds the re-score workers (the periodic one and the one after a change of
+// a tenant's weights) to workers and returns the periodic job (run at start, then
+// every RescoreEvery).
+func Register(workers *river.Workers, st interface {
+	RescoreStore
+	WeightsStore
+}, log *slog.Logger) []*river.PeriodicJob {
 	river.AddWorker(workers, &Rescorer{Store: st, Log: log})
+	river.AddWorker(workers, &weightsRescorer{Store: st, Log: log})
 	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(RescoreEvery),
 		func() (river.JobArgs, *river.InsertOpts) { return RescoreArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}
 }

@@ -13,6 +13,7 @@ package inquiries
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -38,6 +39,7 @@ type Store interface {
 	// UpdateInquiryStatus changes a status; a new kind marks its inquiries due for
 	// re-scoring.
 	UpdateInquiryStatus(ctx context.Context, tenantID, id int64, ch models.RefChange) (*models.InquiryStatus, error)
+	WeightsStore
 }
 
 // Contacts is what the service needs of the contact service (contacts.Service).
@@ -50,11 +52,12 @@ type Contacts interface {
 // Jobs enqueues background work (jobs.Engine).
 type Jobs interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) error
 }
 
 // Config is what New needs. Store and Contacts are required; a nil Jobs leaves
-// re-scoring after a status's kind changed to the periodic run; a nil Log logs
-// nothing.
+// re-scoring after a status's kind changed to the periodic run, and stored scores as
+// they are after a change of the tenant's weights; a nil Log logs nothing.
 type Config struct {
 	Store    Store
 	Contacts Contacts

@@ -282,15 +282,21 @@ func (s *Store) CreateInquiry(ctx context.Context, tenantID int64, in *models.In
 		return q, err
 	}
 	var out *models.Inquiry
+	var weights *models.ScoreWeights
 	err := s.retry(ctx, func(tx *gorm.DB) error {
 		q := &models.Inquiry{TenantID: tenantID, Version: 1}
 		q.Apply(in, models.InquiryCreate)
 		if err := s.resolveRefs(ctx, tx, q, in, models.InquiryCreate, customer); err != nil {
 			return err
 		}
+		w, err := s.scoreWeightsFor(ctx, tx, tenantID)
+		if err != nil {
+			return err
+		}
+		weights = w
 		now := s.now()
 		q.TouchedAt, q.CreatedAt, q.UpdatedAt = now, now, now
-		q.Score, q.RescoreAt = leadscore.Score(q, now)
+		q.Score, q.RescoreAt = leadscore.Score(q, now, w)
 		row := toRow(q)
 		if err := tx.WithContext(ctx).Create(row).Error; err != nil {
 			return insertError("create inquiry", err)
@@ -303,7 +309,7 @@ func (s *Store) CreateInquiry(ctx context.Context, tenantID int64, in *models.In
 		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventInquiryCreated, inquiryData(q)}})
 	})
 	if err == nil {
-		s.learnInquiryRefs(tenantID, in, out)
+		s.learnInquiryRefs(tenantID, in, out, weights)
 	}
 	return out, err
 }
@@ -353,11 +359,15 @@ func (s *Store) UpdateInquiry(ctx context.Context, tenantID, id int64, in *model
 			out = q
 			return nil
 		}
+		weights, err := s.scoreWeightsFor(ctx, tx, tenantID)
+		if err != nil {
+			return err
+		}
 		now := s.now()
 		version := q.Version
 		q.Version++
 		q.TouchedAt, q.UpdatedAt = now, now
-		q.Score, q.RescoreAt = leadscore.Score(q, now)
+		q.Score, q.RescoreAt = leadscore.Score(q, now, weights)
 		row := toRow(q)
 		res := tx.WithContext(ctx).Select("*").Omit("id", "tenant_id", "created_at").
 			Where(inquiryByID+" AND version = ?", tenantID, id, version).Updates(row)

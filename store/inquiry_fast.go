@@ -30,6 +30,9 @@ import (
 type inquiryRefCache struct {
 	mu sync.Mutex
 	m  map[inquiryRefKey]inquiryRef
+	// weights are each tenant's score weights as its last create read them; the
+	// statement checks their version.
+	weights map[int64]*models.ScoreWeights
 	// atOnce and transactions count the creates by how they were written.
 	atOnce, transactions atomic.Int64
 }
@@ -73,12 +76,29 @@ func (c *inquiryRefCache) put(k inquiryRefKey, r inquiryRef) {
 	c.m[k] = r
 }
 
-func (c *inquiryRefCache) forget(keys ...inquiryRefKey) {
+func (c *inquiryRefCache) forget(tenant int64, keys ...inquiryRefKey) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, k := range keys {
 		delete(c.m, k)
 	}
+	delete(c.weights, tenant)
+}
+
+func (c *inquiryRefCache) getWeights(tenant int64) (*models.ScoreWeights, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w, ok := c.weights[tenant]
+	return w, ok
+}
+
+func (c *inquiryRefCache) putWeights(tenant int64, w *models.ScoreWeights) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.weights == nil || len(c.weights) >= maxCachedRefs {
+		c.weights = map[int64]*models.ScoreWeights{}
+	}
+	c.weights[tenant] = w
 }
 
 // inquiryRefKeys are the keys in names its status and source by, and whether the
@@ -101,13 +121,15 @@ func inquiryRefKeys(tenantID int64, in *models.InquiryInput) (status, source inq
 	return status, source, !in.Assignee.Has() && (!in.Tags.Has() || len(*in.Tags.Value) == 0)
 }
 
-// learnInquiryRefs remembers what q's status and source resolved to for in.
-func (s *Store) learnInquiryRefs(tenantID int64, in *models.InquiryInput, q *models.Inquiry) {
+// learnInquiryRefs remembers what q's status and source resolved to for in, and the
+// tenant's score weights q was scored with.
+func (s *Store) learnInquiryRefs(tenantID int64, in *models.InquiryInput, q *models.Inquiry, w *models.ScoreWeights) {
 	s.inquiryRefs.transactions.Add(1)
 	status, source, ok := inquiryRefKeys(tenantID, in)
 	if !ok || s.dialect != Postgres {
 		return
 	}
+	s.inquiryRefs.putWeights(tenantID, w)
 	s.inquiryRefs.put(status, inquiryRef{id: q.Status.ID, name: q.Status.Name, kind: q.Status.Kind})
 	s.inquiryRefs.put(source, inquiryRef{id: q.Source.ID, name: q.Source.Name})
 }
@@ -127,6 +149,10 @@ func (s *Store) createInquiryAtOnce(ctx context.Context, tenantID int64, in *mod
 	if !ok {
 		return nil, false, nil
 	}
+	weights, ok := s.inquiryRefs.getWeights(tenantID)
+	if !ok {
+		return nil, false, nil
+	}
 	q := &models.Inquiry{TenantID: tenantID, Version: 1, Tags: []models.Tag{}}
 	q.Apply(in, models.InquiryCreate)
 	q.Status = &models.InquiryStatus{ID: status.id, TenantID: tenantID, Name: status.name, Kind: status.kind}
@@ -137,7 +163,7 @@ func (s *Store) createInquiryAtOnce(ctx context.Context, tenantID int64, in *mod
 	}
 	now := s.now()
 	q.TouchedAt, q.CreatedAt, q.UpdatedAt = now, now, now
-	q.Score, q.RescoreAt = leadscore.Score(q, now)
+	q.Score, q.RescoreAt = leadscore.Score(q, now, weights)
 	statusKeys := []string{statusKey.key}
 	if statusKey.key == "" {
 		statusKeys = defaultStatusKeys
@@ -145,7 +171,7 @@ func (s *Store) createInquiryAtOnce(ctx context.Context, tenantID int64, in *mod
 	r := toRow(q)
 	before, after := splitAtID(inquiryData(q))
 	args := []any{tenantID, pgTextArray(statusKeys), sourceKey.key, status.id, status.name, status.kind, source.id, source.name,
-		before, after, now}
+		before, after, now, weights.Version}
 	args = append(args, inquiryRowValues(r)...)
 	if customer != nil {
 		args = append(args, customer.ID)
@@ -167,8 +193,9 @@ func (s *Store) createInquiryAtOnce(ctx context.Context, tenantID int64, in *mod
 	}
 	if id == 0 {
 		// A status or source is not what the cache said (renamed, deleted, a new
-		// default), or the customer is gone: the transaction finds out which.
-		s.inquiryRefs.forget(statusKey, sourceKey)
+		// default), the score weights changed, or the customer is gone: the
+		// transaction finds out which.
+		s.inquiryRefs.forget(tenantID, statusKey, sourceKey)
 		return nil, false, nil
 	}
 	q.ID = id
@@ -199,11 +226,13 @@ func inquiryRowValues(r *inquiryRow) []any {
 // createInquirySQL is the one-statement create, with or without a customer to hold.
 // $1 tenant, $2 the status keys (the default's, in order of preference), $3 the source
 // key, $4–$8 the predicted status (id, name, kind) and source (id, name), $9 and $10
-// the event's data around the id, $11 its time, then the columns, then the customer.
+// the event's data around the id, $11 its time, $12 the version of the tenant's score
+// weights the score was computed with (0: none set), then the columns, then the
+// customer.
 // It answers the new inquiry's id, or 0 when it wrote nothing.
 var createInquirySQL = func() func(bool) string {
 	build := func(withCustomer bool) string {
-		const fixed = 11
+		const fixed = 12
 		var sb strings.Builder
 		sb.WriteString("WITH st AS (SELECT id, name, kind FROM inquiry_statuses WHERE tenant_id = $1 AND name_key = ANY($2::text[]) " +
 			"ORDER BY position, id LIMIT 1), " +
@@ -214,7 +243,8 @@ var createInquirySQL = func() func(bool) string {
 			sb.WriteString("cu AS (SELECT id FROM contacts WHERE tenant_id = $1 AND id = $" + n + " FOR KEY SHARE), ")
 			customer = " AND EXISTS (SELECT FROM cu)"
 		}
-		sb.WriteString("ok AS (SELECT FROM st, so WHERE st.id = $4 AND st.name = $5 AND st.kind = $6 AND so.id = $7 AND so.name = $8" + customer + "), ")
+		sb.WriteString("ok AS (SELECT FROM st, so WHERE st.id = $4 AND st.name = $5 AND st.kind = $6 AND so.id = $7 AND so.name = $8" + customer +
+			" AND coalesce((SELECT version FROM inquiry_score_weights WHERE tenant_id = $1), 0) = $12), ")
 		sb.WriteString("i AS (INSERT INTO inquiries (" + strings.Join(inquiryInsertColumns, ", ") + ") SELECT ")
 		for i := range inquiryInsertColumns {
 			if i > 0 {

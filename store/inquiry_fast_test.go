@@ -111,19 +111,38 @@ func TestCreateInquiryAtOnce(t *testing.T) {
 	if fifth.Status.Name != "New" {
 		t.Fatalf("fifth: status %+v", fifth.Status)
 	}
+	// The tenant's score weights changed by another replica: the statement sees a new
+	// version and writes nothing; the transaction scores with the new weights.
+	other, err := store.Open(ctx, storetest.Config(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	weights := models.DefaultScoreWeights(tn.ID).Weights
+	weights[models.FactorUrgency] = 0
+	if _, err := other.SetInquiryScoreWeights(ctx, &models.ScoreWeights{TenantID: tn.ID, Weights: weights}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sixth := newInquiry(t, st, tn.ID, form("sechste"))
+	expect("new weights", 2, 4)
+	seventh := newInquiry(t, st, tn.ID, form("siebte"))
+	expect("the new weights learnt", 3, 4)
+	if want := fifth.Score.Score - 10; sixth.Score.Score != want || seventh.Score.Score != want {
+		t.Fatalf("with urgency weighing 0: %d and %d, want %d", sixth.Score.Score, seventh.Score.Score, want)
+	}
 	// A customer deleted meanwhile: nothing written at once, reported by the transaction.
 	if err := st.DeleteContact(ctx, tn.ID, customer); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.CreateInquiry(ctx, tn.ID, form("sechste"), link); !errors.Is(err, models.ErrCustomerGone) {
+	if _, err := st.CreateInquiry(ctx, tn.ID, form("achte"), link); !errors.Is(err, models.ErrCustomerGone) {
 		t.Fatalf("gone customer: %v", err)
 	}
-	expect("a gone customer", 2, 3)
+	expect("a gone customer", 3, 4)
 	// Tags, an assignee or a status by id go through the transaction.
-	in := form("siebte")
+	in := form("neunte")
 	in.Tags = models.Given([]models.TagRef{{Name: "Bad"}})
 	newInquiry(t, st, tn.ID, in)
-	expect("with tags", 2, 4)
+	expect("with tags", 3, 5)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -7,7 +7,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/contacthub/contacthub/inquiries/leadscore"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -24,8 +23,7 @@ import (
 func (s *Store) RescoreDue(ctx context.Context, limit int) (int, error) {
 	n := 0
 	err := s.retry(ctx, func(tx *gorm.DB) error {
-		now := s.now()
-		q := tx.WithContext(ctx).Where("rescore_at IS NOT NULL AND rescore_at <= ?", now).Order("rescore_at").Limit(limit)
+		q := tx.WithContext(ctx).Where("rescore_at IS NOT NULL AND rescore_at <= ?", s.now()).Order("rescore_at").Limit(limit)
 		if s.dialect == Postgres {
 			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 		}
@@ -34,37 +32,8 @@ func (s *Store) RescoreDue(ctx context.Context, limit int) (int, error) {
 			return translate("find inquiries due for re-scoring", err)
 		}
 		n = len(rows)
-		inqs, err := s.loadInquiries(ctx, tx, rows)
-		if err != nil {
-			return err
-		}
-		events := map[int64][]pendingEvent{}
-		var tenants []int64
-		for _, q := range inqs {
-			score, next := leadscore.Score(q, now)
-			changed := score.Score != q.Score.Score || score.Band != q.Score.Band || !slices.Equal(score.Factors, q.Score.Factors)
-			update := map[string]any{"rescore_at": next}
-			if changed {
-				q.Score, q.RescoreAt = score, next
-				q.Version++
-				q.UpdatedAt = now
-				update = map[string]any{"rescore_at": next, "lead_score": score.Score, "lead_band": score.Band,
-					"lead_factors": string(eventData(score.Factors)), "version": q.Version, "updated_at": now}
-				if events[q.TenantID] == nil {
-					tenants = append(tenants, q.TenantID)
-				}
-				events[q.TenantID] = append(events[q.TenantID], pendingEvent{models.EventInquiryUpdated, inquiryData(q)})
-			}
-			if err := tx.WithContext(ctx).Model(&inquiryRow{}).Where(inquiryByID, q.TenantID, q.ID).Updates(update).Error; err != nil {
-				return translate("re-score inquiry", err)
-			}
-		}
-		for _, t := range tenants {
-			if err := s.appendEvents(ctx, tx, t, events[t]); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := s.rescoreRows(ctx, tx, rows, true)
+		return err
 	})
 	return n, err
 }

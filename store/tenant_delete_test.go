@@ -121,6 +121,9 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 	if _, err := st.CreateInquiry(ctx, tenantID, in, nil); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.SetInquiryScoreWeights(ctx, &models.ScoreWeights{TenantID: tenantID, Weights: models.DefaultScoreWeights(tenantID).Weights}, nil); err != nil {
+		t.Fatal(err)
+	}
 	hook := &models.Webhook{TenantID: tenantID, URL: "https://example.com/hook", EventTypes: []string{"*"}, Active: true, Secret: "whsec_c2VjcmV0"}
 	if err := st.CreateWebhook(ctx, hook); err != nil {
 		t.Fatal(err)

@@ -11,22 +11,25 @@ package leadscore
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/contacthub/contacthub/models"
 )
 
-// Factor names, as lead_factors shows them.
+// Factor names, as lead_factors shows them (models holds them: a tenant's weights
+// name them too).
 const (
-	FactorExpectedValue = "expected_value"
-	FactorProbability   = "probability"
-	FactorUrgency       = "urgency"
-	FactorCompleteness  = "completeness"
-	FactorFollowUp      = "follow_up"
-	FactorExpectedClose = "expected_close"
-	FactorStaleness     = "staleness"
-	FactorStatus        = "status"
+	FactorExpectedValue = models.FactorExpectedValue
+	FactorProbability   = models.FactorProbability
+	FactorUrgency       = models.FactorUrgency
+	FactorCompleteness  = models.FactorCompleteness
+	FactorFollowUp      = models.FactorFollowUp
+	FactorExpectedClose = models.FactorExpectedClose
+	FactorStaleness     = models.FactorStaleness
+	FactorStatus        = models.FactorStatus
 )
 
 // Points of the factors (the README's table).
@@ -67,10 +70,13 @@ var staleSteps = []struct {
 const day = 24 * time.Hour
 
 // Score is q's lead score at now: the sum of the factors' points, clamped to 0..100,
-// with its band and every factor (in the table's order). next is when time alone
-// changes the score next; nil when it never does (a closed inquiry). q.Status must be
-// set (its Kind decides whether the inquiry is closed).
-func Score(q *models.Inquiry, now time.Time) (s models.LeadScore, next *time.Time) {
+// with its band and every factor (in the table's order). w are the tenant's weights:
+// each factor's points are multiplied by its weight and rounded (half away from
+// zero), and a factor whose weight is not 1 says so in its detail; a nil w weighs
+// every factor 1. A closed inquiry's status factor has no weight. next is when time
+// alone changes the score next; nil when it never does (a closed inquiry). q.Status
+// must be set (its Kind decides whether the inquiry is closed).
+func Score(q *models.Inquiry, now time.Time, w *models.ScoreWeights) (s models.LeadScore, next *time.Time) {
 	now = now.UTC()
 	if q.Status != nil && q.Status.Kind != models.StatusOpen {
 		points, detail := lostScore, "lost: a closed inquiry is no lead"
@@ -84,6 +90,10 @@ func Score(q *models.Inquiry, now time.Time) (s models.LeadScore, next *time.Tim
 	today := now.Truncate(day)
 	var nexts []time.Time
 	add := func(factor string, points int, detail string, at ...time.Time) {
+		if x := w.Of(factor); x != 1 {
+			points = int(math.Round(float64(points) * x))
+			detail += fmt.Sprintf(" (weight %s)", strconv.FormatFloat(x, 'f', -1, 64))
+		}
 		s.Factors = append(s.Factors, models.ScoreFactor{Factor: factor, Points: points, Detail: detail})
 		s.Score += points
 		nexts = append(nexts, at...)

@@ -1,6 +1,7 @@
 package leadscore_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -73,7 +74,7 @@ func TestBands(t *testing.T) {
 		{"lost", with(status(models.StatusLost), value(90_000_00), prob(100)), 0, models.BandUnqualified},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, _ := leadscore.Score(tc.q, now)
+			s, _ := leadscore.Score(tc.q, now, nil)
 			if s.Score != tc.score || s.Band != tc.band {
 				t.Fatalf("score %d %s, want %d %s; factors %+v", s.Score, s.Band, tc.score, tc.band, s.Factors)
 			}
@@ -136,7 +137,7 @@ func TestFactors(t *testing.T) {
 		{"touched 56 days ago", with(touched(56 * day)), leadscore.FactorStaleness, -30},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, _ := leadscore.Score(tc.q, now)
+			s, _ := leadscore.Score(tc.q, now, nil)
 			for _, f := range s.Factors {
 				if f.Factor == tc.factor {
 					if f.Points != tc.points {
@@ -167,22 +168,74 @@ func TestNext(t *testing.T) {
 		{"close in 40 days: soon in 10", with(closeOn("2027-01-19")), midnight("2026-12-20")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before, next := leadscore.Score(tc.q, now)
+			before, next := leadscore.Score(tc.q, now, nil)
 			if next == nil || !next.Equal(tc.want) {
 				t.Fatalf("next %v, want %v", next, tc.want)
 			}
-			if still, _ := leadscore.Score(tc.q, tc.want.Add(-time.Second)); still.Score != before.Score {
+			if still, _ := leadscore.Score(tc.q, tc.want.Add(-time.Second), nil); still.Score != before.Score {
 				t.Errorf("score changed before next: %d -> %d", before.Score, still.Score)
 			}
-			if after, _ := leadscore.Score(tc.q, tc.want); after.Score == before.Score {
+			if after, _ := leadscore.Score(tc.q, tc.want, nil); after.Score == before.Score {
 				t.Errorf("score did not change at next: still %d", after.Score)
 			}
 		})
 	}
-	if _, next := leadscore.Score(with(status(models.StatusWon)), now); next != nil {
+	if _, next := leadscore.Score(with(status(models.StatusWon)), now, nil); next != nil {
 		t.Errorf("a won inquiry is re-scored at %v; want never", next)
 	}
-	if _, next := leadscore.Score(with(touched(57*day)), now); next != nil {
+	if _, next := leadscore.Score(with(touched(57*day)), now, nil); next != nil {
 		t.Errorf("an inquiry stale for good is re-scored at %v; want never", next)
+	}
+}
+
+// TestWeights checks that a tenant's weights multiply each factor's points (rounded
+// half away from zero), move the band, say so in the detail, and leave a closed
+// inquiry's status factor alone.
+func TestWeights(t *testing.T) {
+	t.Parallel()
+	day := 24 * time.Hour
+	weights := func(kv map[string]float64) *models.ScoreWeights {
+		w := models.DefaultScoreWeights(1)
+		for k, v := range kv {
+			w.Weights[k] = v
+		}
+		return w
+	}
+	// urgent 15 + probability 40 % 10 + value 50,000 25 = 50: warm.
+	q := with(urgency(models.UrgencyUrgent), value(50_000_00), prob(40))
+	for _, tc := range []struct {
+		name  string
+		w     *models.ScoreWeights
+		score int
+		band  string
+	}{
+		{"nil is the table", nil, 50, models.BandWarm},
+		{"all 1 is the table", weights(nil), 50, models.BandWarm},
+		{"value ignored", weights(map[string]float64{models.FactorExpectedValue: 0}), 25, models.BandCold},
+		{"urgency doubled", weights(map[string]float64{models.FactorUrgency: 2}), 65, models.BandWarm},
+		{"probability ×3 makes it hot", weights(map[string]float64{models.FactorProbability: 3, models.FactorUrgency: 2}), 85, models.BandHot},
+		{"rounded half away from zero", weights(map[string]float64{models.FactorUrgency: 0.5}), 43, models.BandCold}, // 7.5 → 8
+		{"clamped at 100", weights(map[string]float64{models.FactorExpectedValue: 5}), 100, models.BandHot},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := leadscore.Score(q, now, tc.w)
+			if s.Score != tc.score || s.Band != tc.band {
+				t.Fatalf("score %d %s, want %d %s; factors %+v", s.Score, s.Band, tc.score, tc.band, s.Factors)
+			}
+		})
+	}
+	stale := with(prob(100), touched(15*day))
+	s, _ := leadscore.Score(stale, now, weights(map[string]float64{models.FactorStaleness: 1.5}))
+	for _, f := range s.Factors {
+		if f.Factor == models.FactorStaleness && (f.Points != -15 || !strings.Contains(f.Detail, "weight 1.5")) {
+			t.Errorf("staleness ×1.5: %d points, %q; want -15 and the weight named", f.Points, f.Detail)
+		}
+		if f.Factor == models.FactorProbability && strings.Contains(f.Detail, "weight") {
+			t.Errorf("probability weighs 1 but its detail says %q", f.Detail)
+		}
+	}
+	won, _ := leadscore.Score(with(status(models.StatusWon)), now, weights(map[string]float64{models.FactorUrgency: 0}))
+	if won.Score != 100 {
+		t.Errorf("a won inquiry with weights scores %d, want 100", won.Score)
 	}
 }
