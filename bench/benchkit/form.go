@@ -2,6 +2,7 @@ package benchkit
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 )
@@ -32,9 +33,17 @@ var (
 	syllables = []string{"ber", "hof", "kamp", "lin", "mor", "dan", "sel", "wit", "gra", "ul", "pe", "zo", "rich", "tal", "vo", "nes"}
 )
 
-// PersonN is the n-th visitor of run: the mail is unique to run and n, the phone to n
-// (modulo 10⁸) and the family name to n (modulo 2²⁴).
+// PersonN is the n-th visitor of run: the mail is unique to run and n; the name, phone
+// and address vary with n and with run, so that the visitors of another run are other
+// people. (They once depended on n alone: every sitting on a database then added the
+// same people again under new mail addresses, and an inquiry's auto check compared
+// each visitor with all of their look-alikes — BENCHMARKS.md, "Inquiries".)
 func PersonN(run string, n int64) Person {
+	h := fnv.New64a()
+	h.Write([]byte(run))
+	// Each run starts at one of 2²⁰ offsets, 16 apart: runs of thousands of visitors
+	// rarely overlap.
+	n += int64(h.Sum64()%(1<<20)) << 4
 	i := int(n)
 	c := formCity[(i/7)%len(formCity)]
 	family := ""
