@@ -26,7 +26,18 @@ const (
 	// nothing the customer lacks), scenarioInquiryNew from new people.
 	scenarioInquiry    = "post-inquiry"
 	scenarioInquiryNew = "post-inquiry-new"
+	// scenarioForm posts a web form's whole body (benchkit.FormBody: names, mail,
+	// phone, company, address, request_ip, flood_limit 5, spam_protection) with
+	// varied values; scenarioFormShared the same with one phone number and one
+	// street address for everyone (a company's switchboard and office); scenarioGetRef
+	// is get-contact. With -db each is followed by its pgbench reference (reference.go).
+	scenarioForm       = "form"
+	scenarioFormShared = "form-shared"
+	scenarioGetRef     = "get"
 )
+
+// referencePrefix names the pgbench reference rows of the report: "pgbench:form".
+const referencePrefix = "pgbench:"
 
 // client sends the API requests of the scenarios.
 type client struct {
@@ -36,6 +47,10 @@ type client struct {
 	seq atomic.Int64
 	// customers are post-inquiry's known customers, created once.
 	customers []person
+	// last is the id of a contact the last form run created, pool the ids the last
+	// get run read: what the pgbench references copy and read.
+	last atomic.Int64
+	pool []int64
 }
 
 func newClient(base, key string, clients int) *client {
@@ -125,6 +140,11 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 			_, err := c.postFormContact(ctx, o.check)
 			return err
 		}
+	case scenarioForm, scenarioFormShared:
+		shared := scenario == scenarioFormShared
+		op = func(ctx context.Context, _, _ int) error {
+			return c.postForm(ctx, o.check, shared)
+		}
 	case scenarioInquiry:
 		if len(c.customers) != o.pool {
 			people, err := prepareCustomers(ctx, c, o.pool, clients)
@@ -142,11 +162,12 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 			n := c.seq.Add(1)
 			return c.postInquiry(ctx, personN(c.run, n), n, false)
 		}
-	case scenarioGet:
+	case scenarioGet, scenarioGetRef:
 		ids, err := preparePool(ctx, c, o.pool, clients)
 		if err != nil {
 			return nil, fmt.Errorf("create contacts to read: %w", err)
 		}
+		c.pool = ids
 		op = func(ctx context.Context, worker, i int) error {
 			id := ids[(worker*7919+i)%len(ids)]
 			return c.Do(ctx, http.MethodGet, "/public/api/V1/contact/"+strconv.FormatInt(id, 10), nil, nil)
@@ -169,6 +190,57 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 	r := &result{Scenario: scenario, Clients: clients, Requests: len(lat) + errs, Errors: errs, Elapsed: elapsed, sampleErrors: samples, lat: lat}
 	r.summarize()
 	return r, nil
+}
+
+// postForm posts a web form's whole body for a new visitor; shared gives every
+// visitor the same phone number and street address.
+func (c *client) postForm(ctx context.Context, check string, shared bool) error {
+	body := benchkit.FormBody(c.run, c.seq.Add(1), check)
+	if shared {
+		contact := body["contact"].(map[string]any)
+		contact["phone"], contact["ba_street"], contact["ba_postal_code"], contact["ba_city"] = "+49 30 5550000", "Friedrichstraße 100", "10117", "Berlin"
+	}
+	var out struct{ ID int64 }
+	if err := c.Do(ctx, http.MethodPost, "/public/api/V1/contact", body, &out); err != nil {
+		return err
+	}
+	if out.ID == 0 {
+		return fmt.Errorf("answer without the contact's id")
+	}
+	c.last.Store(out.ID)
+	return nil
+}
+
+// referenceRun runs the pgbench reference of scenario (form, form-shared, get) at
+// clients for o's duration; nil when the scenario has none or -db is not set.
+func referenceRun(ctx context.Context, c *client, ref *reference, scenario string, clients int, o *options) (*result, error) {
+	if ref == nil {
+		return nil, nil
+	}
+	d := o.duration
+	if o.requests > 0 {
+		d = time.Second
+	}
+	var script string
+	switch scenario {
+	case scenarioForm, scenarioFormShared:
+		var err error
+		if script, err = ref.formScript(ctx, c.last.Load()); err != nil {
+			return nil, err
+		}
+	case scenarioGetRef:
+		if len(c.pool) == 0 {
+			return nil, nil
+		}
+		tenant, err := ref.tenantOf(ctx, c.pool[0])
+		if err != nil {
+			return nil, fmt.Errorf("tenant of contact %d: %w", c.pool[0], err)
+		}
+		script = getScript(tenant, slices.Min(c.pool), slices.Max(c.pool))
+	default:
+		return nil, nil
+	}
+	return ref.pgbench(ctx, referencePrefix+scenario, script, clients, d)
 }
 
 // preparePool creates n contacts (unmeasured) for the read scenario.
@@ -258,7 +330,7 @@ type report struct {
 	results []*result
 }
 
-const rowFormat = "%-17s %7s %9s %7s %9s %9s %9s %9s %9s\n"
+const rowFormat = "%-20s %7s %9s %7s %9s %9s %9s %9s %9s\n"
 
 func newReport(w io.Writer, asJSON bool) *report { return &report{w: w, json: asJSON} }
 
@@ -281,24 +353,33 @@ func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + "ms"
 }
 
-// ratios prints each inquiry scenario's throughput as a share of the form contact's
-// at the same number of clients, measured in this invocation.
+// ratios prints each inquiry scenario's throughput as a share of the form contact's,
+// each scenario's as a share of its pgbench reference's and form-shared's as a share
+// of form's, at the same number of clients, measured in this invocation.
 func (r *report) ratios() {
-	for _, ref := range r.results {
-		if ref.Scenario != scenarioFormContact || ref.PerSecond == 0 {
-			continue
-		}
-		for _, res := range r.results {
-			if res.Clients != ref.Clients || (res.Scenario != scenarioInquiry && res.Scenario != scenarioInquiryNew) {
+	pairs := [][2]string{
+		{scenarioInquiry, scenarioFormContact}, {scenarioInquiryNew, scenarioFormContact},
+		{scenarioForm, referencePrefix + scenarioForm}, {scenarioFormShared, referencePrefix + scenarioFormShared},
+		{scenarioFormShared, scenarioForm}, {scenarioGetRef, referencePrefix + scenarioGetRef},
+	}
+	for _, res := range r.results {
+		for _, p := range pairs {
+			if p[0] != res.Scenario {
 				continue
 			}
-			ratio := res.PerSecond / ref.PerSecond
-			if r.json {
-				b, _ := json.Marshal(map[string]any{"ratio": res.Scenario + " / " + ref.Scenario, "clients": res.Clients, "value": ratio})
-				fmt.Fprintln(r.w, string(b))
-				continue
+			ref := p[1]
+			for _, base := range r.results {
+				if base.Scenario != ref || base.Clients != res.Clients || base.PerSecond == 0 {
+					continue
+				}
+				ratio := res.PerSecond / base.PerSecond
+				if r.json {
+					b, _ := json.Marshal(map[string]any{"ratio": res.Scenario + " / " + base.Scenario, "clients": res.Clients, "value": ratio})
+					fmt.Fprintln(r.w, string(b))
+					continue
+				}
+				fmt.Fprintf(r.w, "%s / %s at %d clients: %.2f× (p99 %s / %s)\n", res.Scenario, base.Scenario, res.Clients, ratio, ms(res.P99), ms(base.P99))
 			}
-			fmt.Fprintf(r.w, "%s / %s at %d clients: %.2f×\n", res.Scenario, ref.Scenario, res.Clients, ratio)
 		}
 	}
 }

@@ -47,6 +47,7 @@ type options struct {
 	pool      int
 	rounds    int
 	json      bool
+	db        string
 }
 
 func main() {
@@ -68,6 +69,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	report := newReport(stdout, opts.json)
+	var ref *reference
+	if opts.db != "" {
+		ref = &reference{db: opts.db}
+	}
 	// With rounds, the scenarios run in turn (A B A B …) and each one's runs are
 	// reported together: load that changes meanwhile weighs on all alike.
 	var merged []*result
@@ -82,16 +87,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				if err != nil {
 					return fmt.Errorf("%s at %d clients: %w", sc, c, err)
 				}
-				if round == 0 {
-					merged = append(merged, res)
-				} else {
-					merged[i].merge(res)
-				}
-				i++
-				if opts.rounds == 1 {
-					report.add(res)
-				}
 				logErrors(stderr, res)
+				refRes, err := referenceRun(ctx, client, ref, sc, c, opts)
+				if err != nil {
+					return fmt.Errorf("%s at %d clients, the pgbench reference: %w", sc, c, err)
+				}
+				for _, res := range []*result{res, refRes} {
+					if res == nil {
+						continue
+					}
+					if round == 0 {
+						merged = append(merged, res)
+					} else {
+						merged[i].merge(res)
+					}
+					i++
+					if opts.rounds == 1 {
+						report.add(res)
+					}
+				}
 			}
 		}
 	}
@@ -122,7 +136,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	var scenario, clients string
 	fs.StringVar(&o.base, "url", "http://127.0.0.1:8080", "base URL of a contacthub on this machine")
 	fs.StringVar(&o.key, "key", os.Getenv("CONTACTHUB_BENCH_KEY"), "API key (default $CONTACTHUB_BENCH_KEY)")
-	fs.StringVar(&scenario, "scenario", "all", "post-contact, get-contact, post-form-contact, post-inquiry, post-inquiry-new; all = post-contact,get-contact; inquiries = the last three (comma list allowed)")
+	fs.StringVar(&scenario, "scenario", "all", "post-contact, get-contact, post-form-contact, post-inquiry, post-inquiry-new, form, form-shared, get; all = post-contact,get-contact; inquiries = post-form-contact and the inquiries; speed = form,form-shared,get (comma list allowed)")
+	fs.StringVar(&o.db, "db", "", "the server's PostgreSQL database (postgres://… on this machine): form, form-shared and get are each followed by their pgbench reference (pgbench must be installed)")
 	fs.StringVar(&clients, "c", "16", "concurrent clients; a comma list runs each, e.g. 1,16")
 	fs.DurationVar(&o.duration, "duration", 20*time.Second, "measured time per run (at most 10m); ignored with -n")
 	fs.IntVar(&o.requests, "n", 0, "requests per run instead of -duration")
@@ -150,10 +165,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 			o.scenarios = append(o.scenarios, scenarioPost, scenarioGet)
 		case "inquiries":
 			o.scenarios = append(o.scenarios, scenarioFormContact, scenarioInquiry, scenarioInquiryNew)
-		case scenarioPost, scenarioGet, scenarioFormContact, scenarioInquiry, scenarioInquiryNew:
+		case "speed":
+			o.scenarios = append(o.scenarios, scenarioForm, scenarioFormShared, scenarioGetRef)
+		case scenarioPost, scenarioGet, scenarioFormContact, scenarioInquiry, scenarioInquiryNew, scenarioForm, scenarioFormShared, scenarioGetRef:
 			o.scenarios = append(o.scenarios, s)
 		default:
-			return nil, fmt.Errorf("-scenario %q: want post-contact, get-contact, post-form-contact, post-inquiry, post-inquiry-new, all (the first two) or inquiries (the last three)", s)
+			return nil, fmt.Errorf("-scenario %q: want post-contact, get-contact, post-form-contact, post-inquiry, post-inquiry-new, form, form-shared, get, all (the first two), inquiries (post-form-contact and the inquiries) or speed (form, form-shared, get)", s)
 		}
 	}
 	for c := range strings.SplitSeq(clients, ",") {
@@ -174,6 +191,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("-pool %d: want 1..100000", o.pool)
 	case o.rounds < 1 || o.rounds > 100:
 		return nil, fmt.Errorf("-rounds %d: want 1..100", o.rounds)
+	}
+	if o.db != "" {
+		if err := benchkit.CheckLoopback(o.db); err != nil {
+			return nil, fmt.Errorf("-db: %w", err)
+		}
 	}
 	switch o.check {
 	case "email", "auto", "none":
