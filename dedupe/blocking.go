@@ -45,6 +45,13 @@ func (e *Engine) BlockingKeys(r Record) []string {
 	return blockingKeys(&p)
 }
 
+// FamilyKey is the blocking form of a family name (its Kölner Phonetik code, or the
+// name itself when the code is too short): spellings the engine takes for one name
+// (Schmidt, Schmitt) share it. "" when there is no name. The write path locks it, so
+// that concurrent submissions of one person wait for each other while colleagues who
+// share a phone number or an address do not.
+func FamilyKey(family string) string { return nameKey(newName(family)) }
+
 // nameKey is the blocking form of a name: its Kölner Phonetik code, or the
 // name itself when the code is too short to select anything (Ho, Li).
 func nameKey(n name) string {

@@ -12,6 +12,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/contacthub/contacthub/dedupe"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -26,26 +27,116 @@ import (
 // contacts has ~10,000 keys, and four such calls at once ran it out ("out of shared
 // memory", failing every session of the server). Big batches of one tenant therefore
 // run one at a time, and single creates wait for the batch in progress.
-func (s *Store) lockKeys(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string) error {
-	if s.dialect != Postgres || len(keys) == 0 {
+func (s *Store) lockKeys(ctx context.Context, tx *gorm.DB, tenantID int64, locks keyLocks) error {
+	if s.dialect != Postgres {
 		return nil
 	}
-	ids := lockIDs(tenantID, keys)
 	// The two-int4 form is a lock space apart from the bigint key locks.
-	if len(ids) > maxKeyLocks {
+	if len(locks.ids) > maxKeyLocks {
 		err := tx.WithContext(ctx).Exec("SELECT pg_advisory_xact_lock(?, ?)", ingestLockClass, int32(tenantID)).Error
 		return translate("lock tenant for a batch", err)
 	}
-	var n int64
-	// One round trip: the uncorrelated subquery is an InitPlan behind a one-time filter,
-	// so the shared tenant lock is taken before any key lock; unnest keeps the array's
-	// order, so the key locks are taken ascending.
-	err := scan(tx.WithContext(ctx).Raw("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(?::bigint[]) AS k "+
-		"WHERE (SELECT pg_advisory_xact_lock_shared(?, ?)) IS NOT NULL", pgArray(ids), ingestLockClass, int32(tenantID)), &n)
-	if err == nil && n != int64(len(ids)) {
-		err = fmt.Errorf("took %d of %d key locks", n, len(ids))
-	}
+	// The function of lockAndFind with nothing to find: one place takes key locks.
+	var rows []keyRow
+	err := scan(tx.WithContext(ctx).Raw("SELECT key, contact_id FROM contacthub_lock_and_find_modes(?, ?, ?, ?::bigint[], ?::boolean[], '{}'::text[])",
+		tenantID, ingestLockClass, int32(tenantID), pgArray(locks.ids), pgBoolArray(locks.shared)), &rows)
 	return translate("lock blocking keys", err)
+}
+
+// keyLocks are a writer's key locks: advisory lock ids ascending, and for each
+// whether it is taken shared. A writer locks only what its duplicate check needs
+// (lockPlan).
+type keyLocks struct {
+	ids    []int64
+	shared []bool
+}
+
+// lockModes are the locks of keys excl (exclusive) and shared: a key in both, or two
+// keys whose ids collide, is locked exclusive.
+func lockModes(tenantID int64, excl, shared []string) keyLocks {
+	ex, sh := lockIDs(tenantID, excl), lockIDs(tenantID, shared)
+	l := keyLocks{ids: make([]int64, 0, len(ex)+len(sh)), shared: make([]bool, 0, len(ex)+len(sh))}
+	i, j := 0, 0
+	for i < len(ex) || j < len(sh) {
+		switch {
+		case j == len(sh) || (i < len(ex) && ex[i] < sh[j]):
+			l.ids, l.shared = append(l.ids, ex[i]), append(l.shared, false)
+			i++
+		case i == len(ex) || sh[j] < ex[i]:
+			l.ids, l.shared = append(l.ids, sh[j]), append(l.shared, true)
+			j++
+		default: // the same id
+			l.ids, l.shared = append(l.ids, ex[i]), append(l.shared, false)
+			i, j = i+1, j+1
+		}
+	}
+	return l
+}
+
+// lockPlan says which keys the writer of contact c (a submission's probe, with its
+// store and lookup keys) locks exclusive and which shared, for its duplicate check.
+//
+// Two writers wait for each other only where both lock one key and one of them
+// exclusive. A check must see every contact that a concurrent writer creates under a
+// key it looks up; it need not wait for writers who merely share a phone number or
+// an address with it. So:
+//
+//   - auto: exclusive the identity keys of the person — the family name's sound
+//     ("f:", dedupe.FamilyKey, a lock only, never stored) and the mail keys ("e:") —
+//     and shared every other key it looks up. Submissions of one person share the
+//     family name's sound or a mail, so they run one after the other and the later
+//     one finds the earlier one's contact (50 concurrent creates of one person make
+//     one contact, also when they share only a phone and a name); colleagues under
+//     one switchboard number or office address, whose names differ, run side by side.
+//     Without a family name and a mail, every key it looks up is exclusive, as
+//     before.
+//   - email, none, external_id: exclusive the keys the check looks up (the mail key;
+//     the external_id), and shared the identity keys it does not look up, so an
+//     auto writer of the same person waits for it and sees its contact.
+func (s *Store) lockPlan(c *models.Contact, store, lookup []string, check models.CheckMethod) (excl, shared []string) {
+	ident := make([]string, 0, 3)
+	if f := dedupe.FamilyKey(c.FamilyName); f != "" {
+		ident = append(ident, "f:"+f)
+	}
+	for _, k := range store {
+		if strings.HasPrefix(k, "e:") || strings.HasPrefix(k, "x:") {
+			ident = append(ident, k)
+		}
+	}
+	if check != models.CheckAuto {
+		for _, k := range ident {
+			if !slices.Contains(lookup, k) {
+				shared = append(shared, k)
+			}
+		}
+		return lookup, shared
+	}
+	if len(ident) == 0 || (len(ident) == 1 && strings.HasPrefix(ident[0], "x:")) {
+		return lookup, nil
+	}
+	for _, k := range lookup {
+		if !slices.Contains(ident, k) {
+			shared = append(shared, k)
+		}
+	}
+	return ident, shared
+}
+
+// pgBoolArray is bs as a PostgreSQL array literal.
+func pgBoolArray(bs []bool) string {
+	b := make([]byte, 0, 2*len(bs)+2)
+	b = append(b, '{')
+	for i, v := range bs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if v {
+			b = append(b, 't')
+		} else {
+			b = append(b, 'f')
+		}
+	}
+	return string(append(b, '}'))
 }
 
 // lockIDs are the advisory lock ids of a tenant's keys, ascending.
@@ -71,17 +162,16 @@ func lockIDs(tenantID int64, keys []string) []int64 {
 }
 
 // lockAndFind is lockKeys followed by the key rows of find, in one round trip: the
-// function contacthub_lock_and_find (migration 00006) takes the locks and then reads
-// the rows with a fresh snapshot, so it sees what the writers it waited for committed.
-// ok is false when the shape does not fit (SQLite, a big batch, many keys): the caller
-// then locks and looks up separately.
-func (s *Store) lockAndFind(ctx context.Context, tx *gorm.DB, tenantID int64, lockKeys, find []string) (rows []keyRow, ok bool, err error) {
-	ids := lockIDs(tenantID, lockKeys)
-	if s.dialect != Postgres || len(ids) == 0 || len(ids) > maxKeyLocks || len(find) > 1000 {
+// function contacthub_lock_and_find_modes (migration 00032) takes the locks and then
+// reads the rows with a fresh snapshot, so it sees what the writers it waited for
+// committed. ok is false when the shape does not fit (SQLite, a big batch, many keys):
+// the caller then locks and looks up separately.
+func (s *Store) lockAndFind(ctx context.Context, tx *gorm.DB, tenantID int64, locks keyLocks, find []string) (rows []keyRow, ok bool, err error) {
+	if s.dialect != Postgres || len(locks.ids) > maxKeyLocks || len(find) > 1000 {
 		return nil, false, nil
 	}
-	err = scan(tx.WithContext(ctx).Raw("SELECT key, contact_id FROM contacthub_lock_and_find(?, ?, ?, ?::bigint[], ?::text[])",
-		tenantID, ingestLockClass, int32(tenantID), pgArray(ids), pgTextArray(find)), &rows)
+	err = scan(tx.WithContext(ctx).Raw("SELECT key, contact_id FROM contacthub_lock_and_find_modes(?, ?, ?, ?::bigint[], ?::boolean[], ?::text[])",
+		tenantID, ingestLockClass, int32(tenantID), pgArray(locks.ids), pgBoolArray(locks.shared), pgTextArray(find)), &rows)
 	if err != nil {
 		return nil, false, translate("lock and find candidates", err)
 	}

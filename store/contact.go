@@ -106,7 +106,7 @@ func (s *Store) UpdateContact(ctx context.Context, tenantID, id int64, sub *mode
 		// Locks in the one order (locks.go): blocking keys, terms, then (write) the
 		// contact.
 		keys := s.storeKeys(c)
-		if err := s.lockKeys(ctx, tx, tenantID, keys); err != nil {
+		if err := s.lockKeys(ctx, tx, tenantID, lockModes(tenantID, keys, nil)); err != nil {
 			return err
 		}
 		missing, err := s.missingTerms(ctx, tx, tenantID, sub.Terms)

@@ -37,15 +37,17 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 		return res, false, nil // the full path reports it, unless the submission merges
 	}
 	keys := s.storeKeys(probe)
-	locks := lockIDs(tenantID, keys)
-	if len(locks) == 0 || len(locks) > maxKeyLocks {
+	lookup := s.lookupKeys(probe, opts.Check)
+	excl, shared := s.lockPlan(probe, keys, lookup, opts.Check)
+	locks := lockModes(tenantID, excl, shared)
+	if len(keys) == 0 || len(locks.ids) > maxKeyLocks {
 		return res, false, nil
 	}
 	probe.CreatedAt, probe.UpdatedAt = s.now(), s.now()
 	cols := contactRow(probe)
 	names := createIfNewColumns()
-	args := make([]any, 0, len(names)+9)
-	args = append(args, tenantID, ingestLockClass, int32(tenantID), pgArray(locks), pgTextArray(s.lookupKeys(probe, opts.Check)))
+	args := make([]any, 0, len(names)+10)
+	args = append(args, tenantID, ingestLockClass, int32(tenantID), pgArray(locks.ids), pgBoolArray(locks.shared), pgTextArray(lookup))
 	for _, n := range names {
 		args = append(args, cols[n])
 	}
@@ -113,7 +115,7 @@ var (
 // when it found nothing, and the locks last until the statement's transaction commits.
 func createIfNewSQL(columns []string) string {
 	var sb strings.Builder
-	sb.WriteString("WITH f AS MATERIALIZED (SELECT key, contact_id FROM contacthub_lock_and_find($1, $2, $3, $4::bigint[], $5::text[])), " +
+	sb.WriteString("WITH f AS MATERIALIZED (SELECT key, contact_id FROM contacthub_lock_and_find_modes($1, $2, $3, $4::bigint[], $5::boolean[], $6::text[])), " +
 		"c AS (INSERT INTO contacts (")
 	sb.WriteString(strings.Join(columns, ", "))
 	sb.WriteString(") SELECT ")
@@ -121,12 +123,12 @@ func createIfNewSQL(columns []string) string {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("$" + strconv.Itoa(i+6)) // after the five parameters of f
+		sb.WriteString("$" + strconv.Itoa(i+7)) // after the six parameters of f
 	}
 	sb.WriteString(" WHERE NOT EXISTS (SELECT FROM f) RETURNING id), " +
-		"k AS (INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT $1, x, c.id FROM c, unnest($" + strconv.Itoa(len(columns)+6) + "::text[]) AS x ON CONFLICT DO NOTHING), " +
+		"k AS (INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT $1, x, c.id FROM c, unnest($" + strconv.Itoa(len(columns)+7) + "::text[]) AS x ON CONFLICT DO NOTHING), " +
 		"e AS (INSERT INTO events (tenant_id, type, data, created_at) SELECT $1, '" + models.EventContactCreated + "', " +
-		"$" + strconv.Itoa(len(columns)+7) + "::text || c.id::text || $" + strconv.Itoa(len(columns)+8) + "::text, $" + strconv.Itoa(len(columns)+9) + " FROM c) " +
+		"$" + strconv.Itoa(len(columns)+8) + "::text || c.id::text || $" + strconv.Itoa(len(columns)+9) + "::text, $" + strconv.Itoa(len(columns)+10) + " FROM c) " +
 		"SELECT NULL::text AS key, id AS contact_id FROM c UNION ALL SELECT key, contact_id FROM f")
 	return sb.String()
 }

@@ -236,6 +236,8 @@ type batch struct {
 type submissionKeys struct {
 	store, lookup [][]string
 	all           []string
+	// locks are what the batch's checks need locked (lockPlan).
+	locks keyLocks
 }
 
 // keysOf computes the submissions' keys. It runs before the transaction (and once,
@@ -244,12 +246,16 @@ type submissionKeys struct {
 // instead of holding the tenant's ingest lock.
 func (s *Store) keysOf(tenantID int64, subs []*models.Submission, check models.CheckMethod) submissionKeys {
 	k := submissionKeys{store: make([][]string, len(subs)), lookup: make([][]string, len(subs))}
+	var excl, shared []string
 	for i, sub := range subs {
 		probe := sub.NewContact(tenantID)
 		k.store[i] = s.storeKeys(probe)
 		k.lookup[i] = s.lookupKeys(probe, check)
 		k.all = append(k.all, k.store[i]...)
+		e, sh := s.lockPlan(probe, k.store[i], k.lookup[i], check)
+		excl, shared = append(excl, e...), append(shared, sh...)
 	}
+	k.locks = lockModes(tenantID, excl, shared)
 	slices.Sort(k.all)
 	k.all = slices.Compact(k.all)
 	return k
@@ -266,13 +272,13 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 		allTerms = append(allTerms, sub.Terms...)
 	}
 	var pool *candidatePool
-	rows, locked, err := s.lockAndFind(ctx, tx, tenantID, allKeys, lookupUnion(lookup))
+	rows, locked, err := s.lockAndFind(ctx, tx, tenantID, keys.locks, lookupUnion(lookup))
 	if err != nil {
 		return nil, nil, err
 	}
 	if locked {
 		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookup, allKeys, opts.Check == models.CheckAuto)
-	} else if err = s.lockKeys(ctx, tx, tenantID, allKeys); err == nil {
+	} else if err = s.lockKeys(ctx, tx, tenantID, keys.locks); err == nil {
 		pool, err = s.loadCandidates(ctx, tx, tenantID, lookup, allKeys, opts.Check == models.CheckAuto)
 	}
 	if err != nil {

@@ -9,7 +9,10 @@ package store
 // order, and who takes what:
 //
 //  1. Advisory locks: the tenant's ingest lock, then blocking-key locks in ascending
-//     id (lockKeys, lockAndFind, createIfNew). Taken by Ingest and UpdateContact.
+//     id (lockKeys, lockAndFind, createIfNew), each exclusive or shared as the
+//     writer's duplicate check needs (lockPlan, candidates.go), one order for both
+//     modes. Taken by Ingest and UpdateContact (which takes all of its keys
+//     exclusive).
 //  2. Term rows, ascending id: FOR KEY SHARE by every writer that puts terms on a
 //     contact (missingTerms, lockTerms, and write for the terms it writes again);
 //     FOR UPDATE by DeleteTerm, which takes only its one term.
