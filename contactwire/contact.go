@@ -6,8 +6,9 @@
 // transaction that writes the change. Encoding is hand-written (no reflection, no map
 // building): a bulk write encodes one payload per contact.
 //
-// The Quentn API does not use it: Quentn reads show the requested fields only, as
-// Quentn does.
+// The Quentn API does not use the wire form: Quentn reads show the requested fields
+// only, as Quentn does. AppendFields (fields.go) writes that answer with the same
+// encoder.
 package contactwire
 
 import (

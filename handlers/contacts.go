@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contacthub/contacthub/contacts"
+	"github.com/contacthub/contacthub/contactwire"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -224,7 +225,11 @@ func (a *API) getContact(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, renderFields(contact, fields))
+		b, err := contactwire.AppendFields(make([]byte, 0, 512), contact, fields)
+		if err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, append(b, '\n')) // as the serializer ends it
 	}
 	if !strings.Contains(ref, "@") {
 		return models.Errorf(models.ENOTFOUND, "contact %s not found: give a numeric id or a mail address", models.Quote(ref))
@@ -241,11 +246,16 @@ func (a *API) getContact(c echo.Context) error {
 		contacts = contacts[:models.MaxMailMatches]
 		c.Response().Header().Set(truncatedHeader, "true")
 	}
-	out := make([]map[string]any, len(contacts))
+	b := append(make([]byte, 0, 256*len(contacts)), '[')
 	for i, contact := range contacts {
-		out[i] = renderFields(contact, fields)
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = contactwire.AppendFields(b, contact, fields); err != nil {
+			return err
+		}
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSONBlob(http.StatusOK, append(b, ']', '\n'))
 }
 
 // fieldList parses `fields` (a comma list); without it the Quentn defaults apply.

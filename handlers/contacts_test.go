@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -966,5 +967,40 @@ func TestMailLookupSaysWhenItIsCut(t *testing.T) {
 	rec = b.do(t, http.MethodGet, "/public/api/V1/contact/shared-inbox@example.com", nil)
 	if rec.Header().Get("X-Contacthub-Truncated") != "" {
 		t.Errorf("exactly %d contacts: truncated header %q, want none", models.MaxMailMatches, rec.Header().Get("X-Contacthub-Truncated"))
+	}
+}
+
+// BenchmarkGetContact reads one of 200 contacts per request through the router, as
+// the load tool's get scenario does: go test ./handlers -run '^$' -bench GetContact
+// -benchmem (with CONTACTHUB_TEST_DATABASE_URL for Postgres). "default" asks for the
+// Quentn default fields, "fields" for a web form's fields with terms and a custom
+// field, "native" is GET /api/v1/contacts/{id}.
+func BenchmarkGetContact(b *testing.B) {
+	bb := setup(b, withLimits(setup(b).st, "1000000/s"))
+	bb.createField(b, map[string]any{"label": "Budget", "field_type": "integer"})
+	ids := make([]int64, 200)
+	for i := range ids {
+		ids[i] = bb.createContact(b, map[string]any{"mail": fmt.Sprintf("get%d@bench.example", i), "first_name": "Anna", "family_name": fmt.Sprintf("Lesewitz%d", i),
+			"phone": fmt.Sprintf("+49 30 %07d", i), "ba_street": "Hauptstraße 1", "ba_city": "Berlin", "ba_postal_code": "10115", "field_budget": i})
+	}
+	for _, bc := range []struct{ name, prefix, query string }{
+		{"default", "/public/api/V1/contact/", ""},
+		{"fields", "/public/api/V1/contact/", "?fields=first_name,family_name,mail,phone,ba_street,ba_city,ba_postal_code,terms,field_budget"},
+		{"native", "/api/v1/contacts/", ""},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			paths := make([]string, len(ids))
+			for i, id := range ids {
+				paths[i] = bc.prefix + strconv.FormatInt(id, 10) + bc.query
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for n := range b.N {
+				rec := bb.do(b, http.MethodGet, paths[n%len(paths)], nil)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %.300s", rec.Code, rec.Body)
+				}
+			}
+		})
 	}
 }

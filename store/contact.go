@@ -15,6 +15,9 @@ import (
 // GetContact returns a contact with its terms. It returns ENOTFOUND when the tenant has
 // no such contact.
 func (s *Store) GetContact(ctx context.Context, tenantID, id int64) (*models.Contact, error) {
+	if s.dialect == Postgres {
+		return s.getContactPG(ctx, tenantID, id)
+	}
 	return getContact(ctx, s.db, tenantID, id)
 }
 

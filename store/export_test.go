@@ -62,3 +62,9 @@ func TenantTables() []string {
 	}
 	return names
 }
+
+// GetContactGorm is GetContact's general path (gorm, two queries), which SQLite and
+// transactions use, for comparing with the PostgreSQL read of getone.go.
+func GetContactGorm(ctx context.Context, s *Store, tenantID, id int64) (*models.Contact, error) {
+	return getContact(ctx, s.db, tenantID, id)
+}
