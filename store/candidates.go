@@ -162,7 +162,7 @@ func lockIDs(tenantID int64, keys []string) []int64 {
 }
 
 // lockAndFind is lockKeys followed by the key rows of find, in one round trip: the
-// function contacthub_lock_and_find_modes (migration 00032) takes the locks and then
+// function contacthub_lock_and_find_modes (migration 00033) takes the locks and then
 // reads the rows with a fresh snapshot, so it sees what the writers it waited for
 // committed. ok is false when the shape does not fit (SQLite, a big batch, many keys):
 // the caller then locks and looks up separately.
