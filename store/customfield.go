@@ -15,50 +15,79 @@ import (
 	"github.com/contacthub/contacthub/models"
 )
 
-// customFieldTTL is how long a replica trusts its copy of a tenant's definitions. A
-// field defined on another replica is still seen at once when it is submitted (want);
-// other changes (required, options) reach other replicas within this time.
+// customFieldTTL is how long a replica trusts its copy of a tenant's definitions
+// when it cannot hear of changes (fieldnotify.go): SQLite, or PostgreSQL while the
+// listening connection is down. A field defined on another replica is still seen at
+// once when it is submitted (want).
 const customFieldTTL = 2 * time.Second
 
 // fieldCache spares the definitions query on every contact write.
 type fieldCache struct {
 	mu      sync.Mutex
 	entries map[int64]fieldEntry
+	// gen counts drops: a load that began before one is not stored.
+	gen uint64
+	// listening: changes on other replicas are heard (fieldnotify.go).
+	listening bool
 }
 
 type fieldEntry struct {
-	defs    map[string]*models.CustomField
-	expires time.Time
+	defs   map[string]*models.CustomField
+	stored time.Time
 }
 
-func (c *fieldCache) get(tenantID int64, now time.Time) (map[string]*models.CustomField, bool) {
+func (c *fieldCache) get(tenantID int64, now time.Time) (defs map[string]*models.CustomField, ok bool, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[tenantID]
-	return e.defs, ok && now.Before(e.expires)
+	ttl := customFieldTTL
+	if c.listening {
+		ttl = fieldListenTTL
+	}
+	return e.defs, ok && now.Before(e.stored.Add(ttl)), c.gen
 }
 
-func (c *fieldCache) put(tenantID int64, defs map[string]*models.CustomField, now time.Time) {
+// put stores defs loaded after get returned gen, unless a drop came since.
+func (c *fieldCache) put(tenantID int64, defs map[string]*models.CustomField, now time.Time, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
 	if c.entries == nil || len(c.entries) > 10000 {
 		c.entries = map[int64]fieldEntry{}
 	}
-	c.entries[tenantID] = fieldEntry{defs: defs, expires: now.Add(customFieldTTL)}
+	c.entries[tenantID] = fieldEntry{defs: defs, stored: now}
 }
 
 func (c *fieldCache) forget(tenantID int64) {
 	c.mu.Lock()
 	delete(c.entries, tenantID)
+	c.gen++
+	c.mu.Unlock()
+}
+
+func (c *fieldCache) forgetAll() {
+	c.mu.Lock()
+	c.entries = nil
+	c.gen++
+	c.mu.Unlock()
+}
+
+func (c *fieldCache) setListening(on bool) {
+	c.mu.Lock()
+	c.listening = on
 	c.mu.Unlock()
 }
 
 // CustomFields returns a tenant's custom field definitions by name. The map is shared:
 // callers must not change it. Definitions are cached briefly; naming fields in want
 // (the field names a submission uses) forces a reload when one of them is not cached,
-// so a field defined a moment ago on another replica is never refused.
+// so a field defined a moment ago on another replica is never refused; other changes
+// reach the cache by notification (fieldnotify.go).
 func (s *Store) CustomFields(ctx context.Context, tenantID int64, want ...string) (map[string]*models.CustomField, error) {
-	if defs, ok := s.fields.get(tenantID, s.now()); ok {
+	defs, ok, gen := s.fields.get(tenantID, s.now())
+	if ok {
 		missing := false
 		for _, name := range want {
 			if defs[name] == nil {
@@ -78,7 +107,7 @@ func (s *Store) CustomFields(ctx context.Context, tenantID int64, want ...string
 	for _, f := range list {
 		m[f.Name] = f
 	}
-	s.fields.put(tenantID, m, s.now())
+	s.fields.put(tenantID, m, s.now(), gen)
 	return m, nil
 }
 
@@ -141,6 +170,9 @@ func (s *Store) CreateCustomField(ctx context.Context, f *models.CustomField) er
 			}
 			return translate("create custom field", err)
 		}
+		if err := s.notifyFieldsChanged(ctx, tx, f.TenantID); err != nil {
+			return err
+		}
 		return s.appendEvents(ctx, tx, f.TenantID, []pendingEvent{{models.EventCustomFieldCreated, eventData(contactwire.CustomFieldFromModel(f))}})
 	})
 }
@@ -161,6 +193,9 @@ func (s *Store) UpdateCustomField(ctx context.Context, f *models.CustomField) er
 		}
 		if res.RowsAffected == 0 {
 			return models.Errorf(models.ENOTFOUND, "custom field %d not found", f.ID)
+		}
+		if err := s.notifyFieldsChanged(ctx, tx, f.TenantID); err != nil {
+			return err
 		}
 		return s.appendEvents(ctx, tx, f.TenantID, []pendingEvent{{models.EventCustomFieldUpdated, eventData(contactwire.CustomFieldFromModel(f))}})
 	})
@@ -208,6 +243,9 @@ func (s *Store) DeleteCustomField(ctx context.Context, tenantID int64, ref strin
 		}
 		if err := tx.Delete(&models.CustomField{}, f.ID).Error; err != nil {
 			return translate(fmt.Sprintf("delete custom field %d", f.ID), err)
+		}
+		if err := s.notifyFieldsChanged(ctx, tx, tenantID); err != nil {
+			return err
 		}
 		return s.appendEvents(ctx, tx, tenantID, []pendingEvent{{models.EventCustomFieldDeleted,
 			eventData(contactwire.Deleted{V: contactwire.Version, ID: f.ID, Name: f.Name})}})

@@ -67,6 +67,8 @@ type Store struct {
 	writeMu sync.Mutex
 	keys    *keyCache
 	fields  fieldCache
+	// listener hears of definition changes on other replicas (fieldnotify.go).
+	listener fieldListener
 	// inquiryRefs predicts the statuses and sources of one-statement inquiry creates.
 	inquiryRefs inquiryRefCache
 	// shortcuts and transactions count Ingest calls by how they were written (see
@@ -158,6 +160,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.sqlDB.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", s.dialect, err)
 	}
+	if s.dialect == Postgres {
+		s.startFieldListener(cfg.DatabaseURL)
+	}
 	return s, nil
 }
 
@@ -236,6 +241,7 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the pool.
 func (s *Store) Close() error {
+	s.stopFieldListener()
 	s.analyzer.wg.Wait()
 	s.idempotencyPruner.wg.Wait()
 	return s.sqlDB.Close()
