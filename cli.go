@@ -160,8 +160,10 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	rl.Spam = spamlist.NewChecker(st, 5*time.Second)
 	metrics := handlers.NewMetrics()
 	service := contacts.New(contacts.Config{Store: st, Flood: flood, Spam: rl.Spam, Metrics: metrics, Log: log})
-	importer := imports.New(imports.Config{Store: st, Contacts: service, Doors: []imports.Door{imports.JSONDoor{}},
+	fileImports := fileimports.New(st)
+	importer := imports.New(imports.Config{Store: st, Contacts: service, Doors: []imports.Door{imports.JSONDoor{}, fileImports.Door()},
 		BatchSize: importBatch(st.Dialect()), Log: log})
+	fileImports.Engine = importer
 
 	engine, err := startJobs(ctx, cfg, st, hooks, importer, log)
 	if err != nil {
@@ -171,7 +173,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	api := &handlers.API{
 		Inquiries: inquiryService, InquiryStore: st, Imports: importer, ImportStore: st,
 		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
-		FileImports: fileimports.New(st),
+		FileImports: fileImports,
 		Limits:      handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, ImportBodyBytes: cfg.ImportMaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}

@@ -16,6 +16,9 @@ const (
 	QuentnIdentity Identity = iota
 	// NativeIdentity: a name, a mail or a phone (real data often lacks a mail).
 	NativeIdentity
+	// TargetIdentity: nothing; for submissions that change a contact named by id
+	// (Options.Targets), which has its identity already (an update import, a note).
+	TargetIdentity
 )
 
 // identityFields are the fields the identity rules look at.

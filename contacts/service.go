@@ -42,6 +42,8 @@ type Store interface {
 	// KnownContact finds, without writing, the contact a merge of sub would leave
 	// unchanged; see store.KnownContact.
 	KnownContact(ctx context.Context, tenantID int64, sub *models.Submission, opts models.IngestOptions) (models.IngestResult, bool, error)
+	// DryRunIngest answers, reading only, what Ingest would do; see store.DryRunIngest.
+	DryRunIngest(ctx context.Context, tenantID int64, subs []*models.Submission, opts models.IngestOptions) ([]models.IngestResult, error)
 }
 
 // SpamChecker tells whether an address is spam-listed, globally (scope "global") or

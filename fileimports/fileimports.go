@@ -17,6 +17,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/contacthub/contacthub/importfile"
 	"github.com/contacthub/contacthub/models"
@@ -42,23 +44,49 @@ type Store interface {
 // Service is the file import door. It is safe for concurrent use.
 type Service struct {
 	store Store
+	run   RunStore
+	// Engine runs started imports; set before Start is called.
+	Engine Engine
+	// names keeps each running import's field → header names (fileDoor.FieldName).
+	names sync.Map
+	kept  atomic.Int64
 	// TempDir is where an .xlsx upload is spooled ("" is the system's).
 	TempDir string
 	// ChunkSize is the stored form's chunk size (0: importfile.DefaultChunkSize).
 	ChunkSize int
 }
 
-// New returns the door over st.
-func New(st Store) *Service { return &Service{store: st} }
+// FullStore is every store method the service uses.
+type FullStore interface {
+	Store
+	RunStore
+}
+
+// New returns the door over st. Set Engine before starting imports.
+func New(st FullStore) *Service { return &Service{store: st, run: st} }
 
 // Get returns the tenant's import uuid; ENOTFOUND for another tenant's or an unknown one.
+// A started import comes with its run and its first failed rows.
 func (s *Service) Get(ctx context.Context, tenant int64, uuid string) (*models.FileImport, error) {
-	return s.store.GetFileImport(ctx, tenant, uuid)
+	fi, err := s.store.GetFileImport(ctx, tenant, uuid)
+	if err != nil {
+		return nil, err
+	}
+	return fi, s.failedRows(ctx, fi, models.FileImportErrorRows)
 }
 
 // List returns a page of the tenant's imports, newest first.
 func (s *Service) List(ctx context.Context, tenant int64, before string, limit int) (*models.FileImportPage, error) {
-	return s.store.ListFileImports(ctx, tenant, before, limit)
+	page, err := s.store.ListFileImports(ctx, tenant, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	for _, fi := range page.Imports {
+		if err := s.failedRows(ctx, fi, models.FileImportErrorRows); err != nil {
+			return nil, err
+		}
+	}
+	return page, nil
 }
 
 // noteTargets are what a notes import maps: the comment and what finds its contact.

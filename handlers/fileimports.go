@@ -25,6 +25,8 @@ type FileImportService interface {
 	Map(ctx context.Context, tenant int64, uuid string, mapping importfile.Mapping) (*models.FileImport, error)
 	Get(ctx context.Context, tenant int64, uuid string) (*models.FileImport, error)
 	List(ctx context.Context, tenant int64, before string, limit int) (*models.FileImportPage, error)
+	Start(ctx context.Context, tenant int64, uuid string, o fileimports.StartOptions) (*models.FileImport, error)
+	ErrorReport(ctx context.Context, tenant int64, uuid string, w io.Writer) error
 }
 
 // DefaultMaxUploadBytes is the upload limit of POST /api/v1/import unless
@@ -213,6 +215,56 @@ func (a *API) listFileImports(c echo.Context) error {
 	return c.JSON(http.StatusOK, resp)
 }
 
+// startFileImport handles POST /api/v1/import/start/{uuid}, with no body or
+// {"deduplication": "email"|"auto"|"external_id"|"none"} (store and validate): the
+// import is handed to the import engine and answered 202 with its record.
+func (a *API) startFileImport(c echo.Context) error {
+	id, err := importUUID(c)
+	if err != nil {
+		return err
+	}
+	var body struct {
+		Deduplication string `json:"deduplication"`
+	}
+	if hasBody(c.Request()) {
+		if err := decodeJSON(c, &body); err != nil {
+			return err
+		}
+	}
+	fi, err := a.FileImports.Start(c.Request().Context(), tenantID(c), id, fileimports.StartOptions{Deduplication: body.Deduplication})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, fileImportFromModel(fi))
+}
+
+// fileImportErrorReport handles GET /api/v1/import/{uuid}/error-report: the failed
+// rows as uploaded, with row and error columns, as CSV. It is streamed: the answer's
+// status is sent before the report is complete, so a failure part-way aborts the
+// connection (and is logged): a client never takes a cut report for the whole.
+func (a *API) fileImportErrorReport(c echo.Context) error {
+	id, err := importUUID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	fi, err := a.FileImports.Get(ctx, tenantID(c), id)
+	if err != nil {
+		return err
+	}
+	if fi.Run == nil {
+		return models.Errorf(models.ECONFLICT, "import %s was not started: it has no error report yet", id)
+	}
+	resp := c.Response()
+	resp.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	resp.Header().Set(echo.HeaderContentDisposition, `attachment; filename="import-`+id+`-errors.csv"`)
+	resp.WriteHeader(http.StatusOK)
+	if err := a.FileImports.ErrorReport(ctx, tenantID(c), id, resp); err != nil {
+		a.abortExport(c, err) // the client sees a cut connection, not a short report
+	}
+	return nil
+}
+
 // importUUID is the {uuid} path parameter, or ENOTFOUND when it cannot be one.
 func importUUID(c echo.Context) (string, error) {
 	s, err := pathParam(c, "uuid", "import")
@@ -248,10 +300,32 @@ type fileImportResponse struct {
 	TotalJobs     int64             `json:"total_jobs"`
 	JobsRemaining int64             `json:"jobs_remaining"`
 	FailedJobs    int64             `json:"failed_jobs"`
-	Errors        []any             `json:"errors"`
-	ErrorReport   any               `json:"error_report"`
-	CreatedAt     string            `json:"created_at"`
-	UpdatedAt     string            `json:"updated_at"`
+	// Created and Updated count what a store or update import wrote; a validate
+	// import reports what it would have written instead.
+	Created       *int         `json:"created,omitempty"`
+	Updated       *int         `json:"updated,omitempty"`
+	WouldCreate   *int         `json:"would_create,omitempty"`
+	WouldUpdate   *int         `json:"would_update,omitempty"`
+	WouldMerge    *int         `json:"would_merge,omitempty"`
+	Deduplication string       `json:"deduplication,omitempty"`
+	Reason        string       `json:"reason,omitempty"`
+	Errors        []failedRow  `json:"errors"`
+	ErrorReport   *errorReport `json:"error_report"`
+	CreatedAt     string       `json:"created_at"`
+	UpdatedAt     string       `json:"updated_at"`
+	CompletedAt   string       `json:"completed_at,omitempty"`
+}
+
+// failedRow is one of the first failed rows: its number and its problems by header.
+type failedRow struct {
+	Row    int                 `json:"row"`
+	Errors map[string][]string `json:"errors"`
+}
+
+// errorReport is where the failed rows can be downloaded.
+type errorReport struct {
+	DownloadURL string `json:"download_url"`
+	Rows        int    `json:"rows"`
 }
 
 func fileImportFromModel(fi *models.FileImport) fileImportResponse {
@@ -259,7 +333,29 @@ func fileImportFromModel(fi *models.FileImport) fileImportResponse {
 		UUID: fi.UUID, Type: fi.Type, Mode: fi.Mode, Status: fi.Status, Filename: fi.Filename, Format: fi.Format,
 		Encoding: fi.Encoding, Delimiter: fi.Delimiter, Sheet: fi.Sheet, Size: fi.Size, Headers: fi.Headers,
 		Mapping: fi.Suggested, Mapped: fi.Mapping != nil, TotalJobs: fi.TotalRows, JobsRemaining: fi.TotalRows,
-		Errors: []any{}, CreatedAt: fi.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: fi.UpdatedAt.UTC().Format(time.RFC3339),
+		Errors: []failedRow{}, CreatedAt: fi.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: fi.UpdatedAt.UTC().Format(time.RFC3339),
+	}
+	if run := fi.Run; run != nil {
+		r.Status, r.Reason = run.Status, run.Reason
+		r.TotalJobs, r.JobsRemaining, r.FailedJobs = int64(run.Total), int64(run.Total-run.Processed), int64(run.Errors)
+		r.Progress = 100
+		if run.Total > 0 && run.Status == models.ImportProcessing {
+			r.Progress = run.Processed * 100 / run.Total
+		}
+		r.Deduplication = run.Options.Deduplication
+		if run.Options.DryRun {
+			r.WouldCreate, r.WouldUpdate, r.WouldMerge = &run.Created, &run.Updated, &run.Merged
+		} else {
+			r.Created, r.Updated = &run.Created, &run.Updated
+		}
+		for _, f := range fi.Failed {
+			r.Errors = append(r.Errors, failedRow{Row: f.Row, Errors: f.Errors})
+		}
+		r.ErrorReport = &errorReport{DownloadURL: "/api/v1/import/" + fi.UUID + "/error-report", Rows: run.Errors}
+		r.UpdatedAt = run.UpdatedAt.UTC().Format(time.RFC3339)
+		if run.CompletedAt != nil {
+			r.CompletedAt = run.CompletedAt.UTC().Format(time.RFC3339)
+		}
 	}
 	if fi.Mapping != nil {
 		r.Mapping = make(map[string]string, len(fi.Mapping))

@@ -216,6 +216,8 @@ func (a *API) Register(e *echo.Echo) {
 	n.PUT("/inquiry-score-weights", a.setInquiryScoreWeights)
 	n.POST("/import", a.createFileImport)
 	n.POST("/import/map/:uuid", a.mapFileImport)
+	n.POST("/import/start/:uuid", a.startFileImport)
+	n.GET("/import/:uuid/error-report", a.fileImportErrorReport)
 	n.GET("/import", a.listFileImports)
 	n.GET("/import/:uuid", a.getFileImport)
 	n.GET("/staff", a.listStaff)

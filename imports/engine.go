@@ -32,11 +32,15 @@ type Store interface {
 	RequeueStaleImports(ctx context.Context, staleAfter time.Duration, enqueue func(ctx context.Context, tx *sql.Tx, imps []*models.Import) error) (int, error)
 	// CreateTerm creates a term or finds the tenant's term of that name.
 	CreateTerm(ctx context.Context, t *models.Term) (bool, error)
+	// FindContactIDs finds contacts by external_id and by mail (UpdateOnly imports).
+	FindContactIDs(ctx context.Context, tenantID int64, externalIDs, mails []string) (byExternal, byMail map[string]int64, err error)
 }
 
 // Contacts is the contact service.
 type Contacts interface {
 	Submit(ctx context.Context, tenant int64, inputs []contacts.Input, o contacts.Options) ([]contacts.Result, error)
+	// Check is Submit's dry run (DryRun imports).
+	Check(ctx context.Context, tenant int64, inputs []contacts.Input, o contacts.Options) ([]contacts.Result, error)
 }
 
 // Jobs enqueues River jobs in the store's transactions (jobs.Engine).
@@ -111,6 +115,14 @@ func (e *Engine) jobEngine() (Jobs, error) {
 // will be processed. It sets imp's ID, Status and times. It returns EINVALID for bad
 // options, and the store's errors.
 func (e *Engine) Start(ctx context.Context, imp *models.Import, payload []byte) error {
+	return e.StartWith(ctx, imp, payload, nil)
+}
+
+// StartWith is Start, calling also (when not nil) in the transaction that stores the
+// import, with its id set: a door records there what belongs to the import (the file
+// door marks its upload started by it), and an error from also stores nothing. A nil
+// payload stores none: the door reads the records from its own tables.
+func (e *Engine) StartWith(ctx context.Context, imp *models.Import, payload []byte, also func(ctx context.Context, tx *sql.Tx, imp *models.Import) error) error {
 	if err := imp.Options.Validate(); err != nil {
 		return err
 	}
@@ -122,6 +134,11 @@ func (e *Engine) Start(ctx context.Context, imp *models.Import, payload []byte) 
 		return err
 	}
 	return e.store.CreateImport(ctx, imp, payload, func(ctx context.Context, tx *sql.Tx, imp *models.Import) error {
+		if also != nil {
+			if err := also(ctx, tx, imp); err != nil {
+				return err
+			}
+		}
 		_, err := jobs.InsertTx(ctx, tx, ImportArgs{TenantID: imp.TenantID, ImportID: imp.ID}, nil)
 		return err
 	})
@@ -250,27 +267,41 @@ func (p *progress) all(ctx context.Context, payload []byte) error {
 }
 
 // write processes one batch and advances the checkpoint past it, in one
-// transaction with the batch's contacts.
+// transaction with the batch's contacts. A dry run writes no contact: it asks the
+// contact service what the batch would do and records only the counts.
 func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
 	imp := p.imp
 	b := models.ImportBatch{ImportID: imp.ID, TenantID: imp.TenantID, Owner: p.owner, From: p.pos, To: p.pos + len(recs),
 		LeaseUntil: p.e.now().Add(p.e.lease), Done: done}
+	for i := range recs {
+		rec := &recs[i]
+		if len(rec.Errors) > 0 {
+			continue
+		}
+		if imp.Options.DryRun {
+			rec.Errors = checkTermNames(rec.TermNames) // a dry run creates no term
+			continue
+		}
+		ids, err := p.termIDs(ctx, rec.TermNames)
+		var v *models.Error
+		switch {
+		case errors.As(err, &v) && v.Code == models.EINVALID:
+			rec.Errors = v.Fields
+		case err != nil:
+			return err
+		case len(ids) > 0:
+			rec.Fields["terms"] = ids
+		}
+	}
+	if imp.Options.UpdateOnly {
+		if err := p.findTargets(ctx, recs); err != nil {
+			return err
+		}
+	}
 	var inputs []contacts.Input
 	var rows []int // rows[j] is the Row of inputs[j]
 	var targets []int64
 	for _, rec := range recs {
-		if len(rec.Errors) == 0 {
-			ids, err := p.termIDs(ctx, rec.TermNames)
-			var v *models.Error
-			switch {
-			case errors.As(err, &v) && v.Code == models.EINVALID:
-				rec.Errors = v.Fields
-			case err != nil:
-				return err
-			case len(ids) > 0:
-				rec.Fields["terms"] = ids
-			}
-		}
 		if len(rec.Errors) > 0 {
 			b.Errors++
 			for _, fe := range rec.Errors {
@@ -296,6 +327,8 @@ func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
 					Error: fmt.Sprintf("%smatches contact %d, and update_existing is false", models.SkippedPrefix, r.ID)})
 			case r.Created:
 				out.Created++
+			case imp.Options.DryRun && (r.ID == 0 || !explicitKey(imp.Options)):
+				out.Merged++ // found by the duplicate check (or a record before it)
 			default:
 				out.Updated++
 			}
@@ -313,26 +346,107 @@ func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
 	written := false
 	o := contacts.Options{
 		DuplicateCheckMethod: checkMethod(imp.Options), DuplicateMergeMethod: string(models.MergeUpdateAdd),
-		Identity: contacts.NativeIdentity, Source: "import", SkipExisting: !imp.Options.UpdateExisting,
+		Identity: contacts.NativeIdentity, Source: "import", SkipExisting: !imp.Options.UpdateExisting && !imp.Options.UpdateOnly,
 		Within: func(ctx context.Context, tx *sql.Tx, results []contacts.Result) error {
 			written = true
 			return p.e.store.WriteImportBatch(ctx, tx, account(results))
 		},
 	}
-	if imp.Options.MatchKey() == models.UpdateKeyID {
+	if imp.Options.MatchKey() == models.UpdateKeyID || imp.Options.UpdateOnly {
 		o.Targets = targets
 	}
-	results, err := p.e.contacts.Submit(ctx, imp.TenantID, inputs, o)
+	if imp.Options.UpdateOnly {
+		o.DuplicateCheckMethod, o.Identity = string(models.CheckNone), contacts.TargetIdentity
+	}
+	var results []contacts.Result
+	var err error
+	if imp.Options.DryRun {
+		o.Within = nil
+		results, err = p.e.contacts.Check(ctx, imp.TenantID, inputs, o)
+	} else {
+		results, err = p.e.contacts.Submit(ctx, imp.TenantID, inputs, o)
+	}
 	if err != nil {
 		return err
 	}
-	if !written { // no input was valid: the contact service wrote nothing
+	if !written { // a dry run, or no input was valid: the contact service wrote nothing
 		if err := p.e.store.WriteImportBatch(ctx, nil, account(results)); err != nil {
 			return err
 		}
 	}
 	p.pos = b.To
 	return nil
+}
+
+// findTargets sets the ContactID of each UpdateOnly record without one from its
+// Match keys (external_id first, then mail), in one lookup for the batch; a record
+// that finds no contact gets an error for each key it tried. Between the lookup and
+// the write a contact may go: the write then fails that record (no contact N).
+func (p *progress) findTargets(ctx context.Context, recs []Record) error {
+	var ext, mails []string
+	for _, rec := range recs {
+		if len(rec.Errors) == 0 && rec.ContactID == 0 {
+			if v := rec.Match["external_id"]; v != "" {
+				ext = append(ext, v)
+			}
+			if v := rec.Match["mail"]; v != "" {
+				mails = append(mails, v)
+			}
+		}
+	}
+	var byExt, byMail map[string]int64
+	if len(ext)+len(mails) > 0 {
+		var err error
+		if byExt, byMail, err = p.e.store.FindContactIDs(ctx, p.imp.TenantID, ext, mails); err != nil {
+			return err
+		}
+	}
+	for i := range recs {
+		rec := &recs[i]
+		if len(rec.Errors) > 0 || rec.ContactID != 0 {
+			continue
+		}
+		x, m := rec.Match["external_id"], rec.Match["mail"]
+		switch {
+		case x != "" && byExt[x] != 0:
+			rec.ContactID = byExt[x]
+		case m != "" && byMail[m] != 0:
+			rec.ContactID = byMail[m]
+		case x == "" && m == "":
+			rec.Errors = append(rec.Errors, models.FieldError{Field: "",
+				Error: "names no contact: an update needs the contact's id, external_id or mail in the row"})
+		default:
+			if x != "" {
+				rec.Errors = append(rec.Errors, models.FieldError{Field: p.door.FieldName(p.imp, "external_id"),
+					Error: fmt.Sprintf("no contact has external_id %s; an update changes existing contacts only", models.Quote(x))})
+			}
+			if m != "" {
+				rec.Errors = append(rec.Errors, models.FieldError{Field: p.door.FieldName(p.imp, "mail"),
+					Error: fmt.Sprintf("no contact has the address %s; an update changes existing contacts only", models.Quote(m))})
+			}
+		}
+	}
+	return nil
+}
+
+// checkTermNames checks term names as creating them would, without creating them.
+func checkTermNames(names []string) []models.FieldError {
+	var out []models.FieldError
+	for _, name := range names {
+		t := &models.Term{Name: name}
+		if err := t.Validate(); err != nil {
+			out = append(out, models.FieldError{Field: "terms", Error: fmt.Sprintf("%s is not a valid term name: %s", models.Quote(name), err.Error())})
+		}
+	}
+	return out
+}
+
+// explicitKey reports whether the import matches records to contacts by a key that
+// names one contact (external_id, id) rather than by the duplicate check: a dry run
+// counts such matches as updates, the others as merges.
+func explicitKey(o models.ImportOptions) bool {
+	k := o.MatchKey()
+	return k == models.DedupeExternalID || k == models.UpdateKeyID || o.UpdateOnly
 }
 
 // errorRows are the error rows of a record the contact service refused, one per

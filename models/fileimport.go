@@ -66,9 +66,24 @@ type FileImport struct {
 	// sends it); nil until the import is mapped.
 	Mapping   map[string]string
 	TotalRows int64
+	// ImportID is the import engine's run of the file once it was started (0 before);
+	// Run is that run, as the store read it with the file import.
+	ImportID int64
+	Run      *Import
+	// Failed are the run's first failed rows (FileImportErrorRows), as the file
+	// import service reads them for the record.
+	Failed    []FailedRow
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// FileImportStarted is the status of a file import once started: the record then
+// shows the status of its run (Run.Status).
+const FileImportStarted = "started"
+
+// FileImportErrorRows is how many failed rows the import record lists (seed 003:
+// the first 25); the error report has all of them.
+const FileImportErrorRows = 25
 
 // ValidateFileImportOptions checks an upload's type and mode, naming each problem
 // with the list of what is supported. It returns an EINVALID *Error or nil.
@@ -88,4 +103,12 @@ func ValidateFileImportOptions(typ, mode string) error {
 type FileImportPage struct {
 	Imports    []*FileImport
 	NextBefore string
+}
+
+// FailedRow is a row of a file import that failed: its number (the line it starts on
+// in a CSV, its row in a sheet) and its problems by field, named by the file's header
+// ("" for the row as a whole).
+type FailedRow struct {
+	Row    int
+	Errors map[string][]string
 }

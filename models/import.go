@@ -41,6 +41,10 @@ type Import struct {
 	// updated, skipped or failed (Errors).
 	Total, Processed                  int
 	Created, Updated, Skipped, Errors int
+	// Merged counts, in a dry run (ImportOptions.DryRun), the records the duplicate
+	// check would merge into an existing contact (or one an earlier record creates);
+	// Created and Updated then count what would be created and updated.
+	Merged int
 	// Checkpoint is the index of the next record to process.
 	Checkpoint  int
 	CreatedAt   time.Time
@@ -75,6 +79,13 @@ type ImportOptions struct {
 	// UpdateKey, when set, is the key that matches records when UpdateExisting is
 	// true: email, external_id or id.
 	UpdateKey string `json:"update_key,omitempty"`
+	// UpdateOnly changes existing contacts only (a file import in mode update, and a
+	// notes import): each record names its contact by its ContactID, else its
+	// Match keys (external_id, then mail); a record that finds none is an error.
+	UpdateOnly bool `json:"update_only,omitempty"`
+	// DryRun checks every record and counts what it would do, writing nothing but
+	// the import's own progress (a file import in mode validate).
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // Validate checks the options and returns EINVALID naming each problem
@@ -131,9 +142,9 @@ type ImportBatch struct {
 	Owner    string
 	From, To int // checkpoint before and after
 	// LeaseUntil extends the lease.
-	LeaseUntil                        time.Time
-	Created, Updated, Skipped, Errors int
-	Rows                              []ImportRowError
+	LeaseUntil                                time.Time
+	Created, Updated, Skipped, Errors, Merged int
+	Rows                                      []ImportRowError
 	// Done ends the import as completed, with its event.
 	Done bool
 }

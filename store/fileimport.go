@@ -42,6 +42,7 @@ type fileImportRow struct {
 	Suggested string
 	Mapping   *string
 	TotalRows int64
+	ImportID  *int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -53,6 +54,9 @@ func (r *fileImportRow) model() (*models.FileImport, error) {
 		ID: r.ID, TenantID: r.TenantID, UUID: r.UUID, Type: r.Type, Mode: r.Mode, Status: r.Status,
 		Filename: r.Filename, Format: r.Format, Encoding: r.Encoding, Delimiter: r.Delimiter, Sheet: r.Sheet,
 		Size: r.Size, TotalRows: r.TotalRows, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+	if r.ImportID != nil {
+		fi.ImportID = *r.ImportID
 	}
 	if err := json.Unmarshal([]byte(r.Headers), &fi.Headers); err != nil {
 		return nil, fmt.Errorf("headers of import %s: %w", r.UUID, err)
@@ -147,7 +151,68 @@ func (s *Store) GetFileImport(ctx context.Context, tenantID int64, uuid string) 
 	if err != nil {
 		return nil, fmt.Errorf("store: get file import: %w", err)
 	}
+	if err := s.attachRuns(ctx, tenantID, []*models.FileImport{fi}); err != nil {
+		return nil, err
+	}
 	return fi, nil
+}
+
+// attachRuns sets Run of the started imports of fis.
+func (s *Store) attachRuns(ctx context.Context, tenantID int64, fis []*models.FileImport) error {
+	var ids []int64
+	for _, fi := range fis {
+		if fi.ImportID != 0 {
+			ids = append(ids, fi.ImportID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rows []importRow
+	if err := s.db.WithContext(ctx).Where("tenant_id = ? AND id IN ?", tenantID, ids).Find(&rows).Error; err != nil {
+		return translate("read file import runs", err)
+	}
+	runs := make(map[int64]*models.Import, len(rows))
+	for i := range rows {
+		imp, err := rows[i].model()
+		if err != nil {
+			return err
+		}
+		runs[imp.ID] = imp
+	}
+	for _, fi := range fis {
+		fi.Run = runs[fi.ImportID]
+	}
+	return nil
+}
+
+// StartFileImport marks file import id, mapped, as started by run importID, in tx:
+// the transaction that stores the run and enqueues its job. It returns ECONFLICT when
+// the import is not mapped (any more): started already, or not mapped yet.
+func (s *Store) StartFileImport(ctx context.Context, tx *sql.Tx, tenantID, id, importID int64) error {
+	res := s.onTx(ctx, tx).Exec("UPDATE file_imports SET status = ?, import_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND status = ?",
+		models.FileImportStarted, importID, s.now(), tenantID, id, models.FileImportMapped)
+	if res.Error != nil {
+		return translate("start file import", res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return models.Errorf(models.ECONFLICT, "the import was started already")
+	}
+	return nil
+}
+
+// FileImportOfRun returns the file import that run importID reads; ENOTFOUND when
+// there is none.
+func (s *Store) FileImportOfRun(ctx context.Context, tenantID, importID int64) (*models.FileImport, error) {
+	var row fileImportRow
+	res := s.db.WithContext(ctx).Where("tenant_id = ? AND import_id = ?", tenantID, importID).Limit(1).Find(&row)
+	if res.Error != nil {
+		return nil, translate("get file import of run", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, models.Errorf(models.ENOTFOUND, "no file import is run by import %d", importID)
+	}
+	return row.model()
 }
 
 // ListFileImports returns up to limit of the tenant's file imports, newest first,
@@ -181,6 +246,9 @@ func (s *Store) ListFileImports(ctx context.Context, tenantID int64, before stri
 			return nil, fmt.Errorf("store: list file imports: %w", err)
 		}
 		page.Imports = append(page.Imports, fi)
+	}
+	if err := s.attachRuns(ctx, tenantID, page.Imports); err != nil {
+		return nil, err
 	}
 	return page, nil
 }

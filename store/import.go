@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,6 +36,7 @@ type importRow struct {
 	Updated     int
 	Skipped     int
 	Errors      int
+	Merged      int
 	Checkpoint  int
 	LeaseOwner  string
 	LeaseUntil  *time.Time
@@ -49,7 +51,7 @@ func (importRow) TableName() string { return "imports" }
 func (r *importRow) model() (*models.Import, error) {
 	imp := &models.Import{ID: r.ID, TenantID: r.TenantID, Kind: r.Kind, Entity: r.Entity, Status: r.Status, Reason: r.Reason,
 		Total: r.Total, Processed: r.Processed, Created: r.Created, Updated: r.Updated, Skipped: r.Skipped, Errors: r.Errors,
-		Checkpoint: r.Checkpoint, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CompletedAt: utcTime(r.CompletedAt)}
+		Merged: r.Merged, Checkpoint: r.Checkpoint, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), CompletedAt: utcTime(r.CompletedAt)}
 	if err := json.Unmarshal([]byte(r.Options), &imp.Options); err != nil {
 		return nil, fmt.Errorf("store: options of import %d: %w", r.ID, err)
 	}
@@ -94,8 +96,10 @@ func (s *Store) CreateImport(ctx context.Context, imp *models.Import, payload []
 		if err := tx.Create(row).Error; err != nil {
 			return translate("create import", err)
 		}
-		if err := tx.Exec("INSERT INTO import_payloads (import_id, tenant_id, data) VALUES (?, ?, ?)", row.ID, imp.TenantID, payload).Error; err != nil {
-			return translate("store import payload", err)
+		if payload != nil { // a door that reads its records from its own tables stores none
+			if err := tx.Exec("INSERT INTO import_payloads (import_id, tenant_id, data) VALUES (?, ?, ?)", row.ID, imp.TenantID, payload).Error; err != nil {
+				return translate("store import payload", err)
+			}
 		}
 		imp.ID, imp.Status, imp.CreatedAt, imp.UpdatedAt = row.ID, row.Status, now, now
 		t, err := sqlTx(tx)
@@ -162,6 +166,21 @@ func (s *Store) ImportErrors(ctx context.Context, tenantID, id int64, offset, li
 	return rows, int(total), err
 }
 
+// ImportErrorsFrom returns the import's error rows of rows from fromRow on, in row
+// order, at most limit (a page for a reader that walks all of them: the error report).
+func (s *Store) ImportErrorsFrom(ctx context.Context, tenantID, id int64, fromRow, limit int) ([]models.ImportRowError, error) {
+	var rows []importErrorRow
+	err := s.db.WithContext(ctx).Where("tenant_id = ? AND import_id = ? AND row >= ?", tenantID, id, fromRow).Order("row, id").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, translate("list import errors", err)
+	}
+	out := make([]models.ImportRowError, len(rows))
+	for i, r := range rows {
+		out[i] = models.ImportRowError{Row: r.Row, Field: r.Field, Error: r.Error}
+	}
+	return out, nil
+}
+
 func importErrorPage(db *gorm.DB, tenantID, id int64, offset, limit int) ([]models.ImportRowError, error) {
 	var rows []importErrorRow
 	err := db.Where("tenant_id = ? AND import_id = ?", tenantID, id).Order("row, id").Offset(offset).Limit(limit).Find(&rows).Error
@@ -194,9 +213,10 @@ func (s *Store) ClaimImport(ctx context.Context, tenantID, id int64, owner strin
 			return err
 		}
 		var data []byte
-		if err := tx.Raw("SELECT data FROM import_payloads WHERE import_id = ? AND tenant_id = ?", id, tenantID).Row().Scan(&data); err != nil {
+		if err := tx.Raw("SELECT data FROM import_payloads WHERE import_id = ? AND tenant_id = ?", id, tenantID).Row().Scan(&data); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return translate("read import payload", err)
-		}
+		} // no payload: the door reads the records from its own tables
+
 		payload = data
 		return nil
 	})
@@ -247,9 +267,9 @@ func (s *Store) writeImportBatch(ctx context.Context, tx *gorm.DB, b models.Impo
 		status, completed = models.ImportCompleted, &now
 	}
 	res := tx.Exec("UPDATE imports SET checkpoint = ?, processed = ?, created = created + ?, updated = updated + ?, skipped = skipped + ?, "+
-		"errors = errors + ?, lease_until = ?, status = ?, completed_at = ?, updated_at = ? "+
+		"errors = errors + ?, merged = merged + ?, lease_until = ?, status = ?, completed_at = ?, updated_at = ? "+
 		"WHERE id = ? AND tenant_id = ? AND status = ? AND lease_owner = ? AND checkpoint = ?",
-		b.To, b.To, b.Created, b.Updated, b.Skipped, b.Errors, b.LeaseUntil.UTC(), status, completed, now,
+		b.To, b.To, b.Created, b.Updated, b.Skipped, b.Errors, b.Merged, b.LeaseUntil.UTC(), status, completed, now,
 		b.ImportID, b.TenantID, models.ImportProcessing, b.Owner, b.From)
 	if res.Error != nil {
 		return translate("record import batch", res.Error)

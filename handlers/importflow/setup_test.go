@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/contacthub/contacthub/contacts"
+	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/imports"
 	"github.com/contacthub/contacthub/jobs"
@@ -43,17 +44,19 @@ func setup(t *testing.T, opts ...func(*imports.Config)) *bundle {
 	st := storetest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	service := contacts.New(contacts.Config{Store: st, Log: log})
-	cfg := imports.Config{Store: st, Contacts: service, Doors: []imports.Door{imports.JSONDoor{}}, BatchSize: 7,
+	files := fileimports.New(st)
+	cfg := imports.Config{Store: st, Contacts: service, Doors: []imports.Door{imports.JSONDoor{}, files.Door()}, BatchSize: 7,
 		Lease: 2 * time.Second, ResumeEvery: 200 * time.Millisecond, Log: log}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	importer := imports.New(cfg)
+	files.Engine = importer
 	engine := jobstest.Start(t, st, func(w *river.Workers) []*river.PeriodicJob { return importer.Register(w) })
 	importer.Attach(engine)
 	api := &handlers.API{
 		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
-		ContactService: service, Imports: importer, ImportStore: st,
+		ContactService: service, Imports: importer, ImportStore: st, FileImports: files,
 	}
 	return &bundle{e: handlers.New(api), st: st, importer: importer, jobs: engine, tenant: storetest.NewTenant(t, st)}
 }
