@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cfg.bindFlags(migrate.Flags(), false)
 	root.AddCommand(serveCmd, migrate, versionCommand(stdout))
 	for _, cmd := range []*cobra.Command{tenantsCommand(&cfg, stdout, stderr), keysCommand(&cfg, stdout, stderr), spamlistCommand(&cfg, stdout, stderr),
-		exportCommand(&cfg, stdout, stderr)} {
+		exportCommand(&cfg, stdout, stderr), importCommand(&cfg, stdout, stderr)} {
 		cfg.bindFlags(cmd.PersistentFlags(), false)
 		root.AddCommand(cmd)
 	}

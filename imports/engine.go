@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
@@ -156,6 +157,15 @@ func (e *Engine) Cancel(ctx context.Context, tenant, id int64) (*models.Import, 
 		return imp, models.Errorf(models.ECONFLICT, "import %d is %s already; only a processing import can be cancelled", id, imp.Status)
 	}
 	return imp, nil
+}
+
+// Run processes a started import in this process, as its job would (the CLI imports
+// a file so, showing its progress): it takes the import's lease, works from the
+// checkpoint to the end and returns. It returns nil at once when another worker
+// holds the lease (a server's job took it first: that worker finishes it), and when
+// ctx ends, with the lease given back, so that a server's resume job carries on.
+func (e *Engine) Run(ctx context.Context, tenant, id int64) error {
+	return e.run(ctx, tenant, id, "local-"+uuid.NewString())
 }
 
 // run processes an import as worker owner, from its checkpoint to its end, renewing
