@@ -103,6 +103,8 @@ func (p *Plan) Record(row Row) (map[string]string, []models.FieldError) {
 		case StreetNumber:
 			number = s
 			continue
+		case "title":
+			s = Salutation(s)
 		}
 		rec[c.field] = s
 	}
@@ -125,4 +127,21 @@ func SplitTerms(s string) []string {
 		}
 	}
 	return out
+}
+
+// salutations are the salutations files spell, folded (lower case, no dot), and the
+// title code a contact stores (Quentn's: m Mr., f Mrs.).
+var salutations = map[string]string{
+	"herr": "m", "hr": "m", "mr": "m", "mister": "m", "male": "m", "männlich": "m", "m": "m", "sir": "m",
+	"frau": "f", "fr": "f", "mrs": "f", "ms": "f", "miss": "f", "female": "f", "weiblich": "f", "w": "f", "f": "f", "madam": "f",
+}
+
+// Salutation reads a salutation cell as the contact's title code: Herr, Hr., Mr. →
+// m; Frau, Fr., Mrs., Ms. → f (any case). Anything else is returned as it is, for the
+// contact's own check to name.
+func Salutation(s string) string {
+	if code, ok := salutations[strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))]; ok {
+		return code
+	}
+	return s
 }

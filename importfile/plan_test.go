@@ -65,3 +65,22 @@ func TestPlanRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestSalutation reads German and English salutations as the contact's title codes
+// and leaves anything else for the contact's check to name.
+func TestSalutation(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"Herr": "m", "Hr.": "m", "MR.": "m", "Mr": "m", "Frau": "f", "Fr.": "f", "Mrs.": "f", "Ms": "f",
+		" frau ": "f", "m": "m", "f": "f", "Divers": "Divers", "Dr.": "Dr."} {
+		if got := Salutation(in); got != want {
+			t.Errorf("Salutation(%q) = %q, want %q", in, got, want)
+		}
+	}
+	p, err := NewPlan(Mapping{"title": "Anrede", "first_name": "Vorname"}, []string{"Anrede", "Vorname"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec, problems := p.Record(Row{Num: 1, Fields: []string{"Frau", "Anna"}}); problems != nil || rec["title"] != "f" {
+		t.Fatalf("record %v %v", rec, problems)
+	}
+}

@@ -53,7 +53,7 @@ func PersonN(run string, n int64) Person {
 	first := formFirst[i%len(formFirst)]
 	return Person{
 		First:   first,
-		Family:  strings.ToUpper(family[:1]) + family[1:] + formFamily[(i/16)%len(formFamily)][:3],
+		Family:  strings.ToUpper(family[:1]) + family[1:] + string([]rune(formFamily[(i/16)%len(formFamily)])[:3]), // runes: "Krüger"[:3] would cut the ü
 		Mail:    fmt.Sprintf("%s.%d.%s@%s", strings.ToLower(strings.NewReplacer("ü", "ue", "ö", "oe", "ë", "e").Replace(first)), n, run, formDomain[i%len(formDomain)]),
 		Phone:   fmt.Sprintf("+49 %d %08d", 30+i%60, n%100_000_000),
 		Company: fmt.Sprintf("Firma %d GmbH", n%997),
