@@ -170,11 +170,7 @@ func fileImportKill9(t *testing.T, dbURL string, replicas int) {
 	if n != rows || mails != rows {
 		t.Fatalf("%d contacts with %d distinct mails, want %d of each", n, mails, rows)
 	}
-	var events int
-	if err := db.QueryRow("SELECT count(*) FROM events WHERE type = 'import.completed'").Scan(&events); err != nil {
-		t.Fatal(err)
-	}
-	if events != 1 {
-		t.Fatalf("%d import.completed events, want 1", events)
+	if n := completedEvents(t, db, dbURL, importID); n != 1 {
+		t.Fatalf("%d import.completed events, want 1", n)
 	}
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -302,13 +303,23 @@ func importsKill9(t *testing.T, dbURL string, replicas int) {
 	if n != imports*perImport || mails != imports*perImport {
 		t.Fatalf("%d contacts with %d distinct mails, want %d of each", n, mails, imports*perImport)
 	}
-	var events int
-	if err := db.QueryRow("SELECT count(*) FROM events WHERE type = 'import.completed'").Scan(&events); err != nil {
+	// One import.completed per import (other tests of the package share the database).
+	for _, id := range ids {
+		if n := completedEvents(t, db, dbURL, id); n != 1 {
+			t.Fatalf("import %d: %d import.completed events, want 1", id, n)
+		}
+	}
+}
+
+// completedEvents counts the import.completed events of import id.
+func completedEvents(t *testing.T, db *sql.DB, dbURL string, id int64) int {
+	t.Helper()
+	var n int
+	q := rebindPG(dbURL, "SELECT count(*) FROM events WHERE type = 'import.completed' AND data LIKE ?")
+	if err := db.QueryRow(q, fmt.Sprintf(`{"import_id":%d,%%`, id)).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if events != imports {
-		t.Fatalf("%d import.completed events, want %d", events, imports)
-	}
+	return n
 }
 
 // rebindPG turns ? placeholders into $n for PostgreSQL.
