@@ -48,10 +48,13 @@ func newCluster(t *testing.T, n int, dbURL string, extraEnv ...string) *cluster 
 		c.env = append(c.env, "CONTACTHUB_REDIS_URL="+redisURL, "CONTACTHUB_REDIS_PREFIX="+prefix)
 	}
 	c.env = append(c.env, extraEnv...)
-	c.bin = filepath.Join(t.TempDir(), "contacthub")
-	if out, err := exec.Command("go", "build", "-o", c.bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	// One build for the package's tests (hookBinary): building anew for each cluster
+	// cost the package minutes of its ten under load.
+	bin, err := hookBinary()
+	if err != nil {
+		t.Fatal(err)
 	}
+	c.bin = bin
 	t.Cleanup(func() {
 		c.kill9(t)
 		if t.Failed() {

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,10 +41,9 @@ func startReplicas(t *testing.T, n int, extraEnv ...string) *replicaEnv {
 		t.Skip("needs CONTACTHUB_TEST_DATABASE_URL and CONTACTHUB_TEST_REDIS_URL (set by .ci/run)")
 	}
 	dbURL := storetest.Config(t).DatabaseURL
-	bin := filepath.Join(t.TempDir(), "contacthub")
-	build := exec.Command("go", "build", "-o", bin, "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	bin, err := hookBinary() // one build for the package's tests
+	if err != nil {
+		t.Fatal(err)
 	}
 	r := &replicaEnv{bin: bin, client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	prefix := fmt.Sprintf("e2e-%d:", time.Now().UnixNano())
