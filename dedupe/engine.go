@@ -57,6 +57,7 @@ const DefaultReviewThreshold = 12.0
 // may be shared by any number of goroutines.
 type Engine struct {
 	cfg       Config
+	ms        *modelSet
 	threshold float64
 	review    float64
 	phones    *phoneMemo
@@ -74,7 +75,7 @@ func New(cfg Config) *Engine {
 		r = min(DefaultReviewThreshold, t)
 	}
 	cfg.DefaultRegion = strings.ToUpper(strings.TrimSpace(cfg.DefaultRegion))
-	return &Engine{cfg: cfg, threshold: t, review: r, phones: newPhoneMemo(cfg.DefaultRegion)}
+	return &Engine{cfg: cfg, ms: defaultModels, threshold: t, review: r, phones: newPhoneMemo(cfg.DefaultRegion)}
 }
 
 // Threshold returns the match threshold in effect.
@@ -117,6 +118,9 @@ type Explanation struct {
 	// most weight, or i when its earlier state Candidate.History[i-1] did;
 	// FieldScore.History says it field by field.
 	History int `json:"history,omitempty"`
+	// ModelVersion is the version of the tenant's model the weights come
+	// from: 0 for the defaults (see Model).
+	ModelVersion int `json:"model_version"`
 }
 
 // FieldScore is one field's part of a comparison.
@@ -154,6 +158,16 @@ type FieldScore struct {
 	// record, or i when with its earlier state Candidate.History[i-1] (see
 	// Engine.Best).
 	History int `json:"history,omitempty"`
+	// TFAdjustment is the part of Weight, in bits, that the agreeing value's
+	// frequency in the tenant added or took away (a tenant's learned model
+	// only; see Model).
+	TFAdjustment float64 `json:"tf_adjustment,omitempty"`
+
+	// model and level are the field model and level index Weight came
+	// from (nil when none did: missing, or an adjustment); Train counts
+	// them.
+	model *fieldModel
+	level int
 }
 
 // Compare scores submitted against candidate: the Fellegi-Sunter log2
@@ -174,7 +188,7 @@ func (e *Engine) Compare(submitted, candidate Record) Explanation {
 // must not become one contact through it.
 func (e *Engine) Contradict(a, b Record) bool {
 	x, y := e.prepare(a), e.prepare(b)
-	return contradicts(compareFields(&x, &y))
+	return contradicts(e.ms.compareFields(&x, &y))
 }
 
 // contradicts is Contradict on a comparison.
@@ -217,7 +231,7 @@ func (e *Engine) Join(target, other Candidate, members ...Record) (Explanation, 
 	o := e.prepare(other.Record)
 	for _, r := range append([]Record{target.Record}, members...) {
 		p := e.prepare(r)
-		if contradicts(compareFields(&o, &p)) {
+		if contradicts(e.ms.compareFields(&o, &p)) {
 			return best.Explanation, false
 		}
 	}
@@ -243,10 +257,10 @@ func (e *Engine) Best(submitted Record, candidates []Candidate) (best *Scored, r
 	for i := range candidates {
 		c := &candidates[i]
 		b := e.prepareFor(c.Record, n, nil, nil)
-		u := compareFields(&a, &b)
+		u := e.ms.compareFields(&a, &b)
 		for h := range c.History {
 			y := e.prepareFor(c.History[h], n, &b, &c.Record)
-			yc := compareFields(&a, &y)
+			yc := e.ms.compareFields(&a, &y)
 			u.union(&yc, h+1)
 		}
 		ranked[i] = Scored{ID: c.ID, Explanation: e.explain(&u)}
@@ -344,26 +358,26 @@ func unitWeight(fs []FieldScore) float64 {
 }
 
 func (e *Engine) compare(a, b *prepared) Explanation {
-	c := compareFields(a, b)
+	c := e.ms.compareFields(a, b)
 	return e.explain(&c)
 }
 
-func compareFields(a, b *prepared) comparison {
+func (ms *modelSet) compareFields(a, b *prepared) comparison {
 	var c comparison
 	c.address = make([]FieldScore, 0, 7)
-	c.names = compareNames(a, b)
-	c.dob = compareDOB(a.dob, b.dob)
-	c.mail = compareMails(a, b, &c.names)
-	c.phone = comparePhones(a.phones, b.phones)
-	c.company = compareText(companyModel, a.company, b.company, 0.92)
+	c.names = ms.compareNames(a, b)
+	c.dob = ms.compareDOB(a.dob, b.dob)
+	c.mail = ms.compareMails(a, b, &c.names)
+	c.phone = ms.comparePhones(a.phones, b.phones)
+	c.company = compareText(ms.company, a.company, b.company, 0.92)
 	// Locality nests: a postal code lies in one city, a city in one state
 	// and country. An agreement implied by a more specific one adds
 	// nothing, and a street is weighed within its agreeing locality.
-	postal := comparePostal(a.postal, b.postal)
-	city := compareCity(a.city, b.city)
+	postal := ms.comparePostal(a.postal, b.postal)
+	city := ms.compareCity(a.city, b.city)
 	postalAgrees := postal.Comparison == "exact"
 	cityAgrees := city.Weight > 0 && city.Similarity >= 0.90
-	line1, line2, linesSwapped := compareAddressLines(a, b, postalAgrees || cityAgrees)
+	line1, line2, linesSwapped := ms.compareAddressLines(a, b, postalAgrees || cityAgrees)
 	// In another town the same street line is another address: common
 	// street names (Hauptstraße 5, 10 Church Lane) recur in thousands of
 	// towns, so agreeing lines there are no evidence ("other_locality").
@@ -384,8 +398,8 @@ func compareFields(a, b *prepared) comparison {
 	if postalAgrees && city.Weight > 0 {
 		city = weightless(city, "implied_by_postal_code")
 	}
-	state := compareExact(stateModel, a.state, b.state)
-	country := compareExact(countryModel, a.country, b.country)
+	state := compareExact(ms.state, a.state, b.state)
+	country := compareExact(ms.country, a.country, b.country)
 	switch {
 	case postalAgrees:
 		state, country = weightlessIfAgrees(state, "implied_by_postal_code"), weightlessIfAgrees(country, "implied_by_postal_code")
@@ -440,7 +454,7 @@ func (e *Engine) explain(c *comparison) Explanation {
 		score += cut
 	}
 	score = round3(score)
-	return Explanation{Score: score, Threshold: e.threshold, Match: score >= e.threshold, Fields: fields, History: history}
+	return Explanation{Score: score, Threshold: e.threshold, Match: score >= e.threshold, Fields: fields, History: history, ModelVersion: e.ms.version}
 }
 
 // maxStates bounds the states per candidate that explain tells apart for

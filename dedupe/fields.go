@@ -167,8 +167,8 @@ func firstWord(s string) string {
 
 // compareFirstNames adds nicknames (Bob = Robert, also for the first of
 // several given names) and initials (J. = John) to matchNames.
-func compareFirstNames(a, b name) FieldScore {
-	m := firstNameModel
+func (ms *modelSet) compareFirstNames(a, b name) FieldScore {
+	m := ms.firstName
 	if a.norm == "" || b.norm == "" {
 		return m.missing()
 	}
@@ -178,7 +178,7 @@ func compareFirstNames(a, b name) FieldScore {
 	nm := matchNames(a, b)
 	switch {
 	case nm.level == nameExact:
-		return m.score(0, 1, nm.label)
+		return m.scoreValue(0, 1, nm.label, a.norm)
 	case nicknameMatch(a.norm, b.norm) || nicknameMatch(firstWord(a.norm), firstWord(b.norm)):
 		return m.score(1, nm.sim, "nickname")
 	case genderVariants(a.compact, b.compact):
@@ -195,8 +195,8 @@ func compareFirstNames(a, b name) FieldScore {
 	return m.score(m.disagree(), nm.sim, "disagree")
 }
 
-func compareFamilyNames(a, b name) FieldScore {
-	m := familyNameModel
+func (ms *modelSet) compareFamilyNames(a, b name) FieldScore {
+	m := ms.familyName
 	if a.norm == "" || b.norm == "" {
 		return m.missing()
 	}
@@ -207,7 +207,7 @@ func compareFamilyNames(a, b name) FieldScore {
 	if nm.level == nameDifferent {
 		return m.score(m.disagree(), nm.sim, nm.label)
 	}
-	return m.score(nm.level, nm.sim, nm.label)
+	return m.scoreValue(nm.level, nm.sim, nm.label, a.norm)
 }
 
 // nameNumbers compares the numbers in two names (name.numbers) and reports
@@ -255,17 +255,17 @@ type nameReadings struct {
 // the better reading's fields, plus in xAdjust the log2((1+2^-d)/2) by
 // which the mean falls short of the better one, d bits ahead (0 when both
 // weigh the same, -1 when only one reading is possible).
-func compareNames(a, b *prepared) nameReadings {
+func (ms *modelSet) compareNames(a, b *prepared) nameReadings {
 	var r nameReadings
-	r.first = compareFirstNames(a.first, b.first)
-	r.family = compareFamilyNames(a.family, b.family)
-	r.first = nameInMail(firstInMailModel, r.first, a.first, b.first, a.mails, b.mails)
-	r.family = nameInMail(familyInMailModel, r.family, a.family, b.family, a.mails, b.mails)
+	r.first = ms.compareFirstNames(a.first, b.first)
+	r.family = ms.compareFamilyNames(a.family, b.family)
+	r.first = nameInMail(ms.firstInMail, r.first, a.first, b.first, a.mails, b.mails)
+	r.family = nameInMail(ms.familyInMail, r.family, a.family, b.family, a.mails, b.mails)
 	if r.first.Comparison == "exact" && r.family.Comparison == "exact" {
 		return r // no exchanged reading can beat it
 	}
-	xFamily, xFirst := compareFamilyNames(a.first, b.family), compareFirstNames(a.family, b.first) // a exchanged
-	yFamily, yFirst := compareFamilyNames(a.family, b.first), compareFirstNames(a.first, b.family) // b exchanged
+	xFamily, xFirst := ms.compareFamilyNames(a.first, b.family), ms.compareFirstNames(a.family, b.first) // a exchanged
+	yFamily, yFirst := ms.compareFamilyNames(a.family, b.first), ms.compareFirstNames(a.first, b.family) // b exchanged
 	wx, wy := xFamily.Weight+xFirst.Weight, yFamily.Weight+yFirst.Weight
 	okx := xFamily.Weight >= 0 && xFirst.Weight >= 0 && wx > 0
 	oky := yFamily.Weight >= 0 && yFirst.Weight >= 0 && wy > 0
@@ -359,8 +359,8 @@ func nameInLocal(n name, local string) bool {
 	return false
 }
 
-func compareDOB(a, b date) FieldScore {
-	m := dobModel
+func (ms *modelSet) compareDOB(a, b date) FieldScore {
+	m := ms.dob
 	lvl := compareDates(a, b)
 	if lvl == dateNotFound {
 		return m.missing()
@@ -393,8 +393,8 @@ func compareDOB(a, b date) FieldScore {
 // at two providers both use thomas.mueller, so then it counts as "similar"
 // (0 bits, labelled "same_name_local_part"). names is the pair's name
 // comparison.
-func compareMails(a, b *prepared, names *nameReadings) FieldScore {
-	m := mailModel
+func (ms *modelSet) compareMails(a, b *prepared, names *nameReadings) FieldScore {
+	m := ms.mail
 	if len(a.mails) == 0 || len(b.mails) == 0 {
 		return m.missing()
 	}
@@ -558,8 +558,8 @@ func lettersOf(s string) string {
 	}, s)
 }
 
-func comparePhones(a, b []string) FieldScore {
-	m := phoneModel
+func (ms *modelSet) comparePhones(a, b []string) FieldScore {
+	m := ms.phone
 	if len(a) == 0 || len(b) == 0 {
 		return m.missing()
 	}
@@ -596,14 +596,14 @@ func compareExact(m *fieldModel, a, b string) FieldScore {
 	return m.score(m.disagree(), 0, "")
 }
 
-func comparePostal(a, b string) FieldScore {
-	m := postalModel
+func (ms *modelSet) comparePostal(a, b string) FieldScore {
+	m := ms.postal
 	c, sim := CompareNumbers(a, b)
 	switch c {
 	case "missing":
 		return m.missing()
 	case "exact":
-		return m.score(0, 1, "")
+		return m.scoreValue(0, 1, "", a)
 	case "one_digit":
 		return m.score(1, sim, "")
 	}
@@ -614,18 +614,18 @@ func comparePostal(a, b string) FieldScore {
 // and also the two lines exchanged (a street typed into the second line),
 // keeping the exchanged reading when it is better by more than its penalty
 // and its second line does not disagree.
-func compareAddressLines(a, b *prepared, local bool) (street, street2 FieldScore, swapped bool) {
-	street = compareStreet(a.street, b.street, local)
-	street2 = compareText(street2Model, a.street2.text, b.street2.text, 0.90)
+func (ms *modelSet) compareAddressLines(a, b *prepared, local bool) (street, street2 FieldScore, swapped bool) {
+	street = ms.compareStreet(a.street, b.street, local)
+	street2 = compareText(ms.street2, a.street2.text, b.street2.text, 0.90)
 	if a.street2.text == "" && b.street2.text == "" {
 		return street, street2, false
 	}
 	// Either side may have exchanged its lines; the better reading counts.
-	xStreet := compareStreet(a.street, b.street2, local)
-	xStreet2 := compareText(street2Model, a.street2.name, b.street.name, 0.90)
-	if yStreet := compareStreet(a.street2, b.street, local); yStreet.Weight > xStreet.Weight {
+	xStreet := ms.compareStreet(a.street, b.street2, local)
+	xStreet2 := compareText(ms.street2, a.street2.name, b.street.name, 0.90)
+	if yStreet := ms.compareStreet(a.street2, b.street, local); yStreet.Weight > xStreet.Weight {
 		xStreet = yStreet
-		xStreet2 = compareText(street2Model, a.street.name, b.street2.name, 0.90)
+		xStreet2 = compareText(ms.street2, a.street.name, b.street2.name, 0.90)
 	}
 	if xStreet.Weight > 0 && xStreet2.Weight >= 0 &&
 		xStreet.Weight+xStreet2.Weight-lineSwapPenalty > street.Weight+street2.Weight {
@@ -641,10 +641,10 @@ func compareAddressLines(a, b *prepared, local bool) (street, street2 FieldScore
 // the same address (42 and 47 High Street are neighbours). local says that
 // postal code or city agree: the street is then weighed as one of the few
 // streets of that place (streetLocalModel) rather than of the country.
-func compareStreet(a, b addressLine, local bool) FieldScore {
-	m := streetModel
+func (ms *modelSet) compareStreet(a, b addressLine, local bool) FieldScore {
+	m := ms.street
 	if local {
-		m = streetLocalModel
+		m = ms.streetLocal
 	}
 	if a.name == "" || b.name == "" {
 		return named(m.missing(), "street")
@@ -680,25 +680,27 @@ func named(fs FieldScore, field string) FieldScore {
 func weightless(fs FieldScore, label string) FieldScore {
 	fs.Comparison = label
 	fs.Weight = 0
+	fs.TFAdjustment = 0
+	fs.model = nil
 	return fs
 }
 
 // compareCity is compareText with a third level for the heavier typos that
 // place names suffer (Lioerpovl, Birmingma): Jaro-Winkler >= 0.80, two edits
 // on names of five letters or more, or the same letters in another order.
-func compareCity(a, b string) FieldScore {
-	m := cityModel
+func (ms *modelSet) compareCity(a, b string) FieldScore {
+	m := ms.city
 	if a == "" || b == "" {
 		return m.missing()
 	}
 	if a == b {
-		return m.score(0, 1, "")
+		return m.scoreValue(0, 1, "", a)
 	}
 	ca, cb := strings.ReplaceAll(a, " ", ""), strings.ReplaceAll(b, " ", "")
 	sim := JaroWinkler(ca, cb)
 	switch {
 	case ca == cb:
-		return m.score(0, 1, "")
+		return m.scoreValue(0, 1, "", a)
 	case sim >= 0.90:
 		return m.score(1, sim, "")
 	case sim >= 0.80:

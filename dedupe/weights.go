@@ -16,6 +16,9 @@ type fieldModel struct {
 	levels []level
 	// weights[i] = log2(m_i/u_i); weights[len(levels)] is the disagreement weight.
 	weights []float64
+	// tf adjusts the exact level by the agreeing value's frequency in a
+	// tenant (model.go); nil in the defaults.
+	tf *termFrequencies
 }
 
 func newFieldModel(field string, levels ...level) *fieldModel {
@@ -54,7 +57,7 @@ func (f *fieldModel) score(i int, sim float64, label string) FieldScore {
 			label = f.levels[i].name
 		}
 	}
-	return FieldScore{Field: f.field, Comparison: label, Similarity: round3(sim), Weight: round3(f.weights[i])}
+	return FieldScore{Field: f.field, Comparison: label, Similarity: round3(sim), Weight: round3(f.weights[i]), model: f, level: i}
 }
 
 func (f *fieldModel) missing() FieldScore {
