@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/contacthub/contacthub/contacts"
+	"github.com/contacthub/contacthub/dedupetrain"
 	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/imports"
@@ -165,7 +166,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		BatchSize: importBatch(st.Dialect()), Log: log})
 	fileImports.Engine = importer
 
-	engine, err := startJobs(ctx, cfg, st, hooks, importer, log)
+	trainer := dedupetrain.New(st, log)
+	engine, err := startJobs(ctx, cfg, st, hooks, importer, trainer, log)
 	if err != nil {
 		return err
 	}
@@ -173,7 +175,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	api := &handlers.API{
 		Inquiries: inquiryService, InquiryStore: st, Imports: importer, ImportStore: st,
 		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
-		FileImports: fileImports,
+		FileImports: fileImports, DedupeModels: trainer,
 		Limits:      handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, ImportBodyBytes: cfg.ImportMaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}

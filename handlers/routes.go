@@ -55,6 +55,9 @@ type API struct {
 	// keeps their statuses, sources and staff.
 	Inquiries    InquiryService
 	InquiryStore InquiryStore
+	// DedupeModels trains and rolls back tenants' duplicate models (package
+	// dedupetrain); nil leaves its routes out.
+	DedupeModels DedupeModelService
 	// FileImports is the CSV and Excel import door (package fileimports).
 	FileImports FileImportService
 	// Imports starts and cancels imports (package imports); ImportStore reads them.
@@ -173,6 +176,11 @@ func (a *API) Register(e *echo.Echo) {
 	n.GET("/duplicates", a.listDuplicates)
 	n.POST("/duplicates/:id/merge", a.mergeDuplicate)
 	n.POST("/duplicates/:id/dismiss", a.dismissDuplicate)
+	if a.DedupeModels != nil {
+		n.POST("/dedupe/train", a.trainDedupeModel)
+		n.GET("/dedupe/model", a.getDedupeModel)
+		n.POST("/dedupe/model/rollback", a.rollbackDedupeModel)
+	}
 	n.GET("/spamlist", a.listSpam)
 	n.POST("/spamlist", a.addSpam)
 	n.DELETE("/spamlist", a.removeSpam)

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/contacthub/contacthub/contacts"
+	"github.com/contacthub/contacthub/dedupetrain"
 	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/imports"
@@ -47,7 +48,8 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	api := &handlers.API{
 		Auth: st, Contacts: st, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
 		ContactService: contacts.New(contacts.Config{Store: st, Log: log}), InquiryStore: st, FileImports: fileimports.New(st),
-		Webhooks: webhooks.New(webhooks.Config{Store: st, Log: log}),
+		DedupeModels: dedupetrain.New(st, log),
+		Webhooks:     webhooks.New(webhooks.Config{Store: st, Log: log}),
 	}
 	api.Inquiries = inquiries.New(inquiries.Config{Store: st, Contacts: api.ContactService.(*contacts.Service), Log: log})
 	// Imports are tested with their job engine in package imports; here they are

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // IngestOptions are the per-call choices of the one contact write path.
@@ -69,6 +70,9 @@ type Explanation struct {
 	// History is 0 when the contact's current record scored best, i when its i-th
 	// earlier version (before the i-th latest merge) did.
 	History int `json:"history,omitempty"`
+	// ModelVersion is the tenant's duplicate model the weights came from: 0 for
+	// the defaults (GET /api/v1/dedupe/model).
+	ModelVersion int `json:"model_version"`
 }
 
 // FieldScore is one field's contribution to a match score.
@@ -80,10 +84,23 @@ type FieldScore struct {
 	// History is 0 when the field was compared with the contact as it is, i when
 	// with its state before its i-th latest merge.
 	History int `json:"history,omitempty"`
+	// TFAdjustment is the part of Weight a learned model's term frequencies added
+	// or took away: how common the agreeing value is in the tenant.
+	TFAdjustment float64 `json:"tf_adjustment,omitempty"`
 }
 
 // DuplicateCandidate is an existing contact ranked against a probe, with the reasons.
 type DuplicateCandidate struct {
 	Contact     *Contact
 	Explanation Explanation
+}
+
+// DedupeModelVersion is one of a tenant's trained duplicate models (GET
+// /api/v1/dedupe/model): its version, the tenant's size when it was trained, and
+// whether it is the one in use.
+type DedupeModelVersion struct {
+	Version   int       `json:"version"`
+	Contacts  int64     `json:"contacts"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"`
 }

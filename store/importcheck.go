@@ -116,13 +116,14 @@ func (s *Store) DryRunIngest(ctx context.Context, tenantID int64, subs []*models
 		return nil, err
 	}
 	results := make([]models.IngestResult, len(subs))
+	eng := s.engineFor(ctx, tenantID)
 	for i, sub := range subs {
 		if bad := intersect(sub.Terms, missing); len(bad) > 0 {
 			results[i].Err = &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{models.UnknownTerms(bad)}}
 			continue
 		}
 		probe := sub.NewContact(tenantID)
-		target, explanation, _ := s.match(probe, pool.candidates(keys.lookup[i]), opts.Check)
+		target, explanation, _ := s.match(eng, probe, pool.candidates(keys.lookup[i]), opts.Check)
 		if opts.Targets != nil {
 			if target = targetByID[opts.Targets[i]]; target == nil {
 				var v models.ValidationError

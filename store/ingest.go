@@ -46,11 +46,12 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	}
 	s.transactions.Add(1)
 	keys := s.keysOf(tenantID, subs, opts.Check)
+	eng := s.engineFor(ctx, tenantID)
 	var results []models.IngestResult
 	var joins [][]join
 	run := func(tx *gorm.DB, conn *sql.Conn) error {
 		var err error
-		results, joins, err = s.ingest(ctx, tx, conn, tenantID, subs, keys, opts)
+		results, joins, err = s.ingest(ctx, tx, conn, eng, tenantID, subs, keys, opts)
 		return err
 	}
 	var err error
@@ -69,7 +70,7 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 		}
 	}
 	s.noteWritten(created)
-	s.joinMatches(ctx, tenantID, results, joins, opts.Source)
+	s.joinMatches(ctx, eng, tenantID, results, joins, opts.Source)
 	return results, nil
 }
 
@@ -94,7 +95,7 @@ type join struct {
 // contacts as they were when it was decided: a contact changed, merged or deleted
 // meanwhile, or a pair whose merge someone undid, is left as it is, and the
 // submission's result stands.
-func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []models.IngestResult, joins [][]join, origin string) {
+func (s *Store) joinMatches(ctx context.Context, eng *dedupe.Engine, tenantID int64, results []models.IngestResult, joins [][]join, origin string) {
 	absorbed := map[int64]int64{} // contact id -> the contact it was merged into (this batch)
 	resolve := func(id int64) int64 {
 		for absorbed[id] != 0 {
@@ -115,9 +116,9 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 			if results[i].Err != nil || other == 0 || resolve(target) != target || resolve(other) != other || other == target {
 				continue // one of them was joined into a third earlier in this batch
 			}
-			explanation, ok := s.engine.Join(dedupe.Candidate{Record: recordOf(j.target.c), History: j.target.history},
+			explanation, ok := eng.Join(dedupe.Candidate{Record: recordOf(j.target.c), History: j.target.history},
 				dedupe.Candidate{Record: recordOf(j.w.c), History: j.w.history}, members[target]...)
-			if !ok || s.contradictsAny(members[other], append([]dedupe.Record{recordOf(j.target.c)}, members[target]...)) {
+			if !ok || contradictsAny(eng, members[other], append([]dedupe.Record{recordOf(j.target.c)}, members[target]...)) {
 				continue
 			}
 			if apart, err := s.keptApart(ctx, tenantID, target, other); err != nil || apart {
@@ -169,10 +170,10 @@ func (s *Store) joinMatches(ctx context.Context, tenantID int64, results []model
 
 // contradictsAny reports whether any of a contradicts any of b (dedupe.Engine.Contradict):
 // the contacts joined into the other side of a join earlier in the batch.
-func (s *Store) contradictsAny(a, b []dedupe.Record) bool {
+func contradictsAny(eng *dedupe.Engine, a, b []dedupe.Record) bool {
 	for _, x := range a {
 		for _, y := range b {
-			if s.engine.Contradict(x, y) {
+			if eng.Contradict(x, y) {
 				return true
 			}
 		}
@@ -261,7 +262,7 @@ func (s *Store) keysOf(tenantID int64, subs []*models.Submission, check models.C
 	return k
 }
 
-func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantID int64, subs []*models.Submission, keys submissionKeys, opts models.IngestOptions) ([]models.IngestResult, [][]join, error) {
+func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, eng *dedupe.Engine, tenantID int64, subs []*models.Submission, keys submissionKeys, opts models.IngestOptions) ([]models.IngestResult, [][]join, error) {
 	results := make([]models.IngestResult, len(subs))
 	joins := make([][]join, len(subs))
 	probes := make([]*models.Contact, len(subs))
@@ -304,7 +305,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, tenantI
 				Fields: []models.FieldError{models.UnknownTerms(bad)}}
 			continue
 		}
-		target, explanation, also := s.match(probes[i], pool.candidates(lookup[i]), opts.Check)
+		target, explanation, also := s.match(eng, probes[i], pool.candidates(lookup[i]), opts.Check)
 		if opts.Targets != nil {
 			if target = targetByID[opts.Targets[i]]; target == nil {
 				var v models.ValidationError
@@ -452,7 +453,7 @@ func (s *Store) loadTargets(ctx context.Context, tx *gorm.DB, tenantID int64, ta
 
 // match picks the contact a probe merges into, or nil to create one, and (auto
 // check) the other candidates it also matches, to be joined to it (joinMatches).
-func (s *Store) match(probe *models.Contact, cands []*working, check models.CheckMethod) (*working, *models.Explanation, []join) {
+func (s *Store) match(eng *dedupe.Engine, probe *models.Contact, cands []*working, check models.CheckMethod) (*working, *models.Explanation, []join) {
 	switch check {
 	case models.CheckNone:
 		return nil, nil, nil
@@ -485,7 +486,7 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 	for i, w := range cands {
 		dc[i] = dedupe.Candidate{ID: int64(i), Record: recordOf(w.c), History: w.history}
 	}
-	best, ranked := s.engine.Best(recordOf(probe), dc)
+	best, ranked := eng.Best(recordOf(probe), dc)
 	var target *working
 	if best != nil {
 		target, ranked = cands[best.ID], ranked[1:]
@@ -495,7 +496,7 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 		switch {
 		case r.Explanation.Match: // whether it may join is decided after the batch (joinMatches)
 			also = append(also, join{target: target, w: cands[r.ID]})
-		case r.Explanation.Score >= s.engine.ReviewThreshold():
+		case r.Explanation.Score >= eng.ReviewThreshold():
 			also = append(also, join{target: target, w: cands[r.ID], review: explanationOf(r.Explanation)})
 		}
 	}
@@ -507,9 +508,9 @@ func (s *Store) match(probe *models.Contact, cands []*working, check models.Chec
 
 // explanationOf converts the engine's explanation to the domain's.
 func explanationOf(e dedupe.Explanation) *models.Explanation {
-	out := &models.Explanation{Score: e.Score, Threshold: e.Threshold, Match: e.Match, History: e.History, Fields: make([]models.FieldScore, len(e.Fields))}
+	out := &models.Explanation{Score: e.Score, Threshold: e.Threshold, Match: e.Match, History: e.History, ModelVersion: e.ModelVersion, Fields: make([]models.FieldScore, len(e.Fields))}
 	for i, f := range e.Fields {
-		out.Fields[i] = models.FieldScore{Field: f.Field, Comparison: f.Comparison, Similarity: f.Similarity, Weight: f.Weight, History: f.History}
+		out.Fields[i] = models.FieldScore{Field: f.Field, Comparison: f.Comparison, Similarity: f.Similarity, Weight: f.Weight, History: f.History, TFAdjustment: f.TFAdjustment}
 	}
 	return out
 }

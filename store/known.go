@@ -31,7 +31,7 @@ func (s *Store) KnownContact(ctx context.Context, tenantID int64, sub *models.Su
 	if err != nil {
 		return models.IngestResult{}, false, err
 	}
-	target, explanation, also := s.match(probe, pool.candidates(lookup), opts.Check)
+	target, explanation, also := s.match(s.engineFor(ctx, tenantID), probe, pool.candidates(lookup), opts.Check)
 	if target == nil || len(also) > 0 || len(target.missingKeys(store)) > 0 {
 		return models.IngestResult{}, false, nil
 	}

@@ -494,7 +494,8 @@ func (s *Store) FindDuplicates(ctx context.Context, tenantID int64, probe *model
 		dc = append(dc, dedupe.Candidate{ID: w.c.ID, Record: recordOf(w.c), History: w.history})
 		byID[w.c.ID] = w.c
 	}
-	_, ranked := s.engine.Best(recordOf(probe), dc)
+	eng := s.engineFor(ctx, tenantID)
+	_, ranked := eng.Best(recordOf(probe), dc)
 	out := make([]models.DuplicateCandidate, 0, min(len(ranked), limit))
 	for _, r := range ranked {
 		if len(out) == limit {
@@ -502,5 +503,5 @@ func (s *Store) FindDuplicates(ctx context.Context, tenantID int64, probe *model
 		}
 		out = append(out, models.DuplicateCandidate{Contact: byID[r.ID], Explanation: *explanationOf(r.Explanation)})
 	}
-	return out, s.engine.Threshold(), nil
+	return out, eng.Threshold(), nil
 }

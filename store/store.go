@@ -62,6 +62,7 @@ type Store struct {
 	log     *slog.Logger
 	now     func() time.Time
 	engine  *dedupe.Engine
+	engines engineCache // each tenant's engine (dedupe_model.go)
 	// writeMu serialises contact writes on SQLite, which has one writer anyway; it keeps
 	// concurrent writers from spinning on SQLITE_BUSY. Postgres uses advisory locks.
 	writeMu sync.Mutex

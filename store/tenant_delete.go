@@ -42,6 +42,7 @@ var tenantTables = []struct{ name, order string }{
 	{"contact_keys", "tenant_id, key, contact_id"},
 	{"merges", "tenant_id, contact_id"},
 	{"duplicate_pairs", "tenant_id, contact_a, contact_b"},
+	{"dedupe_models", "tenant_id, version"},
 	{"contacts", "tenant_id, id"},
 	{"terms", "tenant_id, id"},
 	{"custom_fields", "tenant_id, name"},
