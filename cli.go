@@ -176,7 +176,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		Inquiries: inquiryService, InquiryStore: st, Imports: importer, ImportStore: st,
 		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
 		FileImports: fileImports, DedupeModels: trainer,
-		Limits:      handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, ImportBodyBytes: cfg.ImportMaxBodyBytes}, RateLimits: rl, Metrics: metrics,
+		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, ImportBodyBytes: cfg.ImportMaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}
 			if redisReady != nil {

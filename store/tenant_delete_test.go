@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/contacthub/contacthub/dedupe"
 	"github.com/contacthub/contacthub/importfile"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/spamlist"
@@ -101,7 +102,10 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 			}
 		}
 	}
-	reviewPair(t, st, tenantID) // a possible duplicate
+	reviewPair(t, st, tenantID)                                                                          // a possible duplicate
+	if _, err := st.SaveDedupeModel(ctx, tenantID, dedupe.DefaultModel(), int64(contacts)); err != nil { // a learned model
+		t.Fatal(err)
+	}
 	ranges := []spamlist.Range{mustParseRange(t, "192.0.2.0/24"), mustParseRange(t, "2001:db8::/32")}
 	if _, err := st.AddSpamRanges(ctx, tenantID, ranges, "test"); err != nil {
 		t.Fatal(err)
