@@ -18,6 +18,7 @@ import (
 
 	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/dedupetrain"
+	"github.com/contacthub/contacthub/dupscan"
 	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/imports"
@@ -166,8 +167,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		BatchSize: importBatch(st.Dialect()), Log: log})
 	fileImports.Engine = importer
 
-	trainer := dedupetrain.New(st, log)
-	engine, err := startJobs(ctx, cfg, st, hooks, importer, trainer, log)
+	trainer, scans := dedupetrain.New(st, log), dupscan.New(st, log)
+	engine, err := startJobs(ctx, cfg, st, hooks, importer, trainer, scans, log)
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	api := &handlers.API{
 		Inquiries: inquiryService, InquiryStore: st, Imports: importer, ImportStore: st,
 		Auth: st, Contacts: st, ContactService: service, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Spamlist: st, Idempotency: st, Events: st, Webhooks: hooks, Log: log,
-		FileImports: fileImports, DedupeModels: trainer,
+		FileImports: fileImports, DedupeModels: trainer, DuplicateScans: scans,
 		Limits: handlers.Limits{MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, ImportBodyBytes: cfg.ImportMaxBodyBytes}, RateLimits: rl, Metrics: metrics,
 		Ready: func(ctx context.Context) []handlers.Check {
 			checks := []handlers.Check{{Name: "database", Err: st.Ping(ctx), Critical: true}}

@@ -1,9 +1,12 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/contacthub/contacthub/store/storetest"
 )
 
 // The model routes: the defaults of a new tenant, a training refused below the
@@ -54,5 +57,37 @@ func TestDedupeModelRoutes(t *testing.T) {
 	b.call(t, http.MethodPost, "/api/v1/dedupe/model/rollback", map[string]any{"to": "defaults"}, http.StatusOK, &view)
 	if view.ActiveVersion != 0 {
 		t.Errorf("rollback to the defaults: active %d", view.ActiveVersion)
+	}
+}
+
+// Scan routes: a scan starts (202) and is followed by id; a second one waits (409);
+// a bad action names the field; another tenant's scan answers 404.
+func TestDuplicateScanRoutes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	other := storetest.NewTenant(t, b.st)
+	rec := b.do(t, http.MethodPost, "/api/v1/duplicates/scan", map[string]any{"action": "shuffle"})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `"action"`) {
+		t.Fatalf("bad action: %d %s", rec.Code, rec.Body)
+	}
+	var started struct {
+		Scan struct {
+			ID     int64  `json:"id"`
+			Action string `json:"action"`
+			Status string `json:"status"`
+			Total  int64  `json:"total"`
+		} `json:"scan"`
+	}
+	b.call(t, http.MethodPost, "/api/v1/duplicates/scan", nil, http.StatusAccepted, &started)
+	if started.Scan.ID == 0 || started.Scan.Action != "review" || started.Scan.Status != "running" {
+		t.Fatalf("started %+v", started)
+	}
+	if rec := b.do(t, http.MethodPost, "/api/v1/duplicates/scan", map[string]any{"action": "merge"}); rec.Code != http.StatusConflict {
+		t.Fatalf("second scan: %d %s, want 409", rec.Code, rec.Body)
+	}
+	path := fmt.Sprintf("/api/v1/duplicates/scans/%d", started.Scan.ID)
+	b.call(t, http.MethodGet, path, nil, http.StatusOK, &started)
+	if rec := b.do(t, http.MethodGet, path, nil, withKey(other.Key)); rec.Code != http.StatusNotFound {
+		t.Fatalf("another tenant's scan: %d %s", rec.Code, rec.Body)
 	}
 }

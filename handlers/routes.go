@@ -58,6 +58,9 @@ type API struct {
 	// DedupeModels trains and rolls back tenants' duplicate models (package
 	// dedupetrain); nil leaves its routes out.
 	DedupeModels DedupeModelService
+	// DuplicateScans runs tenant-wide duplicate scans (package dupscan); nil leaves
+	// their routes out.
+	DuplicateScans DuplicateScanService
 	// FileImports is the CSV and Excel import door (package fileimports).
 	FileImports FileImportService
 	// Imports starts and cancels imports (package imports); ImportStore reads them.
@@ -176,6 +179,10 @@ func (a *API) Register(e *echo.Echo) {
 	n.GET("/duplicates", a.listDuplicates)
 	n.POST("/duplicates/:id/merge", a.mergeDuplicate)
 	n.POST("/duplicates/:id/dismiss", a.dismissDuplicate)
+	if a.DuplicateScans != nil {
+		n.POST("/duplicates/scan", a.startDuplicateScan)
+		n.GET("/duplicates/scans/:id", a.getDuplicateScan)
+	}
 	if a.DedupeModels != nil {
 		n.POST("/dedupe/train", a.trainDedupeModel)
 		n.GET("/dedupe/model", a.getDedupeModel)

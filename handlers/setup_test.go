@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -14,9 +16,12 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/contacthub/contacthub/contacts"
 	"github.com/contacthub/contacthub/dedupetrain"
+	"github.com/contacthub/contacthub/dupscan"
 	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/imports"
@@ -48,8 +53,8 @@ func setup(t testing.TB, opts ...func(*handlers.API)) *bundle {
 	api := &handlers.API{
 		Auth: st, Contacts: st, CustomFields: st, Merges: st, Duplicates: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
 		ContactService: contacts.New(contacts.Config{Store: st, Log: log}), InquiryStore: st, FileImports: fileimports.New(st),
-		DedupeModels: dedupetrain.New(st, log),
-		Webhooks:     webhooks.New(webhooks.Config{Store: st, Log: log}),
+		DedupeModels: dedupetrain.New(st, log), DuplicateScans: scansWithoutJobs(st, log),
+		Webhooks: webhooks.New(webhooks.Config{Store: st, Log: log}),
 	}
 	api.Inquiries = inquiries.New(inquiries.Config{Store: st, Contacts: api.ContactService.(*contacts.Service), Log: log})
 	// Imports are tested with their job engine in package imports; here they are
@@ -319,4 +324,18 @@ func keysOf(t testing.TB, raw []byte) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// scansWithoutJobs is the scan service with a job engine that accepts jobs and never
+// runs them: the scans themselves are tested in package dupscan.
+func scansWithoutJobs(st *store.Store, log *slog.Logger) *dupscan.Service {
+	s := dupscan.New(st, log)
+	s.Attach(acceptJobs{})
+	return s
+}
+
+type acceptJobs struct{}
+
+func (acceptJobs) InsertTx(context.Context, *sql.Tx, river.JobArgs, *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return &rivertype.JobInsertResult{Job: &rivertype.JobRow{}}, nil
 }

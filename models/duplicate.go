@@ -42,3 +42,41 @@ type DuplicatePage struct {
 	// More reports whether another page follows.
 	More bool
 }
+
+// Actions of a tenant-wide duplicate scan.
+const (
+	ScanReview = "review" // queue every pair from the review threshold up
+	ScanMerge  = "merge"  // merge the pairs that match, queue the rest
+)
+
+// Statuses of a scan.
+const (
+	ScanRunning   = "running"
+	ScanCompleted = "completed"
+	ScanFailed    = "failed"
+)
+
+// DuplicateScan is a tenant-wide search for duplicates among existing contacts
+// (POST /api/v1/duplicates/scan): its progress and what it found.
+type DuplicateScan struct {
+	ID       int64  `json:"id"`
+	TenantID int64  `json:"-"`
+	Action   string `json:"action"`
+	Status   string `json:"status"`
+	// Total is the tenant's contacts when the scan started; Processed those scanned.
+	Total     int64 `json:"total"`
+	Processed int64 `json:"processed"`
+	// LastID is the checkpoint: every contact up to it was scanned.
+	LastID int64 `json:"-"`
+	// Queued counts the pairs found for review (each is in the queue once: a pair
+	// queued or dismissed before stays as it is), Merged the matching pairs merged,
+	// Skipped the matches not merged (dismissed, merged already, or a contact merged
+	// into a third or deleted meanwhile).
+	Queued     int64      `json:"queued"`
+	Merged     int64      `json:"merged"`
+	Skipped    int64      `json:"skipped"`
+	Error      string     `json:"error,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	FinishedAt *time.Time `json:"finished_at"`
+}

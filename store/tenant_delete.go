@@ -43,6 +43,7 @@ var tenantTables = []struct{ name, order string }{
 	{"merges", "tenant_id, contact_id"},
 	{"duplicate_pairs", "tenant_id, contact_a, contact_b"},
 	{"dedupe_models", "tenant_id, version"},
+	{"duplicate_scans", "tenant_id, id"},
 	{"contacts", "tenant_id, id"},
 	{"terms", "tenant_id, id"},
 	{"custom_fields", "tenant_id, name"},
