@@ -106,6 +106,10 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 	if _, err := st.SaveDedupeModel(ctx, tenantID, dedupe.DefaultModel(), int64(contacts)); err != nil { // a learned model
 		t.Fatal(err)
 	}
+	scan := &models.DuplicateScan{TenantID: tenantID, Action: models.ScanReview} // a duplicate scan
+	if err := st.CreateDuplicateScan(ctx, scan, func(context.Context, *sql.Tx, *models.DuplicateScan) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
 	ranges := []spamlist.Range{mustParseRange(t, "192.0.2.0/24"), mustParseRange(t, "2001:db8::/32")}
 	if _, err := st.AddSpamRanges(ctx, tenantID, ranges, "test"); err != nil {
 		t.Fatal(err)
