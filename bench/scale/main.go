@@ -5,6 +5,7 @@
 //	go run ./bench/scale -db postgres://postgres@127.0.0.1:5432/DB -url http://127.0.0.1:18097 \
 //	    -key KEY -tenant 1 -load 1000000
 //	go run ./bench/scale -db … -url … -key … -tenant 1 -ingest 2000 -explain
+//	go run ./bench/scale -db … -url … -key … -tenant 1 -scan review
 //
 // Loading (-load N): people are generated deterministically from -seed (German and
 // English names, postal codes and towns, streets, dates of birth, some mails and
@@ -23,6 +24,10 @@
 // (client-side, loopback), how many near-duplicates merged into their original and how
 // many new people merged into anyone, and the candidate-set size of each ingest: the
 // contacts indexed under the probe's keys, counted afterwards in contact_keys.
+//
+// Scanning (-scan review|merge): a tenant-wide duplicate scan (POST
+// /api/v1/duplicates/scan) followed to its end: contacts scanned per second and what it
+// found.
 //
 // Targets must be on this machine (loopback URL, database host 127.0.0.1/localhost).
 package main
@@ -57,6 +62,7 @@ type options struct {
 	dupShare           float64
 	explain, noAnalyze bool
 	region             string
+	scan               string
 }
 
 func main() {
@@ -89,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.noAnalyze, "no-analyze", false, "skip VACUUM ANALYZE after -load: the tenant then grew after the planner's last statistics, as a tenant that imports between two autovacuum analyses")
 	fs.BoolVar(&o.explain, "explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of the candidate lookup for a few probes")
 	fs.StringVar(&o.region, "region", "DE", "the server's CONTACTHUB_DEFAULT_REGION (phone keys depend on it)")
+	fs.StringVar(&o.scan, "scan", "", "after loading and ingesting, scan the whole tenant for duplicates (review or merge) and time it")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -97,7 +104,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	case o.db == "":
 		return nil, errors.New("-db is required")
-	case o.key == "" && (o.load > 0 || o.ingest > 0):
+	case o.scan != "" && o.scan != "review" && o.scan != "merge":
+		return nil, fmt.Errorf("-scan %q: want review or merge", o.scan)
+	case o.key == "" && (o.load > 0 || o.ingest > 0 || o.scan != ""):
 		return nil, errors.New("-key is required")
 	case o.load < 0 || o.load > 5_000_000:
 		return nil, fmt.Errorf("-load %d: want 0..5000000", o.load)
@@ -167,6 +176,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := ingest(ctx, o, eng, w, db, api, stdout, stderr); err != nil {
 			return err
 		}
+	}
+	if o.scan != "" {
+		return scan(ctx, o, api, stdout)
 	}
 	return nil
 }
