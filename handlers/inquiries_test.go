@@ -428,7 +428,7 @@ func TestInquiryListing(t *testing.T) {
 		}
 		return b.inquiry(t, body).ID
 	}
-	a := mk("Bad Fliesen", 100, "Neu", "Website", "2030-01-03", "Bad")
+	a := mk("Bad Fliesen", 100, "Neu", "Website", "2030-01-03", "Zuschuss", "Bad", "Altbau")
 	c := mk("Dach decken", 40, "Neu", "Portal", "2030-01-01")
 	d := mk("Heizung tauschen", 80, "Angebot", "Website", "", "Bad")
 	e := mk("Fliesen Küche", 0, "Neu", "Website", "2030-01-02")
@@ -475,6 +475,21 @@ func TestInquiryListing(t *testing.T) {
 	} {
 		if got := list(tc.query); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	// A listed inquiry is the inquiry as GET shows it: every field, the tags in order.
+	var all struct {
+		Inquiries []json.RawMessage `json:"inquiries"`
+	}
+	b.call(t, "GET", inquiriesPath+"?sort=created", nil, http.StatusOK, &all)
+	if len(all.Inquiries) != 4 {
+		t.Fatalf("%d inquiries listed, want 4", len(all.Inquiries))
+	}
+	for i, listed := range all.Inquiries {
+		id := []int64{a, c, d, e}[i]
+		rec := b.do(t, "GET", inquiriesPath+"/"+itoa(id), nil)
+		if got := strings.TrimSpace(rec.Body.String()); got != string(listed) {
+			t.Errorf("listed %s\nGET    %s", listed, got)
 		}
 	}
 	for _, q := range []string{"sort=name", "band=lukewarm", "score_min=101", "limit=0", "follow_up_by=tomorrow", "created_since=x", "status_kind=closed"} {

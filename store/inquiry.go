@@ -127,7 +127,8 @@ func (r *inquiryRow) model() (*models.Inquiry, error) {
 		RescoreAt: r.RescoreAt, Version: r.Version,
 		TouchedAt: r.TouchedAt.UTC(), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
-	if err := json.Unmarshal([]byte(r.LeadFactors), &q.Score.Factors); err != nil {
+	var err error
+	if q.Score.Factors, err = decodeFactors(r.LeadFactors); err != nil {
 		return nil, fmt.Errorf("store: inquiry %d: lead factors: %w", r.ID, err)
 	}
 	if r.CustomerID != nil {
