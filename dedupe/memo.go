@@ -6,11 +6,15 @@ import (
 )
 
 // phoneMemoSize bounds the phone memo: at most this many numbers are
-// remembered (about 100 bytes each). A store compares tens of candidates per
-// submission, each with up to two numbers in every state it passes, so this
-// holds the numbers of the last few hundred submissions' candidates: the
-// states of one candidate, popular contacts and a batch's repeats hit it.
-const phoneMemoSize = 8192
+// remembered (about 100 bytes each: 6.5 MB). A store compares tens of candidates
+// per submission, each with up to two numbers in every state it passes, so this
+// holds the numbers of the last few thousand submissions' candidates: the states
+// of one candidate, popular contacts, a batch's repeats and the customers who send
+// inquiry after inquiry hit it. (8,192 held a few hundred submissions' worth: in a
+// tenant of 70,000 contacts inquiries from known customers missed it for most
+// candidates, and parsing their numbers was 12 % of the server's CPU; BENCHMARKS.md,
+// "Inquiries".)
+const phoneMemoSize = 65536
 
 // phoneMemo remembers NormalizePhone results for one region. Parsing with
 // libphonenumber dominates preparing a candidate, and the same stored numbers
