@@ -11,7 +11,7 @@ import (
 // holds the numbers of the last few thousand submissions' candidates: the states
 // of one candidate, popular contacts, a batch's repeats and the customers who send
 // inquiry after inquiry hit it. (8,192 held a few hundred submissions' worth: in a
-// tenant of 70,000 contacts inquiries from known customers missed it for most
+// tenant of 70,000–100,000 contacts inquiries from known customers missed it for most
 // candidates, and parsing their numbers was 12 % of the server's CPU; BENCHMARKS.md,
 // "Inquiries".)
 const phoneMemoSize = 65536
