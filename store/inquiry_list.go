@@ -29,8 +29,8 @@ const followUpKey = "coalesce(inquiries.follow_up_on, '" + models.NoDate + "')"
 // matches nothing. It returns EINVALID for a bad filter or a cursor it did not issue
 // for this order.
 //
-// A page is two queries: the inquiries with their status, source and assignee joined
-// (the references f names are resolved inside it), and their tags.
+// A page is one query: the inquiries with their status, source and assignee joined
+// (the references f names are resolved inside it) and their tags aggregated.
 func (s *Store) ListInquiries(ctx context.Context, tenantID int64, f models.InquiryFilter) (*models.InquiryPage, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
