@@ -144,7 +144,6 @@ func (e *Engine) Train(d TrainingData, o TrainOptions) (*Model, error) {
 	// with many duplicates (a few records per person) one random pair in a
 	// few hundred is one person, which would make every agreement look
 	// common. Pairs the defaults would review or merge are left out.
-	skipped := 0
 	for range o.RandomPairs {
 		x, y := rng.IntN(len(prep)), rng.IntN(len(prep)-1)
 		if y >= x {
@@ -152,7 +151,6 @@ func (e *Engine) Train(d TrainingData, o TrainOptions) (*Model, error) {
 		}
 		g, score := e.gammas(&prep[x], &prep[y], index)
 		if score >= DefaultReviewThreshold {
-			skipped++
 			continue
 		}
 		for _, g := range g {
