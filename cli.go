@@ -23,6 +23,7 @@ import (
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/imports"
 	"github.com/contacthub/contacthub/inquiries"
+	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/spamlist"
 	"github.com/contacthub/contacthub/store"
@@ -132,6 +133,14 @@ func importBatch(dialect string) int {
 	return 1000
 }
 
+// importWriters are the import engine's writers of entities other than contacts: the
+// inquiries of a file import, through the inquiry service over the contact service
+// (that service's re-score jobs are not needed to write an inquiry: Jobs is nil).
+func importWriters(st *store.Store, service *contacts.Service, log *slog.Logger) map[string]imports.Writer {
+	writer := inquiries.New(inquiries.Config{Store: st, Contacts: service, Log: log})
+	return map[string]imports.Writer{models.FileImportInquiries: writer.ImportWriter(st)}
+}
+
 // serve wires config → database → migrations → store → handlers → HTTP and shuts down
 // gracefully when ctx ends: stop accepting, finish requests in flight, close the DB.
 func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
@@ -164,7 +173,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 	service := contacts.New(contacts.Config{Store: st, Flood: flood, Spam: rl.Spam, Metrics: metrics, Log: log})
 	fileImports := fileimports.New(st)
 	importer := imports.New(imports.Config{Store: st, Contacts: service, Doors: []imports.Door{imports.JSONDoor{}, fileImports.Door()},
-		BatchSize: importBatch(st.Dialect()), Log: log})
+		Writers: importWriters(st, service, log), BatchSize: importBatch(st.Dialect()), Log: log})
 	fileImports.Engine = importer
 
 	trainer, scans := dedupetrain.New(st, log), dupscan.New(st, log)

@@ -69,7 +69,7 @@ is 1 when rows failed (the summary names the import, whose error report the API 
 		},
 	}
 	cmd.Flags().Int64Var(&tenant, "tenant", 0, "tenant id (required)")
-	cmd.Flags().StringVar(&typ, "type", models.FileImportContacts, "contacts (or clients) or notes")
+	cmd.Flags().StringVar(&typ, "type", models.FileImportContacts, "contacts (or clients), notes or inquiries")
 	cmd.Flags().StringVar(&mode, "mode", models.ImportModeStore, "store, update or validate")
 	cmd.Flags().StringArrayVar(&maps_, "map", nil, "field=header, once per column (default: the suggested mapping)")
 	cmd.Flags().StringVar(&dedupe, "deduplication", "", "store and validate: email (default), auto, external_id or none")
@@ -118,7 +118,7 @@ func runImport(ctx context.Context, cfg Config, st *store.Store, r importRequest
 	service := contacts.New(contacts.Config{Store: st, Log: log})
 	files := fileimports.New(st)
 	engine := imports.New(imports.Config{Store: st, Contacts: service, Doors: []imports.Door{imports.JSONDoor{}, files.Door()},
-		BatchSize: importBatch(st.Dialect()), Log: log})
+		Writers: importWriters(st, service, log), BatchSize: importBatch(st.Dialect()), Log: log})
 	files.Engine = engine
 	// Starting stores the import's job as the API does, so that a server resumes it
 	// if this process stops; this process only inserts it and works the import itself.

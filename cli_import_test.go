@@ -70,3 +70,43 @@ func TestCLIImport(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIImportInquiries imports inquiries with --type inquiries and the suggested
+// mapping: each row through the inquiry service (its customer matched or created, a
+// status and a source created once), a bad row failing the exit code.
+//
+// Not parallel: TestCLIImport's runs migrate River's tables as this one does, and two
+// migrations at once collide on SQLite.
+func TestCLIImportInquiries(t *testing.T) {
+	st := storetest.Open(t)
+	e := storeEnv(t)
+	tn := storetest.NewTenant(t, st)
+	p := filepath.Join(t.TempDir(), "anfragen.csv")
+	file := "Betreff;Vorname;Nachname;E-Mail;Status;Quelle;Auftragswert\n" +
+		"Badsanierung;Jörg;Müller;cli-inq@example.de;Neu;Website;25.000\n" +
+		"Heizung;Jörg;Müller;cli-inq@example.de;Neu;Website;8000\n" +
+		";Ohne;Titel;ohne@example.de;;;\n"
+	if err := os.WriteFile(p, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runCLI(t, e, "import", p, "--tenant", strconv.FormatInt(tn.ID, 10), "--type", "inquiries")
+	if !errors.Is(err, errRowsFailed) || !strings.Contains(out, "imported 3 rows: 2 created, 0 updated; 1 failed") {
+		t.Fatalf("inquiries: %q, %v", out, err)
+	}
+	count := func(q string) int {
+		var n int
+		if err := st.DB().QueryRowContext(context.Background(), q, tn.ID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count("SELECT count(*) FROM inquiries WHERE tenant_id = $1 AND customer_id IS NOT NULL"); n != 2 {
+		t.Errorf("%d inquiries with a customer, want 2", n)
+	}
+	if n := count("SELECT count(*) FROM contacts WHERE tenant_id = $1"); n != 1 {
+		t.Errorf("%d customers, want 1", n)
+	}
+	if n := count("SELECT count(*) FROM inquiry_sources WHERE tenant_id = $1 AND name_key = 'website'"); n != 1 {
+		t.Errorf("%d sources Website, want 1", n)
+	}
+}

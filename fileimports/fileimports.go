@@ -115,6 +115,9 @@ func (s *Service) Map(ctx context.Context, tenant int64, uuid string, mapping im
 // Plan checks mapping as Map does and returns the plan that turns the import's rows
 // into fields.
 func (s *Service) Plan(ctx context.Context, fi *models.FileImport, mapping importfile.Mapping) (*importfile.Plan, error) {
+	if fi.Type == models.FileImportInquiries {
+		return inquiryPlan(fi, mapping)
+	}
 	custom, err := s.customFieldNames(ctx, fi.TenantID)
 	if err != nil {
 		return nil, err
@@ -142,6 +145,29 @@ func (s *Service) Plan(ctx context.Context, fi *models.FileImport, mapping impor
 		v.Add("headers", "a notes import needs a column that finds the contact: mail, external_id or id")
 	case fi.Mode == models.ImportModeUpdate && !slices.ContainsFunc(contactKeys, has):
 		v.Add("headers", "an update needs a column that finds the contact: id, external_id or mail")
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// inquiryPlan checks the mapping of an inquiries import: inquiry fields only
+// (importfile.NewInquiryPlan); the title mapped when inquiries are created (store,
+// validate), the inquiry's id when they are updated.
+func inquiryPlan(fi *models.FileImport, mapping importfile.Mapping) (*importfile.Plan, error) {
+	plan, err := importfile.NewInquiryPlan(mapping, fi.Headers)
+	if err != nil {
+		return nil, err
+	}
+	var v models.ValidationError
+	_, title := mapping["title"]
+	_, id := mapping["id"]
+	switch {
+	case fi.Mode == models.ImportModeUpdate && !id:
+		v.Add("headers", "an update of inquiries needs the column of the inquiry's id mapped (headers.id)")
+	case fi.Mode != models.ImportModeUpdate && !title:
+		v.Add("headers", "an inquiries import needs the title column mapped (headers.title): the title is an inquiry's one required field")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

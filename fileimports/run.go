@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 
@@ -65,6 +66,9 @@ func (s *Service) Start(ctx context.Context, tenant int64, uuid string, o StartO
 		return nil, err
 	}
 	imp := &models.Import{TenantID: tenant, Kind: FileKind, Entity: fi.Type, Total: int(fi.TotalRows)}
+	if fi.Type == models.FileImportInquiries {
+		return s.startInquiries(ctx, fi, imp, o)
+	}
 	writes := fi.Type != models.FileImportNotes && fi.Mode != models.ImportModeUpdate
 	switch {
 	case writes && o.Deduplication != "" && !slices.Contains([]string{models.DedupeEmail, models.DedupeAuto, models.DedupeExternalID, models.DedupeNone}, o.Deduplication):
@@ -94,6 +98,33 @@ func (s *Service) Start(ctx context.Context, tenant int64, uuid string, o StartO
 		return nil, err
 	}
 	return s.Get(ctx, tenant, uuid)
+}
+
+// startInquiries starts an inquiries import: no duplicate check of its own (each
+// row's customer is matched as POST /api/v1/inquiries matches it), inquiry ids read
+// by mode update only.
+func (s *Service) startInquiries(ctx context.Context, fi *models.FileImport, imp *models.Import, o StartOptions) (*models.FileImport, error) {
+	var v models.ValidationError
+	if o.Deduplication != "" {
+		v.Add("deduplication", "applies to contacts; an inquiries import matches each row's customer as POST /api/v1/inquiries does (by e-mail, then by name with address and phone as evidence)")
+	}
+	if _, ok := fi.Mapping["id"]; ok && fi.Mode != models.ImportModeUpdate {
+		v.Addf("headers.id", "a %s import creates inquiries; inquiry ids are read by mode update (map the column to ignore, or upload the file in mode update)", fi.Mode)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	imp.Options = models.ImportOptions{UpdateOnly: fi.Mode == models.ImportModeUpdate, DryRun: fi.Mode == models.ImportModeValidate}
+	err := s.Engine.StartWith(ctx, imp, nil, func(ctx context.Context, tx *sql.Tx, imp *models.Import) error {
+		return s.run.StartFileImport(ctx, tx, fi.TenantID, fi.ID, imp.ID)
+	})
+	if err != nil {
+		if models.ErrorCode(err) == models.ECONFLICT {
+			return nil, models.Errorf(models.ECONFLICT, "import %s was started already", fi.UUID)
+		}
+		return nil, err
+	}
+	return s.Get(ctx, fi.TenantID, fi.UUID)
 }
 
 func cmpOr(a, b string) string {
@@ -252,13 +283,35 @@ func headerNames(fi *models.FileImport) fieldNames {
 	if h, ok := fi.Mapping[importfile.StreetNumber]; ok && n["ba_street"] == "" {
 		n["ba_street"] = h
 	}
+	if h, ok := fi.Mapping[importfile.InquiryStreetNumber]; ok && n["address.street"] == "" {
+		n["address.street"] = h
+	}
 	return n
 }
 
-// of is the header of field, or field itself when no column fills it.
+// of is the header of field, or field itself when no column fills it. An inquiry's
+// fields nest: a problem of "tags[2]" or "status.name" is the column of tags or
+// status, one of "budget" (min above max) the column of budget.max or budget.min.
 func (n fieldNames) of(field string) string {
 	if h, ok := n[field]; ok {
 		return h
+	}
+	for f := field; ; {
+		i := strings.LastIndexAny(f, ".[")
+		if i <= 0 {
+			break
+		}
+		f = f[:i]
+		if h, ok := n[f]; ok {
+			return h
+		}
+	}
+	if field != "" {
+		for _, f := range slices.Sorted(maps.Keys(n)) {
+			if strings.HasPrefix(f, field+".") {
+				return n[f]
+			}
+		}
 	}
 	return field
 }
@@ -327,6 +380,13 @@ func record(fi *models.FileImport, plan *importfile.Plan, names fieldNames, row 
 		rec.Errors = append(rec.Errors, models.FieldError{Field: names.of(p.Field), Error: p.Error})
 	}
 	if problems != nil {
+		return rec
+	}
+	if fi.Type == models.FileImportInquiries {
+		// The inquiry writer reads the cells (inquiries.FromCells).
+		for f, v := range cells {
+			rec.Fields[f] = v
+		}
 		return rec
 	}
 	update := fi.Type == models.FileImportNotes || fi.Mode == models.ImportModeUpdate

@@ -78,6 +78,10 @@ func (u *Upload) Finish(ctx context.Context, typ, mode string) (*models.FileImpo
 		return nil, err
 	}
 	u.fi.Type, u.fi.Mode = typ, mode
+	if typ == models.FileImportInquiries {
+		// The suggestion Begin made is of contact fields: an inquiry's are others.
+		u.fi.Suggested = importfile.SuggestInquiryMapping(u.fi.Headers)
+	}
 	if err := u.s.store.FinishFileImport(ctx, u.fi); err != nil {
 		u.Abort(ctx)
 		return nil, err

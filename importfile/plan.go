@@ -20,7 +20,20 @@ type Mapping map[string]string
 // Plan is a Mapping checked against a file's header: which column fills which field.
 type Plan struct {
 	cols []planCol
+	// how reads the cells: the conversions of the fields of a contact or an inquiry.
+	how cellRules
 }
+
+// cellRules are the conversions a plan applies to the cells of one kind of row.
+type cellRules struct {
+	dates        []string // fields read with ParseDate
+	salutation   string   // the field read with Salutation ("": none)
+	street       string   // the field a house number is appended to
+	streetNumber string   // the house number's mapping target
+}
+
+// contactCells are the conversions of a contact's cells.
+var contactCells = cellRules{dates: []string{"date_of_birth"}, salutation: "title", street: "ba_street", streetNumber: StreetNumber}
 
 type planCol struct {
 	field string
@@ -34,7 +47,7 @@ type planCol struct {
 func NewPlan(m Mapping, header []string, customFields []string) (*Plan, error) {
 	var v models.ValidationError
 	standard := models.TextFieldNames()
-	p := &Plan{}
+	p := &Plan{how: contactCells}
 	usedBy := map[string]string{}
 	for _, field := range slices.Sorted(maps.Keys(m)) {
 		h := m[field]
@@ -72,10 +85,12 @@ func NewPlan(m Mapping, header []string, customFields []string) (*Plan, error) {
 	return p, nil
 }
 
-// Record turns a row into a contact's fields as text (for contacts.FromStrings): the
-// mapped cells, trimmed; an empty cell gives no value (an update leaves the field as it
-// is). date_of_birth is read with ParseDate and written YYYY-MM-DD; StreetNumber is
-// appended to ba_street. It returns the row's problems, each naming the field (or "" for
+// Record turns a row into a contact's fields as text (for contacts.FromStrings), or
+// an inquiry's (NewInquiryPlan): the mapped cells, trimmed; an empty cell gives no
+// value (an update leaves the field as it is). Dates (a contact's date_of_birth, an
+// inquiry's follow_up_on, expected_close_on, desired_start_on) are read with
+// ParseDate and written YYYY-MM-DD; the house number is appended to the street; a
+// contact's title is read with Salutation. It returns the row's problems, each naming the field (or "" for
 // the row as a whole: a ragged row), and no record when there are any.
 func (p *Plan) Record(row Row) (map[string]string, []models.FieldError) {
 	if row.Err != nil {
@@ -92,24 +107,24 @@ func (p *Plan) Record(row Row) (map[string]string, []models.FieldError) {
 		if s == "" {
 			continue
 		}
-		switch c.field {
-		case "date_of_birth":
+		switch {
+		case slices.Contains(p.how.dates, c.field):
 			d, err := ParseDate(s)
 			if err != nil {
 				problems = append(problems, models.FieldError{Field: c.field, Error: err.Error()})
 				continue
 			}
 			s = d
-		case StreetNumber:
+		case c.field == p.how.streetNumber:
 			number = s
 			continue
-		case "title":
+		case c.field == p.how.salutation:
 			s = Salutation(s)
 		}
 		rec[c.field] = s
 	}
 	if number != "" {
-		rec["ba_street"] = strings.TrimSpace(rec["ba_street"] + " " + number)
+		rec[p.how.street] = strings.TrimSpace(rec[p.how.street] + " " + number)
 	}
 	if len(problems) > 0 {
 		return nil, problems

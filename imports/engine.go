@@ -55,6 +55,9 @@ type Config struct {
 	Store    Store
 	Contacts Contacts
 	Doors    []Door
+	// Writers write the records of entities other than contacts, by entity (the file
+	// import type "inquiries"); an import of any other entity writes contacts.
+	Writers map[string]Writer
 	// BatchSize is how many records one transaction writes (default 1000).
 	BatchSize int
 	// Lease is how long a worker holds an import without renewing it (default 15 s):
@@ -72,6 +75,7 @@ type Engine struct {
 	store    Store
 	contacts Contacts
 	doors    map[string]Door
+	writers  map[string]Writer
 	batch    int
 	lease    time.Duration
 	resume   time.Duration
@@ -85,7 +89,7 @@ type jobsRef struct{ Jobs }
 // New returns the engine for cfg. Register its workers and Attach the job engine
 // before imports are started.
 func New(cfg Config) *Engine {
-	e := &Engine{store: cfg.Store, contacts: cfg.Contacts, doors: map[string]Door{},
+	e := &Engine{store: cfg.Store, contacts: cfg.Contacts, doors: map[string]Door{}, writers: cfg.Writers,
 		batch: cmp.Or(cfg.BatchSize, 1000), lease: cmp.Or(cfg.Lease, 15*time.Second),
 		resume: cmp.Or(cfg.ResumeEvery, 5*time.Second), log: cfg.Log, now: cfg.Now}
 	for _, d := range cfg.Doors {
@@ -283,6 +287,9 @@ func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
 	imp := p.imp
 	b := models.ImportBatch{ImportID: imp.ID, TenantID: imp.TenantID, Owner: p.owner, From: p.pos, To: p.pos + len(recs),
 		LeaseUntil: p.e.now().Add(p.e.lease), Done: done}
+	if w := p.e.writers[imp.Entity]; w != nil {
+		return p.writeWith(ctx, w, recs, b)
+	}
 	for i := range recs {
 		rec := &recs[i]
 		if len(rec.Errors) > 0 {

@@ -11,10 +11,13 @@ const (
 	FileImportClients  = "clients"  // contacts (seed 003's name for them)
 	FileImportContacts = "contacts" // contacts
 	FileImportNotes    = "notes"    // comments on contacts found by mail or external id
+	// FileImportInquiries are inquiries (leads), each written through the inquiry
+	// service as POST /api/v1/inquiries writes it.
+	FileImportInquiries = "inquiries"
 )
 
 // FileImportTypes lists the types a file import accepts.
-var FileImportTypes = []string{FileImportClients, FileImportContacts, FileImportNotes}
+var FileImportTypes = []string{FileImportClients, FileImportContacts, FileImportNotes, FileImportInquiries}
 
 // Modes of a file import.
 const (

@@ -176,6 +176,11 @@ type ScoreFactor struct {
 	Detail string `json:"detail"`
 }
 
+// ErrImportRowWritten is the error of creating an inquiry for an import row that
+// wrote one already (InquiryInput.ImportRow): the import's batch is being written a
+// second time, after a crash or by a worker that lost its lease.
+var ErrImportRowWritten = &Error{Code: ECONFLICT, Message: "this import row wrote its inquiry already"}
+
 // ErrCustomerGone is the error of an inquiry write whose customer, matched by the
 // contact service a moment before, was deleted or merged away before the inquiry was
 // written: the writer matches again.

@@ -67,6 +67,17 @@ type InquiryInput struct {
 	// Version, when given, must be the inquiry's current version (ECONFLICT
 	// otherwise): an update that saw version 3 does not overwrite version 4.
 	Version Field[int64]
+	// ImportRow, set by an import only (never from JSON), is the import row that
+	// writes the inquiry: the store records it with the inquiry, in its transaction,
+	// and a second write of the same row is ErrImportRowWritten.
+	ImportRow *ImportRowRef
+}
+
+// ImportRowRef names one row of one import (the engine's import id and the row's
+// number).
+type ImportRowRef struct {
+	ImportID int64
+	Row      int
 }
 
 // ContactInput is the contact data as sent: a full name, or first and family name.

@@ -279,8 +279,10 @@ func (s *Store) CreateInquiry(ctx context.Context, tenantID int64, in *models.In
 	if err := in.Validate(models.InquiryCreate); err != nil {
 		return nil, err
 	}
-	if q, ok, err := s.createInquiryAtOnce(ctx, tenantID, in, customer); err != nil || ok {
-		return q, err
+	if in.ImportRow == nil { // an import's row is marked in the transaction below
+		if q, ok, err := s.createInquiryAtOnce(ctx, tenantID, in, customer); err != nil || ok {
+			return q, err
+		}
 	}
 	var out *models.Inquiry
 	var weights *models.ScoreWeights
@@ -303,6 +305,11 @@ func (s *Store) CreateInquiry(ctx context.Context, tenantID int64, in *models.In
 			return insertError("create inquiry", err)
 		}
 		q.ID = row.ID
+		if in.ImportRow != nil {
+			if err := markImportRow(ctx, tx, tenantID, *in.ImportRow, q.ID); err != nil {
+				return err
+			}
+		}
 		if err := s.setInquiryTags(ctx, tx, q, nil); err != nil {
 			return err
 		}
@@ -313,6 +320,47 @@ func (s *Store) CreateInquiry(ctx context.Context, tenantID int64, in *models.In
 		s.learnInquiryRefs(tenantID, in, out, weights)
 	}
 	return out, err
+}
+
+// markImportRow records that an import's row wrote inquiry id, in the inquiry's
+// transaction. A row marked already (a batch written again after a crash, or by two
+// workers at once: the second waits for the first's commit) is ErrImportRowWritten,
+// and the transaction, with its inquiry, rolls back.
+func markImportRow(ctx context.Context, tx *gorm.DB, tenantID int64, r models.ImportRowRef, id int64) error {
+	res := tx.WithContext(ctx).Exec("INSERT INTO inquiry_import_rows (tenant_id, import_id, row, inquiry_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		tenantID, r.ImportID, r.Row, id)
+	if res.Error != nil {
+		return translate("mark import row", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return models.ErrImportRowWritten
+	}
+	return nil
+}
+
+// ImportedInquiries returns, of the rows of the tenant's import importID, those that
+// wrote an inquiry already, with the inquiry's id.
+func (s *Store) ImportedInquiries(ctx context.Context, tenantID, importID int64, rows []int) (map[int]int64, error) {
+	out := map[int]int64{}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	lo, hi := slices.Min(rows), slices.Max(rows)
+	var found []struct {
+		Row       int
+		InquiryID int64
+	}
+	err := s.db.WithContext(ctx).Raw("SELECT row, inquiry_id FROM inquiry_import_rows WHERE tenant_id = ? AND import_id = ? AND row BETWEEN ? AND ?",
+		tenantID, importID, lo, hi).Scan(&found).Error
+	if err != nil {
+		return nil, translate("find imported inquiries", err)
+	}
+	for _, f := range found {
+		if slices.Contains(rows, f.Row) {
+			out[f.Row] = f.InquiryID
+		}
+	}
+	return out, nil
 }
 
 // insertError translates the error of writing an inquiry row: a foreign key that

@@ -13,7 +13,7 @@ import (
 
 // tenantTables are the tables that hold a tenant's rows: every table with a tenant_id
 // column (migrations 00001 init, 00002 merges, 00004 spam lists, 00010 idempotency keys,
-// 00011 events, 00018 inquiries, 00025 webhooks, 00026 duplicate pairs, 00030 file imports, 00031 imports, 00032 score weights; TestTenantTables
+// 00011 events, 00018 inquiries, 00025 webhooks, 00026 duplicate pairs, 00030 file imports, 00031 imports, 00032 score weights, 00037 inquiry import rows; TestTenantTables
 // compares the list with the schema, so a new table cannot be forgotten). Children come
 // before their parents: each delete then removes and counts its own rows instead of
 // leaving them to a cascade.
@@ -32,6 +32,7 @@ var tenantTables = []struct{ name, order string }{
 	{"import_payloads", "tenant_id, import_id"},
 	{"imports", "tenant_id, id"},
 	{"inquiry_terms", "tenant_id, inquiry_id, term_id"},
+	{"inquiry_import_rows", "tenant_id, import_id, row"},
 	{"inquiries", "tenant_id, created_at, id"},
 	{"inquiry_score_weights", "tenant_id"},
 	{"inquiry_statuses", "tenant_id, name_key"},

@@ -18,6 +18,7 @@ import (
 	"github.com/contacthub/contacthub/fileimports"
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/imports"
+	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/jobs"
 	"github.com/contacthub/contacthub/jobs/jobstest"
 	"github.com/contacthub/contacthub/models"
@@ -45,8 +46,10 @@ func setup(t *testing.T, opts ...func(*imports.Config)) *bundle {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	service := contacts.New(contacts.Config{Store: st, Log: log})
 	files := fileimports.New(st)
+	inquiryService := inquiries.New(inquiries.Config{Store: st, Contacts: service, Log: log})
 	cfg := imports.Config{Store: st, Contacts: service, Doors: []imports.Door{imports.JSONDoor{}, files.Door()}, BatchSize: 7,
-		Lease: 2 * time.Second, ResumeEvery: 200 * time.Millisecond, Log: log}
+		Writers: map[string]imports.Writer{models.FileImportInquiries: inquiryService.ImportWriter(st)},
+		Lease:   2 * time.Second, ResumeEvery: 200 * time.Millisecond, Log: log}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -57,6 +60,7 @@ func setup(t *testing.T, opts ...func(*imports.Config)) *bundle {
 	api := &handlers.API{
 		Auth: st, Contacts: st, CustomFields: st, Merges: st, Terms: st, Comments: st, Idempotency: st, Events: st, Log: log,
 		ContactService: service, Imports: importer, ImportStore: st, FileImports: files,
+		Inquiries: inquiryService, InquiryStore: st,
 	}
 	return &bundle{e: handlers.New(api), st: st, importer: importer, jobs: engine, tenant: storetest.NewTenant(t, st)}
 }
