@@ -129,6 +129,10 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 	if _, err := st.CreateInquiry(ctx, tenantID, in, nil); err != nil {
 		t.Fatal(err)
 	}
+	imported := &models.InquiryInput{Title: models.Given("Importiert"), ImportRow: &models.ImportRowRef{ImportID: 1, Row: 2}} // an import row's mark
+	if _, err := st.CreateInquiry(ctx, tenantID, imported, nil); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.SetInquiryScoreWeights(ctx, &models.ScoreWeights{TenantID: tenantID, Weights: models.DefaultScoreWeights(tenantID).Weights}, nil); err != nil {
 		t.Fatal(err)
 	}
