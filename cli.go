@@ -176,7 +176,8 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		Writers: importWriters(st, service, log), BatchSize: importBatch(st.Dialect()), Log: log})
 	fileImports.Engine = importer
 
-	trainer, scans := dedupetrain.New(st, log), dupscan.New(st, log)
+	trainer := dedupetrain.New(st, log).WithRetrain(dedupetrain.Retrain{GrowthPercent: cfg.DedupeRetrainGrowth, CheckEvery: cfg.DedupeRetrainCheckEvery})
+	scans := dupscan.New(st, log)
 	engine, err := startJobs(ctx, cfg, st, hooks, importer, trainer, scans, log)
 	if err != nil {
 		return err

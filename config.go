@@ -57,7 +57,12 @@ type Config struct {
 	EventRetention time.Duration
 	// OutboxPublishEvery is how often each server looks for new events to publish.
 	OutboxPublishEvery time.Duration
-	Webhooks           WebhookConfig
+	// DedupeRetrainGrowth is the growth, in percent of a tenant's size at its last
+	// training, that has its duplicate model trained again; 0 = never.
+	DedupeRetrainGrowth int
+	// DedupeRetrainCheckEvery is how often tenants are looked at for that growth.
+	DedupeRetrainCheckEvery time.Duration
+	Webhooks                WebhookConfig
 }
 
 // A setting is one configuration value. Every setting is both an environment
@@ -95,6 +100,8 @@ var settings = []setting{
 	{"shutdown-timeout", "20s", "how long a stopping server lets requests and jobs finish", true, func(c *Config) any { return &c.ShutdownTimeout }},
 	{"event-retention", "720h", "how long the change feed keeps events", true, func(c *Config) any { return &c.EventRetention }},
 	{"outbox-publish-every", "100ms", "how often each server looks for new events to hand to subscribers (webhooks)", true, func(c *Config) any { return &c.OutboxPublishEvery }},
+	{"dedupe-retrain-growth", "50", "retrain a tenant's trained duplicate model once the tenant has grown by this many percent since its last training; 0 = only when asked", true, func(c *Config) any { return &c.DedupeRetrainGrowth }},
+	{"dedupe-retrain-check-every", "1h", "how often tenants are looked at for that growth (1m to 24h)", true, func(c *Config) any { return &c.DedupeRetrainCheckEvery }},
 	{"webhook-allow-private", "", "ranges webhook deliveries may reach although loopback, private, link-local … (CIDRs, comma-separated); empty = none", true, func(c *Config) any { return &c.Webhooks.AllowPrivate }},
 	{"webhook-allow-http", "false", "allow http:// webhook URLs; false = https only", true, func(c *Config) any { return &c.Webhooks.AllowHTTP }},
 	{"webhook-timeout", "10s", "time for one webhook delivery attempt (100ms to 1m)", true, func(c *Config) any { return &c.Webhooks.Timeout }},
@@ -183,6 +190,12 @@ func (c *Config) Validate() error {
 	}
 	if c.OutboxPublishEvery < 10*time.Millisecond || c.OutboxPublishEvery > time.Minute {
 		return fmt.Errorf("config: CONTACTHUB_OUTBOX_PUBLISH_EVERY %v: want 10ms to 1m", c.OutboxPublishEvery)
+	}
+	if c.DedupeRetrainGrowth < 0 || c.DedupeRetrainGrowth > 10000 {
+		return fmt.Errorf("config: CONTACTHUB_DEDUPE_RETRAIN_GROWTH %d: want 0 (off) to 10000 percent", c.DedupeRetrainGrowth)
+	}
+	if c.DedupeRetrainCheckEvery < time.Minute || c.DedupeRetrainCheckEvery > 24*time.Hour {
+		return fmt.Errorf("config: CONTACTHUB_DEDUPE_RETRAIN_CHECK_EVERY %v: want 1m to 24h", c.DedupeRetrainCheckEvery)
 	}
 	if err := c.Webhooks.Validate(); err != nil {
 		return err

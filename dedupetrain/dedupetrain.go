@@ -28,6 +28,7 @@ type Store interface {
 	DedupeModels(ctx context.Context, tenantID int64) ([]models.DedupeModelVersion, int, error)
 	DedupeModel(ctx context.Context, tenantID int64, version int) (*dedupe.Model, error)
 	ActivateDedupeModel(ctx context.Context, tenantID int64, version int) error
+	DedupeGrownTenants(ctx context.Context, growthPercent int) ([]int64, error)
 }
 
 // Jobs enqueues River jobs.
@@ -44,9 +45,26 @@ const (
 
 // Service trains and rolls back tenants' models.
 type Service struct {
-	store Store
-	jobs  Jobs
-	log   *slog.Logger
+	store   Store
+	jobs    Jobs
+	log     *slog.Logger
+	retrain Retrain
+}
+
+// Retrain is when a tenant's model is trained again without being asked: once the
+// tenant has grown by GrowthPercent of its size at the last training, looked for
+// every CheckEvery. Only tenants whose active model is a trained one are retrained:
+// a tenant on the defaults (never trained, or rolled back to them) stays there until
+// someone asks for a training. GrowthPercent 0 turns it off.
+type Retrain struct {
+	GrowthPercent int
+	CheckEvery    time.Duration
+}
+
+// WithRetrain sets when tenants are retrained on growth; call it before Register.
+func (s *Service) WithRetrain(r Retrain) *Service {
+	s.retrain = r
+	return s
 }
 
 // New returns a Service; Attach gives it River once River runs.
@@ -218,8 +236,60 @@ func (s *Service) TrainNow(ctx context.Context, tenant int64) (int, error) {
 	return v, nil
 }
 
-// Register adds the training worker to workers.
+// RetrainCheckArgs is the periodic look for tenants grown enough to be retrained.
+type RetrainCheckArgs struct{}
+
+// Kind names the job kind in River.
+func (RetrainCheckArgs) Kind() string { return "dedupe_retrain_check" }
+
+// InsertOpts keeps one check waiting or running at a time across replicas.
+func (RetrainCheckArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	}}}
+}
+
+type retrainChecker struct {
+	river.WorkerDefaults[RetrainCheckArgs]
+	svc *Service
+}
+
+func (w *retrainChecker) Work(ctx context.Context, _ *river.Job[RetrainCheckArgs]) error {
+	_, err := w.svc.RetrainGrown(ctx)
+	return err
+}
+
+// RetrainGrown enqueues a training for every tenant grown by the configured share
+// since its last training, and returns those tenants. A training already waiting or
+// running for a tenant is not queued twice (TrainArgs is unique per tenant).
+func (s *Service) RetrainGrown(ctx context.Context) ([]int64, error) {
+	if s.retrain.GrowthPercent <= 0 {
+		return nil, nil
+	}
+	if s.jobs == nil {
+		return nil, errors.New("dedupetrain: no job engine attached")
+	}
+	tenants, err := s.store.DedupeGrownTenants(ctx, s.retrain.GrowthPercent)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tenants {
+		if _, err := s.jobs.Insert(ctx, TrainArgs{TenantID: t}, nil); err != nil {
+			return nil, fmt.Errorf("dedupetrain: queue retraining of tenant %d: %w", t, err)
+		}
+		s.log.Info("dedupe model retraining queued: the tenant has grown", "tenant", t, "growth_percent", s.retrain.GrowthPercent)
+	}
+	return tenants, nil
+}
+
+// Register adds the training worker to workers and, when retraining on growth is on,
+// the periodic check that queues it.
 func (s *Service) Register(workers *river.Workers) []*river.PeriodicJob {
 	river.AddWorker(workers, &Trainer{svc: s})
-	return nil
+	if s.retrain.GrowthPercent <= 0 || s.retrain.CheckEvery <= 0 {
+		return nil
+	}
+	river.AddWorker(workers, &retrainChecker{svc: s})
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(s.retrain.CheckEvery),
+		func() (river.JobArgs, *river.InsertOpts) { return RetrainCheckArgs{}, nil }, nil)}
 }

@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/contacthub/contacthub/dedupe"
 	"github.com/contacthub/contacthub/dedupetrain"
@@ -173,4 +177,85 @@ func familyWeight(x models.Explanation) float64 {
 		}
 	}
 	return 0
+}
+
+// jobsRecorder is a job engine that remembers what it was asked to queue.
+type jobsRecorder struct{ trains []int64 }
+
+func (j *jobsRecorder) Insert(_ context.Context, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	if a, ok := args.(dedupetrain.TrainArgs); ok {
+		j.trains = append(j.trains, a.TenantID)
+	}
+	return &rivertype.JobInsertResult{Job: &rivertype.JobRow{ID: int64(len(j.trains))}}, nil
+}
+
+// A tenant with a trained model is retrained once it has grown by the configured
+// share since its newest training, and not before; a tenant on the defaults (never
+// trained, or rolled back to them) is never trained unasked; 0 turns it off.
+func TestRetrainOnGrowth(t *testing.T) {
+	st := storetest.Open(t)
+	ctx := context.Background()
+	jobs := &jobsRecorder{}
+	svc := dedupetrain.New(st, nil).WithRetrain(dedupetrain.Retrain{GrowthPercent: 50, CheckEvery: time.Hour})
+	svc.Attach(jobs)
+	trained, untrained, rolledBack := storetest.NewTenant(t, st), storetest.NewTenant(t, st), storetest.NewTenant(t, st)
+	base := dedupe.MinTrainingContacts
+	fill(t, st, trained.ID, base)
+	fill(t, st, untrained.ID, 2*base)
+	fill(t, st, rolledBack.ID, base)
+	for _, tn := range []int64{trained.ID, rolledBack.ID} {
+		if _, err := svc.TrainNow(ctx, tn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.Rollback(ctx, rolledBack.ID, "defaults", 0); err != nil {
+		t.Fatal(err)
+	}
+
+	check := func(want ...int64) {
+		t.Helper()
+		jobs.trains = nil
+		got, err := svc.RetrainGrown(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(jobs.trains) != fmt.Sprint(want) {
+			t.Fatalf("retraining queued for %v (returned %v), want %v", jobs.trains, got, want)
+		}
+	}
+	check() // nobody has grown
+	addMore(t, st, trained.ID, base/2-1, 1)
+	addMore(t, st, rolledBack.ID, base, 2)
+	check() // one contact short of 50 %; the rolled-back tenant stays on the defaults
+	addMore(t, st, trained.ID, 1, 3)
+	check(trained.ID)
+
+	// Trained again at 1.5 × base: the next retraining waits for 2.25 × base.
+	if _, err := svc.TrainNow(ctx, trained.ID); err != nil {
+		t.Fatal(err)
+	}
+	addMore(t, st, trained.ID, base/2, 4)
+	check()
+
+	off := dedupetrain.New(st, nil).WithRetrain(dedupetrain.Retrain{})
+	off.Attach(jobs)
+	addMore(t, st, trained.ID, 2*base, 5)
+	if got, err := off.RetrainGrown(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("retraining off: queued %v, %v", got, err)
+	}
+	check(trained.ID)
+}
+
+// addMore gives a tenant n more contacts, with mail addresses apart from fill's.
+func addMore(t *testing.T, st *store.Store, tenant int64, n, round int) {
+	t.Helper()
+	var subs []*models.Submission
+	for i := range n {
+		subs = append(subs, storetest.Submission(t, map[string]any{
+			"first_name": "More", "family_name": fmt.Sprintf("Round%d", round), "mail": fmt.Sprintf("more-%d-%d@example.org", round, i),
+		}))
+	}
+	if _, err := st.Ingest(context.Background(), tenant, subs, models.IngestOptions{Check: models.CheckNone}); err != nil {
+		t.Fatal(err)
+	}
 }

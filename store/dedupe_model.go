@@ -25,6 +25,9 @@ type tenantEngine struct {
 	eng     *dedupe.Engine
 	version int
 	checked time.Time
+	// refreshing is set while one caller asks the database; the others keep scoring
+	// with eng meanwhile instead of all asking at once when the recheck is due.
+	refreshing bool
 }
 
 type engineCache struct {
@@ -43,19 +46,25 @@ func (s *Store) engineFor(ctx context.Context, tenantID int64) *dedupe.Engine {
 		s.engines.m = map[int64]*tenantEngine{}
 	}
 	te := s.engines.m[tenantID]
-	s.engines.mu.Unlock()
-	if te != nil && now.Sub(te.checked) < modelRecheck {
+	if te != nil && (now.Sub(te.checked) < modelRecheck || te.refreshing) {
+		s.engines.mu.Unlock()
 		return te.eng
 	}
 	current := s.engine
 	version := 0
 	if te != nil {
+		te.refreshing = true
 		current, version = te.eng, te.version
 	}
-	var active int
-	err := s.db.WithContext(ctx).Raw("SELECT COALESCE(MAX(version), 0) FROM dedupe_models WHERE tenant_id = ? AND active", tenantID).Row().Scan(&active)
+	s.engines.mu.Unlock()
+	active, err := s.activeModelVersion(ctx, tenantID)
 	if err != nil {
 		s.log.Warn("dedupe model lookup failed; scoring with the model in use", "tenant", tenantID, "version", version, "err", err)
+		s.engines.mu.Lock()
+		if te != nil {
+			te.refreshing = false
+		}
+		s.engines.mu.Unlock()
 		return current
 	}
 	if active != version || te == nil {
@@ -75,6 +84,12 @@ func (s *Store) engineFor(ctx context.Context, tenantID int64) *dedupe.Engine {
 	s.engines.m[tenantID] = &tenantEngine{eng: current, version: active, checked: now}
 	s.engines.mu.Unlock()
 	return current
+}
+
+func (s *Store) activeModelVersion(ctx context.Context, tenantID int64) (int, error) {
+	var active int
+	err := s.db.WithContext(ctx).Raw("SELECT COALESCE(MAX(version), 0) FROM dedupe_models WHERE tenant_id = ? AND active", tenantID).Row().Scan(&active)
+	return active, err
 }
 
 func (s *Store) dedupeModel(ctx context.Context, tenantID int64, version int) (*dedupe.Model, error) {
@@ -184,6 +199,19 @@ func (s *Store) forgetEngine(tenantID int64) {
 	s.engines.mu.Lock()
 	delete(s.engines.m, tenantID)
 	s.engines.mu.Unlock()
+}
+
+// DedupeGrownTenants returns the tenants whose active model is a trained one and
+// who now have at least (100+growthPercent)% of the contacts they had at their
+// newest training.
+func (s *Store) DedupeGrownTenants(ctx context.Context, growthPercent int) ([]int64, error) {
+	var tenants []int64
+	err := s.db.WithContext(ctx).Raw(`SELECT a.tenant_id FROM dedupe_models a
+		WHERE a.active AND a.version > 0
+		  AND (SELECT COUNT(*) FROM contacts c WHERE c.tenant_id = a.tenant_id) * 100 >=
+		      (SELECT n.contacts FROM dedupe_models n WHERE n.tenant_id = a.tenant_id ORDER BY n.version DESC LIMIT 1) * (100 + ?)
+		ORDER BY a.tenant_id`, growthPercent).Scan(&tenants).Error
+	return tenants, translate("find grown tenants", err)
 }
 
 // CountContacts returns the number of the tenant's contacts.
