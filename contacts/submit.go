@@ -45,72 +45,100 @@ func (s *Service) Submit(ctx context.Context, tenant int64, inputs []Input, o Op
 	if len(inputs) == 0 {
 		return results, optErr
 	}
+	d, err := s.decodeAll(ctx, tenant, inputs, o, results)
+	if err != nil {
+		return nil, err
+	}
+	if optErr != nil || len(d.subs) == 0 {
+		return results, optErr
+	}
+	d.prepare(&opts.ingest, o)
+	if o.Within != nil {
+		opts.ingest.Within = func(ctx context.Context, tx *sql.Tx, written []models.IngestResult) error {
+			all := slices.Clone(results)
+			d.place(all, written)
+			return o.Within(ctx, tx, all)
+		}
+	}
+	written, err := s.ingest(ctx, tenant, d.subs, opts)
+	if err != nil {
+		return nil, err
+	}
+	d.place(results, written)
+	s.countWritten(written)
+	return results, nil
+}
+
+// decoded is a batch of inputs after decoding: the valid ones as submissions, in
+// order, and each input's own problem by position (nil while every input is valid).
+type decoded struct {
+	subs []*models.Submission
+	errs []error
+	defs map[string]*models.CustomField
+}
+
+// decodeAll decodes every input against the tenant's custom fields; an input's own
+// problem goes into its result (with the mail it gave), the valid ones into subs.
+// Terms an invalid input names that do not exist yet are created anyway, as the
+// Quentn API does (addUnknownTerms). The error is the store's, not an input's.
+func (s *Service) decodeAll(ctx context.Context, tenant int64, inputs []Input, o Options, results []Result) (*decoded, error) {
 	defs, err := s.customFields(ctx, tenant, inputs)
 	if err != nil {
 		return nil, err
 	}
-	subs := make([]*models.Submission, 0, len(inputs))
-	var errs []error // the contacts' own problems by position, once there is one
+	d := &decoded{subs: make([]*models.Submission, 0, len(inputs)), defs: defs}
 	for i, in := range inputs {
 		sub, err := decodeNew(in, defs, o.Identity)
 		if err != nil {
-			if errs == nil {
-				errs = make([]error, len(inputs))
+			if d.errs == nil {
+				d.errs = make([]error, len(inputs))
 			}
-			errs[i] = err
+			d.errs[i] = err
 			continue
 		}
-		subs = append(subs, sub)
+		d.subs = append(d.subs, sub)
 		results[i].Mail = sub.Text["mail"]
 	}
-	if errs != nil {
-		if err := s.addUnknownTerms(ctx, tenant, inputs, errs); err != nil {
+	if d.errs != nil {
+		if err := s.addUnknownTerms(ctx, tenant, inputs, d.errs); err != nil {
 			return nil, err
 		}
-		for i, err := range errs {
+		for i, err := range d.errs {
 			if err != nil {
 				results[i].Err, results[i].Mail = err, inputs[i].source().mail()
 			}
 		}
 	}
-	if optErr != nil || len(subs) == 0 {
-		return results, optErr
-	}
-	opts.ingest.RequiredCustom = requiredCustom(defs)
-	if o.Targets != nil { // by position in subs, as the store reads them
-		opts.ingest.Targets = make([]int64, 0, len(subs))
+	return d, nil
+}
+
+func (d *decoded) valid(i int) bool { return d.errs == nil || d.errs[i] == nil }
+
+// prepare sets what the store needs beside the submissions: the required custom
+// fields, and the targets of the valid inputs by their position in subs, as the
+// store reads them.
+func (d *decoded) prepare(ingest *models.IngestOptions, o Options) {
+	ingest.RequiredCustom = requiredCustom(d.defs)
+	if o.Targets != nil {
+		ingest.Targets = make([]int64, 0, len(d.subs))
 		for i, t := range o.Targets {
-			if errs == nil || errs[i] == nil {
-				opts.ingest.Targets = append(opts.ingest.Targets, t)
+			if d.valid(i) {
+				ingest.Targets = append(ingest.Targets, t)
 			}
 		}
 	}
-	if o.Within != nil {
-		opts.ingest.Within = func(ctx context.Context, tx *sql.Tx, written []models.IngestResult) error {
-			all := slices.Clone(results)
-			j := 0
-			for i := range all {
-				if errs == nil || errs[i] == nil {
-					all[i].IngestResult = written[j]
-					j++
-				}
-			}
-			return o.Within(ctx, tx, all)
-		}
-	}
-	written, err := s.ingest(ctx, tenant, subs, opts)
-	if err != nil {
-		return nil, err
-	}
-	j := 0 // written[j] is the outcome of the j-th valid input
+}
+
+// place puts the store's outcomes (written[j] is the j-th valid input's) into the
+// results by input position.
+func (d *decoded) place(results []Result, written []models.IngestResult) {
+	j := 0
 	for i := range results {
-		if errs == nil || errs[i] == nil {
+		if d.valid(i) {
 			results[i].IngestResult = written[j]
 			j++
 		}
 	}
-	s.countWritten(written)
-	return results, nil
 }
 
 // countWritten tells the WriteCounter what a Submit did.
