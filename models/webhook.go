@@ -242,3 +242,15 @@ type DeliveryOutcome struct {
 	// Disable turns the endpoint off, saying why.
 	Disable string
 }
+
+// KeepsEndpoint tells whether the outcome changes nothing of its endpoint (the
+// common case: a success of a healthy endpoint, or a failure of one already failing).
+func (o DeliveryOutcome) KeepsEndpoint() bool {
+	return o.Disable == "" && !o.Recovered && o.StartsFailing == nil
+}
+
+// DeliveryRef names a delivery of a tenant.
+type DeliveryRef struct {
+	TenantID int64
+	ID       string
+}

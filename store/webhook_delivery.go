@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -129,26 +128,22 @@ func (s *Store) CreateDelivery(ctx context.Context, d *models.WebhookDelivery, e
 	})
 }
 
-// DeliveryForAttempt returns a delivery and its endpoint for the job that attempts
-// it, read with one statement (it runs for every attempt). It returns ENOTFOUND when
-// either is gone (the endpoint was deleted).
-func (s *Store) DeliveryForAttempt(ctx context.Context, tenantID int64, id string) (*models.WebhookDelivery, *models.Webhook, error) {
+// attemptColumns are what an attempt needs of a delivery and its endpoint, read
+// together (scanAttempt).
+const attemptColumns = "d.id, d.tenant_id, d.webhook_id, d.event_id, d.message_id, d.type, d.payload, d.state, " +
+	"d.run, d.run_attempts, d.attempts, d.max_attempts, d.next_attempt_at, d.log, d.created_at, d.updated_at, " +
+	"w.url, w.event_types, w.active, w.disabled_reason, w.secret, w.previous_secret, w.previous_secret_expires_at, w.failing_since " +
+	"FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.tenant_id = d.tenant_id "
+
+func scanAttempt(scan func(dest ...any) error) (*models.WebhookDelivery, *models.Webhook, error) {
 	var d deliveryRow
 	var w webhookRow
 	var next, prevExpires, failing sql.NullTime
-	err := s.db.WithContext(ctx).Raw("SELECT d.id, d.tenant_id, d.webhook_id, d.event_id, d.message_id, d.type, d.payload, d.state, "+
-		"d.run, d.run_attempts, d.attempts, d.max_attempts, d.next_attempt_at, d.log, d.created_at, d.updated_at, "+
-		"w.url, w.event_types, w.active, w.disabled_reason, w.secret, w.previous_secret, w.previous_secret_expires_at, w.failing_since "+
-		"FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.tenant_id = d.tenant_id "+
-		"WHERE d.tenant_id = ? AND d.id = ?", tenantID, id).Row().Scan(
-		&d.ID, &d.TenantID, &d.WebhookID, &d.EventID, &d.MessageID, &d.Type, &d.Payload, &d.State,
+	err := scan(&d.ID, &d.TenantID, &d.WebhookID, &d.EventID, &d.MessageID, &d.Type, &d.Payload, &d.State,
 		&d.Run, &d.RunAttempts, &d.Attempts, &d.MaxAttempts, &next, &d.Log, &d.CreatedAt, &d.UpdatedAt,
 		&w.URL, &w.EventTypes, &w.Active, &w.DisabledReason, &w.Secret, &w.PreviousSecret, &prevExpires, &failing)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, models.Errorf(models.ENOTFOUND, "delivery %q not found", id)
-	}
 	if err != nil {
-		return nil, nil, translate("get webhook delivery", err)
+		return nil, nil, err
 	}
 	d.NextAttemptAt, w.PreviousSecretExpiresAt, w.FailingSince = nullTime(next), nullTime(prevExpires), nullTime(failing)
 	w.ID, w.TenantID = d.WebhookID, d.TenantID
@@ -161,6 +156,53 @@ func (s *Store) DeliveryForAttempt(ctx context.Context, tenantID int64, id strin
 		return nil, nil, err
 	}
 	return delivery, hook, nil
+}
+
+// DeliveriesForAttempt returns deliveries with their endpoints for the jobs that
+// attempt them (the attempts of one batch), read with one statement. The results
+// are in the order of refs; a delivery that is gone, or whose endpoint is (deleted),
+// is nil in both.
+func (s *Store) DeliveriesForAttempt(ctx context.Context, refs []models.DeliveryRef) ([]*models.WebhookDelivery, []*models.Webhook, error) {
+	if len(refs) == 0 {
+		return nil, nil, nil
+	}
+	var sb strings.Builder
+	args := make([]any, 0, 2*len(refs))
+	sb.WriteString("SELECT " + attemptColumns + "WHERE (d.tenant_id, d.id) IN (")
+	for i, r := range refs {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(?, ?)")
+		args = append(args, r.TenantID, r.ID)
+	}
+	sb.WriteString(")")
+	rows, err := s.db.WithContext(ctx).Raw(sb.String(), args...).Rows()
+	if err != nil {
+		return nil, nil, translate("get webhook deliveries", err)
+	}
+	defer rows.Close()
+	type found struct {
+		d *models.WebhookDelivery
+		w *models.Webhook
+	}
+	byRef := make(map[models.DeliveryRef]found, len(refs))
+	for rows.Next() {
+		d, w, err := scanAttempt(rows.Scan)
+		if err != nil {
+			return nil, nil, translate("get webhook deliveries", err)
+		}
+		byRef[models.DeliveryRef{TenantID: d.TenantID, ID: d.ID}] = found{d, w}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, translate("get webhook deliveries", err)
+	}
+	ds, ws := make([]*models.WebhookDelivery, len(refs)), make([]*models.Webhook, len(refs))
+	for i, r := range refs {
+		f := byRef[r]
+		ds[i], ws[i] = f.d, f.w
+	}
+	return ds, ws, nil
 }
 
 func nullTime(t sql.NullTime) *time.Time {
@@ -233,25 +275,79 @@ func (s *Store) ListDeliveries(ctx context.Context, tenantID, webhookID int64, f
 // written when the delivery was redelivered (or deleted) meanwhile.
 func (s *Store) RecordAttempt(ctx context.Context, o models.DeliveryOutcome) error {
 	now := s.now()
-	update := func(db *gorm.DB) (int64, error) {
-		res := db.Exec("UPDATE webhook_deliveries SET state = ?, run_attempts = run_attempts + 1, attempts = attempts + 1, "+
-			"next_attempt_at = ?, log = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND run = ?",
-			o.State, o.NextAttemptAt, encodeLog(o.Log), now, o.TenantID, o.DeliveryID, o.Run)
-		return res.RowsAffected, translate("record webhook attempt", res.Error)
-	}
-	healthy := o.Disable == "" && !o.Recovered && o.StartsFailing == nil
-	if healthy && s.dialect == Postgres {
+	if o.KeepsEndpoint() && s.dialect == Postgres {
 		// The common case, one statement: no transaction around it (three round trips).
-		_, err := update(s.db.WithContext(ctx))
+		_, err := recordAttempt(s.db.WithContext(ctx), o, now)
 		return err
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		n, err := update(tx)
-		if err != nil || n == 0 || healthy {
+		n, err := recordAttempt(tx, o, now)
+		if err != nil || n == 0 || o.KeepsEndpoint() {
 			return err
 		}
 		return s.endpointHealth(tx, o, now)
 	})
+}
+
+func recordAttempt(db *gorm.DB, o models.DeliveryOutcome, now time.Time) (int64, error) {
+	res := db.Exec("UPDATE webhook_deliveries SET state = ?, run_attempts = run_attempts + 1, attempts = attempts + 1, "+
+		"next_attempt_at = ?, log = ?, updated_at = ? WHERE tenant_id = ? AND id = ? AND run = ?",
+		o.State, o.NextAttemptAt, encodeLog(o.Log), now, o.TenantID, o.DeliveryID, o.Run)
+	return res.RowsAffected, translate("record webhook attempt", res.Error)
+}
+
+// RecordAttempts is RecordAttempt for several attempts (of one batch). Those that
+// leave their endpoint as it is are written together: on PostgreSQL with one
+// statement, on SQLite in one transaction. The others are written one by one, as
+// RecordAttempt does. An error may leave some of them written; writing one again is
+// harmless (the next attempt rewrites it).
+func (s *Store) RecordAttempts(ctx context.Context, outcomes []models.DeliveryOutcome) error {
+	plain := make([]models.DeliveryOutcome, 0, len(outcomes))
+	for _, o := range outcomes {
+		if !o.KeepsEndpoint() {
+			if err := s.RecordAttempt(ctx, o); err != nil {
+				return err
+			}
+			continue
+		}
+		plain = append(plain, o)
+	}
+	if len(plain) == 0 {
+		return nil
+	}
+	now := s.now()
+	if s.dialect != Postgres {
+		return s.tx(ctx, func(tx *gorm.DB) error {
+			for _, o := range plain {
+				if _, err := recordAttempt(tx, o, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	// Rows in key order, so two replicas' batches never wait on each other in a cycle.
+	slices.SortFunc(plain, func(a, b models.DeliveryOutcome) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
+	const perStatement = 500 // 6 values each, far under PostgreSQL's parameter limit
+	for part := range slices.Chunk(plain, perStatement) {
+		var sb strings.Builder
+		args := make([]any, 0, 1+6*len(part))
+		args = append(args, now)
+		sb.WriteString("UPDATE webhook_deliveries AS d SET state = v.state, run_attempts = d.run_attempts + 1, attempts = d.attempts + 1, " +
+			"next_attempt_at = v.next_attempt_at, log = v.log, updated_at = ? FROM (VALUES ")
+		for i, o := range part {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(CAST(? AS uuid), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS timestamptz), CAST(? AS text))")
+			args = append(args, o.DeliveryID, o.TenantID, o.Run, o.State, o.NextAttemptAt, encodeLog(o.Log))
+		}
+		sb.WriteString(") AS v (id, tenant_id, run, state, next_attempt_at, log) WHERE d.tenant_id = v.tenant_id AND d.id = v.id AND d.run = v.run")
+		if err := s.db.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
+			return translate("record webhook attempts", err)
+		}
+	}
+	return nil
 }
 
 // endpointHealth applies an outcome to the endpoint. Each statement is conditional,

@@ -45,12 +45,13 @@ func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 // it failed and attempts remain.
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	s, a := w.s, job.Args
-	d, hook, err := s.store.DeliveryForAttempt(ctx, a.TenantID, a.DeliveryID)
-	if models.ErrorCode(err) == models.ENOTFOUND {
-		return nil // the endpoint was deleted with its log
-	}
+	found, err := s.reads.do(ctx, models.DeliveryRef{TenantID: a.TenantID, ID: a.DeliveryID})
 	if err != nil {
 		return err
+	}
+	d, hook := found.d, found.hook
+	if d == nil {
+		return nil // the endpoint was deleted with its log
 	}
 	if d.Run != a.Run || d.State != models.DeliveryPending {
 		return nil // redelivered meanwhile: the job of the new run sends it
@@ -64,21 +65,25 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if !slot.acquire(ctx, busyWait) {
 		return river.JobSnooze(busyDelay(job.Metadata))
 	}
-	defer slot.release()
-
 	at := s.now()
 	sig, err := Sign(hook.SigningSecrets(at), d.MessageID, at, d.Payload)
 	if err != nil {
+		slot.release()
 		return fmt.Errorf("webhooks: sign delivery %s: %w", d.ID, err)
 	}
 	res := s.sender.send(ctx, hook.URL, d.MessageID, at, d.Payload, sig)
+	// The slot bounds requests in flight to the endpoint, not the writes after them.
+	slot.release()
 	if ctx.Err() != nil && !res.ok() {
 		// Shutting down (or out of time): not the receiver's failure. The job runs
 		// again at once, here after a restart or on another replica.
 		return river.JobSnooze(0)
 	}
 	o := s.outcome(d, hook, res, at)
-	if err := s.store.RecordAttempt(ctx, o); err != nil {
+	// Written together with the attempts of other jobs finishing at the same time
+	// (one statement); the job ends only once its own record is written, so River
+	// completes no job whose attempt is not in the log.
+	if _, err := s.records.do(ctx, o); err != nil {
 		return err
 	}
 	s.metrics.attempts.WithLabelValues(res.kind).Inc()
@@ -93,6 +98,38 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 		return river.JobSnooze(max(o.NextAttemptAt.Sub(s.now()), 0))
 	}
 	return nil
+}
+
+// attemptInput is a delivery with its endpoint as an attempt reads them; both nil
+// when the delivery is gone.
+type attemptInput struct {
+	d    *models.WebhookDelivery
+	hook *models.Webhook
+}
+
+// batchSize bounds the deliveries one statement reads or records.
+const batchSize = 200
+
+// batchTimeout bounds one batch's statement.
+const batchTimeout = 30 * time.Second
+
+// newBatchers sets up the batched reads and records of attempts on st.
+func newBatchers(st Store) (*batcher[models.DeliveryRef, attemptInput], *batcher[models.DeliveryOutcome, struct{}]) {
+	reads := newBatcher(batchSize, batchTimeout, func(ctx context.Context, refs []models.DeliveryRef) ([]attemptInput, error) {
+		ds, hooks, err := st.DeliveriesForAttempt(ctx, refs)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]attemptInput, len(refs))
+		for i := range refs {
+			out[i] = attemptInput{ds[i], hooks[i]}
+		}
+		return out, nil
+	})
+	records := newBatcher(batchSize, batchTimeout, func(ctx context.Context, os []models.DeliveryOutcome) ([]struct{}, error) {
+		return make([]struct{}, len(os)), st.RecordAttempts(ctx, os)
+	})
+	return reads, records
 }
 
 // outcome decides what an attempt means for the delivery and its endpoint.

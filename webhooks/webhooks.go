@@ -39,10 +39,12 @@ type Store interface {
 	ActiveWebhooks(ctx context.Context, tx *sql.Tx, tenantIDs []int64) ([]*models.Webhook, error)
 	InsertDeliveries(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery) error
 	CreateDelivery(ctx context.Context, d *models.WebhookDelivery, enqueue func(ctx context.Context, tx *sql.Tx) error) error
-	DeliveryForAttempt(ctx context.Context, tenantID int64, id string) (*models.WebhookDelivery, *models.Webhook, error)
+	// DeliveriesForAttempt reads deliveries with their endpoints, in the order of
+	// refs, nil where gone; RecordAttempts writes several outcomes (of one batch).
+	DeliveriesForAttempt(ctx context.Context, refs []models.DeliveryRef) ([]*models.WebhookDelivery, []*models.Webhook, error)
 	GetDelivery(ctx context.Context, tenantID, webhookID int64, id string) (*models.WebhookDelivery, error)
 	ListDeliveries(ctx context.Context, tenantID, webhookID int64, f models.DeliveryFilter) ([]*models.WebhookDelivery, error)
-	RecordAttempt(ctx context.Context, o models.DeliveryOutcome) error
+	RecordAttempts(ctx context.Context, os []models.DeliveryOutcome) error
 	FinishDelivery(ctx context.Context, tenantID int64, id string, run int, state string) error
 	RestartDelivery(ctx context.Context, tenantID, webhookID int64, id string, enqueue func(ctx context.Context, tx *sql.Tx, run int) error) (*models.WebhookDelivery, error)
 	PendingDeliveries(ctx context.Context) (int64, time.Time, error)
@@ -106,6 +108,10 @@ type Service struct {
 	log          *slog.Logger
 	metrics      *Metrics
 
+	// reads and records batch the database work of attempts running together.
+	reads   *batcher[models.DeliveryRef, attemptInput]
+	records *batcher[models.DeliveryOutcome, struct{}]
+
 	mu       sync.Mutex
 	inFlight map[int64]endpointSlots // running attempts per endpoint (this process)
 }
@@ -133,6 +139,7 @@ func New(cfg Config) *Service {
 		s.now = time.Now
 	}
 	s.sender = newSender(s.guard, cmp.Or(cfg.Timeout, 10*time.Second))
+	s.reads, s.records = newBatchers(s.store)
 	return s
 }
 
