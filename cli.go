@@ -23,6 +23,7 @@ import (
 	"github.com/contacthub/contacthub/handlers"
 	"github.com/contacthub/contacthub/imports"
 	"github.com/contacthub/contacthub/inquiries"
+	"github.com/contacthub/contacthub/keyindex"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/ratelimit"
 	"github.com/contacthub/contacthub/spamlist"
@@ -178,7 +179,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 
 	trainer := dedupetrain.New(st, log).WithRetrain(dedupetrain.Retrain{GrowthPercent: cfg.DedupeRetrainGrowth, CheckEvery: cfg.DedupeRetrainCheckEvery})
 	scans := dupscan.New(st, log)
-	engine, err := startJobs(ctx, cfg, st, hooks, importer, trainer, scans, log)
+	engine, err := startJobs(ctx, cfg, st, hooks, importer, trainer, scans, keyindex.New(st, log), log)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/contacthub/contacthub/imports"
 	"github.com/contacthub/contacthub/inquiries"
 	"github.com/contacthub/contacthub/jobs"
+	"github.com/contacthub/contacthub/keyindex"
 	"github.com/contacthub/contacthub/outbox"
 	"github.com/contacthub/contacthub/store"
 	"github.com/contacthub/contacthub/webhooks"
@@ -20,13 +21,14 @@ import (
 // startJobs builds River with every worker of the program, migrates its tables and
 // starts it. hooks is the outbox's subscriber and adds the delivery worker; importer
 // adds the import workers, trainer the duplicate model's training, scans the
-// tenant-wide duplicate scans. All are attached to
+// tenant-wide duplicate scans, keys the reindex of blocking keys after their scheme
+// changed. All are attached to
 // the engine before it starts. The caller stops it (jobs.Engine.Stop) after the HTTP
 // server.
 //
 // Beside River, the outbox's poller publishes new events within
 // cfg.OutboxPublishEvery; the periodic publisher job is its backstop.
-func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks.Service, importer *imports.Engine, trainer *dedupetrain.Service, scans *dupscan.Service, log *slog.Logger) (*background, error) {
+func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks.Service, importer *imports.Engine, trainer *dedupetrain.Service, scans *dupscan.Service, keys *keyindex.Service, log *slog.Logger) (*background, error) {
 	workers := river.NewWorkers()
 	outboxCfg := outbox.Config{
 		Store: st, PublishEvery: publisherBackstop, Retention: cfg.EventRetention, Log: log,
@@ -38,6 +40,7 @@ func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks
 	periodic = append(periodic, importer.Register(workers)...)
 	periodic = append(periodic, trainer.Register(workers)...)
 	periodic = append(periodic, scans.Register(workers)...)
+	periodic = append(periodic, keys.Register(workers)...)
 	engine, err := jobs.New(ctx, jobs.Config{
 		Dialect: st.Dialect(), DB: st.DB(), DatabaseURL: cfg.DatabaseURL, Logger: log,
 		Workers: workers, PeriodicJobs: periodic,
@@ -53,6 +56,7 @@ func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks
 	importer.Attach(engine)
 	trainer.Attach(engine)
 	scans.Attach(engine)
+	keys.Attach(engine)
 	if err := engine.Migrate(ctx); err != nil {
 		engine.Close()
 		return nil, err

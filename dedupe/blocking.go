@@ -8,8 +8,38 @@ import (
 
 // KeyVersion identifies the scheme of BlockingKeys. It changes whenever the
 // keys a record yields change; a store that persists keys must re-index its
-// contacts when the version it indexed with differs.
-const KeyVersion = 1
+// contacts when the version it indexed with differs (KindsSince says which kinds
+// of key a version added).
+const KeyVersion = 2
+
+// keyKindsAdded lists, for each KeyVersion after the first, the kinds of key
+// (their prefixes) it added.
+var keyKindsAdded = map[int][]string{
+	2: {"m:"},
+}
+
+// KindsSince returns the kinds of key (prefixes such as "m:") that versions after
+// version added up to KeyVersion: what a store indexed with version must add.
+func KindsSince(version int) []string {
+	var kinds []string
+	for v := version + 1; v <= KeyVersion; v++ {
+		kinds = append(kinds, keyKindsAdded[v]...)
+	}
+	return kinds
+}
+
+// NameKeyCap is how many contacts an "m:" key (both names alone) may select and
+// still be looked up: a lookup ignores an m: key shared by more. A name alone is
+// weak evidence; in a small tenant, or for a rare name, it brings together the
+// records of a person that share nothing else (one with a birth date, the other
+// with a mail), so the engine can compare them — and queue them for review when it
+// is unsure. For a common name in a big tenant it would select hundreds of
+// namesakes: there it selects none.
+const NameKeyCap = 32
+
+// Capped reports whether key is of a kind a lookup ignores when more than
+// NameKeyCap contacts share it.
+func Capped(key string) bool { return strings.HasPrefix(key, "m:") }
 
 // BlockingKeys returns the keys under which r is indexed and by which its
 // candidates are looked up: deduplicated, in a stable order, each a kind
@@ -33,13 +63,14 @@ const KeyVersion = 1
 //	d:<dob>|<letter>          date of birth + the initial of each name and mail
 //	k:<dob>|<city>            date of birth + city
 //	y:<sound>|<yyyymm>        each name + year and month of birth
+//	m:<names>                 both names alone (capped: see NameKeyCap)
 //
-// Every key combines values so that, on a tenant with a million contacts, it
-// selects a household or a handful of namesakes (tens of rows at most), never
-// a whole surname, city or birthday; the combinations overlap so that one
-// wrong or missing value still leaves a shared key. A record with nothing but
-// a name gets no key: a name alone is not evidence enough to merge (see
-// DefaultThreshold), so it need not be looked up.
+// Every key but m: combines values so that, on a tenant with a million
+// contacts, it selects a household or a handful of namesakes (tens of rows at
+// most), never a whole surname, city or birthday; the combinations overlap so
+// that one wrong or missing value still leaves a shared key. The m: key is the
+// exception that a lookup bounds: a name alone is not evidence enough to merge
+// (see DefaultThreshold), but it is enough to compare, and to ask a person.
 func (e *Engine) BlockingKeys(r Record) []string {
 	p := e.prepare(r)
 	return blockingKeys(&p)
@@ -145,6 +176,7 @@ func blockingKeys(p *prepared) []string {
 		if lo > hi {
 			lo, hi = hi, lo
 		}
+		add("m:", lo, "|", hi)
 		names := lo + "|" + hi + "|"
 		if p.dob.ok {
 			add("b:", names, strconv.Itoa(p.dob.y))

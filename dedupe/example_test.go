@@ -29,7 +29,7 @@ func Example() {
 	}
 	fmt.Printf("runner-up: contact %d, score %.1f, match %v\n", ranked[1].ID, ranked[1].Explanation.Score, ranked[1].Explanation.Match)
 	// Output:
-	// [e:j.mueller@example.com p:+49301234567 l:j.mueller]
+	// [e:j.mueller@example.com p:+49301234567 l:j.mueller m:0746|657]
 	// best: contact 42, score 30.3 >= 20
 	//   first_name         exact                 +6.32
 	//   family_name        exact                 +9.73

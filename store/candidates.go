@@ -285,6 +285,7 @@ type keyRow struct {
 // contacts with common names and cities would be every namesake in the tenant.
 func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, indexKeys []string, withHistory bool) (*candidatePool, error) {
 	pool := &candidatePool{byKey: map[string][]*working{}}
+	rows = withoutCrowdedKeys(rows)
 	if len(rows) == 0 {
 		return pool, nil
 	}
@@ -299,7 +300,15 @@ func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64,
 	if err != nil {
 		return nil, err
 	}
-	if rest := missingFrom(indexKeys, lookupUnion(lookup)); len(rest) > 0 && len(byID) > 0 {
+	// Which capped keys a candidate has is read by its id: the rows found under them
+	// were cut at dedupe.NameKeyCap+1 or dropped as crowded, so they do not say.
+	rest := missingFrom(indexKeys, lookupUnion(lookup))
+	for _, k := range indexKeys {
+		if dedupe.Capped(k) && !slices.Contains(rest, k) {
+			rest = append(rest, k)
+		}
+	}
+	if len(rest) > 0 && len(byID) > 0 {
 		more, err := keyRowsOf(ctx, tx, tenantID, slices.Collect(maps.Keys(byID)), rest)
 		if err != nil {
 			return nil, err
@@ -307,12 +316,32 @@ func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64,
 		rows = append(rows, more...)
 	}
 	for _, r := range rows {
-		if w := byID[r.ContactID]; w != nil {
+		if w := byID[r.ContactID]; w != nil && !w.keys[r.Key] {
 			w.keys[r.Key] = true
 			pool.byKey[r.Key] = append(pool.byKey[r.Key], w)
 		}
 	}
 	return pool, nil
+}
+
+// withoutCrowdedKeys drops the rows of every capped key (dedupe.Capped) that more
+// than dedupe.NameKeyCap contacts share: a name alone selects a person's records in
+// a small tenant or under a rare name, and nobody in a crowd of namesakes. The
+// lookups read at most NameKeyCap+1 rows of such a key (keyLookup, migration 00038).
+func withoutCrowdedKeys(rows []keyRow) []keyRow {
+	var count map[string]int
+	for _, r := range rows {
+		if dedupe.Capped(r.Key) {
+			if count == nil {
+				count = map[string]int{}
+			}
+			count[r.Key]++
+		}
+	}
+	if count == nil {
+		return rows
+	}
+	return slices.DeleteFunc(rows, func(r keyRow) bool { return count[r.Key] > dedupe.NameKeyCap })
 }
 
 // pgCandidates loads the candidates in one round trip (loadCandidatesPG).

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/contacthub/contacthub/dedupe"
 )
 
 // Multi-row inserts of the link tables (contact_keys, contact_terms). A bulk create of
@@ -110,6 +113,12 @@ func pgTextArray(ss []string) string {
 	return sb.String()
 }
 
+// cappedKeyLimit reads at most dedupe.NameKeyCap+1 rows of a capped key ("m:", both
+// names alone, dedupe.Capped): enough to tell a crowd (withoutCrowdedKeys drops it)
+// from a few namesakes. contacthub_lock_and_find_modes (migration 00038) has the same
+// limit; TestCappedNameKey holds both to NameKeyCap.
+var cappedKeyLimit = "LIMIT CASE WHEN left(u.k, 2) = 'm:' THEN " + strconv.Itoa(dedupe.NameKeyCap+1) + " END"
+
 // keyLookup selects the (key, contact_id) rows of contact_keys whose key is one of keys.
 // On Postgres it probes the primary key once per key (LATERAL, kept from being
 // flattened by OFFSET 0) whatever the statistics say: with a list of 1,000 keys and no
@@ -121,5 +130,5 @@ func (s *Store) keyLookup(tx *gorm.DB, tenantID int64, keys []string) *gorm.DB {
 		return tx.Table("contact_keys").Select("key, contact_id").Where("tenant_id = ? AND key IN ?", tenantID, keys)
 	}
 	return tx.Raw("SELECT ck.key, ck.contact_id FROM unnest(?::text[]) AS u(k) CROSS JOIN LATERAL "+
-		"(SELECT key, contact_id FROM contact_keys WHERE tenant_id = ? AND key = u.k OFFSET 0) AS ck", pgTextArray(keys), tenantID)
+		"(SELECT key, contact_id FROM contact_keys WHERE tenant_id = ? AND key = u.k "+cappedKeyLimit+" OFFSET 0) AS ck", pgTextArray(keys), tenantID)
 }

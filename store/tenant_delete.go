@@ -45,6 +45,7 @@ var tenantTables = []struct{ name, order string }{
 	{"duplicate_pairs", "tenant_id, contact_a, contact_b"},
 	{"dedupe_models", "tenant_id, version"},
 	{"duplicate_scans", "tenant_id, id"},
+	{"contact_key_versions", "tenant_id"},
 	{"contacts", "tenant_id, id"},
 	{"terms", "tenant_id, id"},
 	{"custom_fields", "tenant_id, name"},

@@ -110,6 +110,9 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 	if err := st.CreateDuplicateScan(ctx, scan, func(context.Context, *sql.Tx, *models.DuplicateScan) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
+	if _, _, err := st.ReindexKeysBatch(ctx, tenantID, 1000); err != nil { // its key version
+		t.Fatal(err)
+	}
 	ranges := []spamlist.Range{mustParseRange(t, "192.0.2.0/24"), mustParseRange(t, "2001:db8::/32")}
 	if _, err := st.AddSpamRanges(ctx, tenantID, ranges, "test"); err != nil {
 		t.Fatal(err)
