@@ -248,6 +248,32 @@ func (e *Engine) Join(target, other Candidate, members ...Record) (Explanation, 
 // points into ranked at the first candidate when it reaches the threshold,
 // and is nil otherwise, also when there are no candidates.
 func (e *Engine) Best(submitted Record, candidates []Candidate) (best *Scored, ranked []Scored) {
+	return e.best(submitted, candidates, nil)
+}
+
+// A Scorer is Engine.Best for many submissions whose candidates recur among them
+// (a tenant-wide scan compares each contact with its neighbours, and a neighbour
+// with many contacts): each candidate's current record is prepared (normalised,
+// phones parsed, names encoded) once, by its Candidate.ID, instead of once per
+// comparison. The results are Best's. Candidate IDs must stand for one record for
+// the Scorer's life; it is not safe for concurrent use.
+type Scorer struct {
+	e        *Engine
+	prepared map[int64]*prepared
+}
+
+// NewScorer returns an empty Scorer of e's.
+func (e *Engine) NewScorer() *Scorer { return &Scorer{e: e, prepared: map[int64]*prepared{}} }
+
+// Best is Engine.Best with the candidates' records prepared once per Scorer.
+func (s *Scorer) Best(submitted Record, candidates []Candidate) (best *Scored, ranked []Scored) {
+	return s.e.best(submitted, candidates, s.prepared)
+}
+
+// best is Best; with cache, a candidate's current record is prepared for every
+// comparison (needAll) once and kept by its ID. Preparing more than the submission
+// needs changes nothing: a comparison reads only what needFor names.
+func (e *Engine) best(submitted Record, candidates []Candidate, cache map[int64]*prepared) (best *Scored, ranked []Scored) {
 	if len(candidates) == 0 {
 		return nil, nil
 	}
@@ -256,7 +282,15 @@ func (e *Engine) Best(submitted Record, candidates []Candidate) (best *Scored, r
 	ranked = make([]Scored, len(candidates))
 	for i := range candidates {
 		c := &candidates[i]
-		b := e.prepareFor(c.Record, n, nil, nil)
+		var b prepared
+		if cache == nil {
+			b = e.prepareFor(c.Record, n, nil, nil)
+		} else if p := cache[c.ID]; p != nil {
+			b = *p
+		} else {
+			b = e.prepareFor(c.Record, needAll, nil, nil)
+			cache[c.ID] = &b
+		}
 		u := e.ms.compareFields(&a, &b)
 		for h := range c.History {
 			y := e.prepareFor(c.History[h], n, &b, &c.Record)

@@ -252,6 +252,13 @@ func lookupUnion(lookup [][]string) []string {
 // indexKeys are the keys the submissions will be indexed under: each candidate learns
 // which of them it already has (see candidatesFrom).
 func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64, lookup [][]string, indexKeys []string, withHistory bool) (*candidatePool, error) {
+	return s.loadCandidatesAbove(ctx, tx, tenantID, lookup, nil, indexKeys, withHistory)
+}
+
+// loadCandidatesAbove is loadCandidates where submission i's candidates are only the
+// contacts with an id above above[i] (nil: all): a scan compares each pair once, from
+// its smaller id, so it need not load the others — about half of them.
+func (s *Store) loadCandidatesAbove(ctx context.Context, tx *gorm.DB, tenantID int64, lookup [][]string, above []int64, indexKeys []string, withHistory bool) (*candidatePool, error) {
 	keys := lookupUnion(lookup)
 	if len(keys) == 0 {
 		return &candidatePool{byKey: map[string][]*working{}}, nil
@@ -265,7 +272,7 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 		}
 		rows = append(rows, part...)
 	}
-	return s.candidatesFrom(ctx, tx, tenantID, rows, lookup, indexKeys, withHistory)
+	return s.candidatesFrom(ctx, tx, tenantID, rows, lookup, above, indexKeys, withHistory)
 }
 
 // keyRow is one row of contact_keys.
@@ -283,13 +290,13 @@ type keyRow struct {
 // otherwise (email: the lookup is the mail key alone) the candidates' own key rows are
 // read by contact id — not every row under indexKeys, which for a batch of 1,000
 // contacts with common names and cities would be every namesake in the tenant.
-func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, indexKeys []string, withHistory bool) (*candidatePool, error) {
+func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, above []int64, indexKeys []string, withHistory bool) (*candidatePool, error) {
 	pool := &candidatePool{byKey: map[string][]*working{}}
 	rows = withoutCrowdedKeys(rows)
 	if len(rows) == 0 {
 		return pool, nil
 	}
-	ids := candidateIDs(rows, lookup)
+	ids := candidateIDs(rows, lookup, above)
 	var byID map[int64]*working
 	var err error
 	if s.dialect == Postgres {
@@ -400,19 +407,22 @@ const maxCandidates = 64
 
 // candidateIDs are the contacts to load: for each submission those indexed under its
 // lookup keys — when more than maxCandidates, the ones sharing the most keys with it
-// (then the oldest) — ascending.
-func candidateIDs(rows []keyRow, lookup [][]string) []int64 {
+// (then the oldest) — ascending. With above, submission i's are only those with an id
+// above above[i].
+func candidateIDs(rows []keyRow, lookup [][]string, above []int64) []int64 {
 	byKey := make(map[string][]int64)
 	for _, r := range rows {
 		byKey[r.Key] = append(byKey[r.Key], r.ContactID)
 	}
 	var ids []int64
 	shared := make(map[int64]int)
-	for _, keys := range lookup {
+	for i, keys := range lookup {
 		clear(shared)
 		for _, k := range keys {
 			for _, id := range byKey[k] {
-				shared[id]++
+				if above == nil || id > above[i] {
+					shared[id]++
+				}
 			}
 		}
 		mine := slices.Collect(maps.Keys(shared))

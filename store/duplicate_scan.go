@@ -122,32 +122,32 @@ func (s *Store) ScanDuplicatesBatch(ctx context.Context, tenantID, id int64, lim
 	}
 	eng := s.engineFor(ctx, tenantID)
 	lookup := make([][]string, len(batch))
+	above := make([]int64, len(batch))
 	for i, c := range batch {
-		lookup[i] = s.lookupKeys(c, models.CheckAuto)
+		lookup[i], above[i] = s.lookupKeys(c, models.CheckAuto), c.ID
 	}
-	pool, err := s.loadCandidates(ctx, s.db, tenantID, lookup, nil, true)
+	pool, err := s.loadCandidatesAbove(ctx, s.db, tenantID, lookup, above, nil, true)
 	if err != nil {
 		return false, err
 	}
 	var review, matches []possibleDuplicate
+	scorer := eng.NewScorer() // a neighbour is a candidate of many contacts of the batch
 	for i, c := range batch {
 		var dc []dedupe.Candidate
-		var ids []int64
 		for _, w := range pool.candidates(lookup[i]) {
 			if w.c.ID > c.ID { // each pair once, from its smaller id
-				dc = append(dc, dedupe.Candidate{ID: int64(len(dc)), Record: recordOf(w.c), History: w.history})
-				ids = append(ids, w.c.ID)
+				dc = append(dc, dedupe.Candidate{ID: w.c.ID, Record: recordOf(w.c), History: w.history})
 			}
 		}
 		if len(dc) == 0 {
 			continue
 		}
-		_, ranked := eng.Best(recordOf(c), dc)
+		_, ranked := scorer.Best(recordOf(c), dc)
 		for _, r := range ranked {
 			if r.Explanation.Score < eng.ReviewThreshold() {
 				break // ranked by score
 			}
-			p := possibleDuplicate{a: c.ID, b: ids[r.ID], explanation: explanationOf(r.Explanation)}
+			p := possibleDuplicate{a: c.ID, b: r.ID, explanation: explanationOf(r.Explanation)}
 			if r.Explanation.Match && scan.Action == models.ScanMerge {
 				matches = append(matches, p)
 			} else {

@@ -278,7 +278,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, eng *de
 		return nil, nil, err
 	}
 	if locked {
-		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookup, allKeys, opts.Check == models.CheckAuto)
+		pool, err = s.candidatesFrom(ctx, tx, tenantID, rows, lookup, nil, allKeys, opts.Check == models.CheckAuto)
 	} else if err = s.lockKeys(ctx, tx, tenantID, keys.locks); err == nil {
 		pool, err = s.loadCandidates(ctx, tx, tenantID, lookup, allKeys, opts.Check == models.CheckAuto)
 	}

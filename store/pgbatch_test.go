@@ -31,7 +31,7 @@ func TestCandidateIDsKeepsThoseSharingMostKeys(t *testing.T) {
 		rows = append(rows, keyRow{"y:crowded", id}) // a crowded block: everyone shares it
 	}
 	rows = append(rows, keyRow{"b:names", maxCandidates + 20}, keyRow{"e:mail", maxCandidates + 20}, keyRow{"e:other", 500})
-	got := candidateIDs(rows, [][]string{{"y:crowded", "b:names", "e:mail"}, {"e:other"}})
+	got := candidateIDs(rows, [][]string{{"y:crowded", "b:names", "e:mail"}, {"e:other"}}, nil)
 	if len(got) != maxCandidates+1 {
 		t.Fatalf("loaded %d contacts, want %d", len(got), maxCandidates+1)
 	}
@@ -43,7 +43,11 @@ func TestCandidateIDsKeepsThoseSharingMostKeys(t *testing.T) {
 	if slices.Contains(got, maxCandidates+1) {
 		t.Fatalf("kept contact %d, which shares one key, over older ones", maxCandidates+1)
 	}
-	if got := candidateIDs(rows[:3], [][]string{{"y:crowded"}}); !slices.Equal(got, []int64{1, 2, 3}) {
+	if got := candidateIDs(rows[:3], [][]string{{"y:crowded"}}, nil); !slices.Equal(got, []int64{1, 2, 3}) {
 		t.Fatalf("small block = %v, want all of it", got)
+	}
+	// A scan's: only ids above the submission's own, and the cap counts those.
+	if got := candidateIDs(rows, [][]string{{"y:crowded"}}, []int64{maxCandidates}); !slices.Equal(got, []int64{maxCandidates + 1, maxCandidates + 2, maxCandidates + 3, maxCandidates + 4, maxCandidates + 5, maxCandidates + 6, maxCandidates + 7, maxCandidates + 8, maxCandidates + 9, maxCandidates + 10, maxCandidates + 11, maxCandidates + 12, maxCandidates + 13, maxCandidates + 14, maxCandidates + 15, maxCandidates + 16, maxCandidates + 17, maxCandidates + 18, maxCandidates + 19, maxCandidates + 20}) {
+		t.Fatalf("candidates above %d = %v, want the 20 above it", maxCandidates, got)
 	}
 }
