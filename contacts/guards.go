@@ -132,10 +132,33 @@ func (s *Service) write(ctx context.Context, tenant int64, kept []*models.Submis
 	// still gets its contact (a retry finds it as a duplicate), and a cancelled query
 	// would cost the pool its connection.
 	limit := WriteTimeout + time.Duration(len(kept))*writeTimePerItem
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
+	var wctx context.Context
+	var cancel context.CancelFunc
+	if before := iopts.BeforeTx; before != nil {
+		// The bound starts when BeforeTx let the write go on: a pipelined import batch
+		// waits there for the batch before it, which is not time spent writing.
+		var cancelCause context.CancelCauseFunc
+		wctx, cancelCause = context.WithCancelCause(context.WithoutCancel(ctx))
+		var timer *time.Timer
+		cancel = func() {
+			if timer != nil {
+				timer.Stop()
+			}
+			cancelCause(nil)
+		}
+		iopts.BeforeTx = func(ctx context.Context) error {
+			if err := before(ctx); err != nil {
+				return err
+			}
+			timer = time.AfterFunc(limit, func() { cancelCause(context.DeadlineExceeded) })
+			return nil
+		}
+	} else {
+		wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), limit)
+	}
 	defer cancel()
 	out, err := s.store.Ingest(wctx, tenant, kept, iopts)
-	if errors.Is(err, context.DeadlineExceeded) {
+	if err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(context.Cause(wctx), context.DeadlineExceeded)) {
 		// Mostly time spent queueing behind other big batches of the tenant: not a bug.
 		err = &models.Error{Code: models.EUNAVAILABLE, RetryAfter: 5 * time.Second,
 			Message: fmt.Sprintf("the write did not finish within %v (busy with other writes of this tenant); try again — with a duplicate check a retry finds what was stored", limit.Round(time.Second))}

@@ -47,6 +47,12 @@ type Options struct {
 	// valid (nothing is written then), and may be called again when the transaction
 	// is run again after losing a race.
 	Within func(ctx context.Context, tx *sql.Tx, results []Result) error
+	// BeforeTx, when set, is called after the contacts are decoded and keyed and
+	// before the transaction that writes them begins (models.IngestOptions.BeforeTx);
+	// an error from it writes nothing and is Submit's error. It is not called when no
+	// input is valid. The write's time bound starts once it returned: waiting in it is
+	// not writing.
+	BeforeTx func(ctx context.Context) error
 }
 
 // parsedOptions are Options after validation.

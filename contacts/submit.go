@@ -60,6 +60,7 @@ func (s *Service) Submit(ctx context.Context, tenant int64, inputs []Input, o Op
 			return o.Within(ctx, tx, all)
 		}
 	}
+	opts.ingest.BeforeTx = o.BeforeTx
 	written, err := s.ingest(ctx, tenant, d.subs, opts)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -253,10 +254,69 @@ type progress struct {
 
 // all processes the records from the checkpoint on in batches; the batch that
 // reaches the end completes the import.
+//
+// Batches are pipelined: while one batch's transaction runs, the next is read from
+// the door, its terms created and (in the goroutine that writes it) its contacts
+// decoded and keyed — most of a batch's Go work — so the server's CPU and the
+// database work at once. The next batch's transaction begins only once the one
+// before committed (contacts.Options.BeforeTx), so it sees that batch's contacts as
+// a sequential run would, and its checkpoint follows that batch's (the store
+// refuses a checkpoint that does not continue the stored one). At most two batches
+// are in flight, and all returns only when none is.
 func (p *progress) all(ctx context.Context, payload []byte) error {
+	// A dry run and an update-only import read contacts outside the batch's
+	// transaction (Check, findTargets): they run batch after batch.
+	// So does an import whose entity has a Writer: its records are written outside the
+	// batch's transaction.
+	pipelined := !p.imp.Options.DryRun && !p.imp.Options.UpdateOnly && p.e.writers[p.imp.Entity] == nil
+	var inflight *batchRun // the batch launched last, not yet collected
+	collect := func() error {
+		if inflight == nil {
+			return nil
+		}
+		r := inflight
+		inflight = nil
+		<-r.done
+		if r.err != nil {
+			return r.err
+		}
+		p.pos = r.to
+		return nil
+	}
+	next := p.pos // index of the first record not yet in a launched batch
 	batch := make([]Record, 0, p.e.batch)
+	launch := func(done bool) error {
+		r, err := p.prepare(ctx, batch, next, done)
+		if err != nil {
+			if werr := collect(); werr != nil {
+				return werr // the earlier batch's failure came first
+			}
+			return err
+		}
+		next = r.to
+		r.after = inflight
+		go r.run(ctx)
+		prev := inflight
+		inflight = r
+		if prev != nil {
+			<-prev.done // r waits for it too; collect its outcome here
+			if prev.err != nil {
+				<-r.done // r writes nothing after prev failed
+				inflight = nil
+				return prev.err
+			}
+			p.pos = prev.to
+		}
+		if !pipelined || done {
+			return collect()
+		}
+		return nil
+	}
 	for rec, err := range p.door.Records(ctx, p.imp, payload, p.pos) {
 		if err != nil {
+			if werr := collect(); werr != nil {
+				return werr
+			}
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
@@ -265,30 +325,54 @@ func (p *progress) all(ctx context.Context, payload []byte) error {
 		}
 		batch = append(batch, rec)
 		if len(batch) == p.e.batch {
-			if err := p.write(ctx, batch, p.pos+len(batch) >= p.imp.Total); err != nil {
+			done := next+len(batch) >= p.imp.Total
+			if err := launch(done); err != nil {
 				return err
 			}
-			if p.pos >= p.imp.Total {
+			if done {
 				return nil
 			}
-			batch = batch[:0]
+			batch = make([]Record, 0, p.e.batch) // the launched batch keeps its records
 		}
+	}
+	if err := collect(); err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return context.Cause(ctx)
 	}
-	return p.write(ctx, batch, true)
+	return launch(true)
 }
 
-// write processes one batch and advances the checkpoint past it, in one
-// transaction with the batch's contacts. A dry run writes no contact: it asks the
-// contact service what the batch would do and records only the counts.
-func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
+// batchRun is one batch on its way to the database: prepared by the loop, written
+// by its own goroutine (run) once the batch before it (after) committed.
+type batchRun struct {
+	p       *progress
+	recs    []Record
+	b       models.ImportBatch
+	inputs  []contacts.Input
+	rows    []int // rows[j] is the Row of inputs[j]
+	targets []int64
+	to      int
+	after   *batchRun
+	done    chan struct{}
+	err     error
+}
+
+// errEarlierBatchFailed stops a batch whose predecessor did not commit: the
+// predecessor's error is what the run reports.
+var errEarlierBatchFailed = errors.New("imports: the batch before this one was not written")
+
+// prepare does what a batch needs before its contacts are written, in the loop's
+// goroutine (it uses the run's term cache): it creates its terms, finds an
+// UpdateOnly batch's targets and collects the records that go to the contact
+// service.
+func (p *progress) prepare(ctx context.Context, recs []Record, from int, done bool) (*batchRun, error) {
 	imp := p.imp
-	b := models.ImportBatch{ImportID: imp.ID, TenantID: imp.TenantID, Owner: p.owner, From: p.pos, To: p.pos + len(recs),
-		LeaseUntil: p.e.now().Add(p.e.lease), Done: done}
-	if w := p.e.writers[imp.Entity]; w != nil {
-		return p.writeWith(ctx, w, recs, b)
+	r := &batchRun{p: p, recs: recs, to: from + len(recs), done: make(chan struct{}),
+		b: models.ImportBatch{ImportID: imp.ID, TenantID: imp.TenantID, Owner: p.owner, From: from, To: from + len(recs), Done: done}}
+	if p.e.writers[imp.Entity] != nil {
+		return r, nil // the Writer does it all (writeWith)
 	}
 	for i := range recs {
 		rec := &recs[i]
@@ -305,33 +389,73 @@ func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
 		case errors.As(err, &v) && v.Code == models.EINVALID:
 			rec.Errors = v.Fields
 		case err != nil:
-			return err
+			return nil, err
 		case len(ids) > 0:
 			rec.Fields["terms"] = ids
 		}
 	}
 	if imp.Options.UpdateOnly {
 		if err := p.findTargets(ctx, recs); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	var inputs []contacts.Input
-	var rows []int // rows[j] is the Row of inputs[j]
-	var targets []int64
 	for _, rec := range recs {
 		if len(rec.Errors) > 0 {
-			b.Errors++
+			r.b.Errors++
 			for _, fe := range rec.Errors {
-				b.Rows = append(b.Rows, models.ImportRowError{Row: rec.Row, Field: fe.Field, Error: fe.Error})
+				r.b.Rows = append(r.b.Rows, models.ImportRowError{Row: rec.Row, Field: fe.Field, Error: fe.Error})
 			}
 			continue
 		}
-		inputs = append(inputs, contacts.FromValues(rec.Fields))
-		rows = append(rows, rec.Row)
-		targets = append(targets, rec.ContactID)
+		r.inputs = append(r.inputs, contacts.FromValues(rec.Fields))
+		r.rows = append(r.rows, rec.Row)
+		r.targets = append(r.targets, rec.ContactID)
+	}
+	return r, nil
+}
+
+func (r *batchRun) run(ctx context.Context) {
+	defer close(r.done)
+	defer func() {
+		// The job's own goroutine would have had River recover a panic as an error.
+		if v := recover(); v != nil {
+			r.err = fmt.Errorf("imports: panic writing rows %d to %d: %v\n%s", r.b.From+1, r.to, v, debug.Stack())
+		}
+	}()
+	r.err = r.write(ctx)
+}
+
+// wait returns once the batch before r committed, or with an error when it did not.
+func (r *batchRun) wait(ctx context.Context) error {
+	if r.after == nil {
+		return nil
+	}
+	select {
+	case <-r.after.done:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+	if r.after.err != nil {
+		return errEarlierBatchFailed
+	}
+	return nil
+}
+
+// write writes one prepared batch and advances the checkpoint past it, in one
+// transaction with the batch's contacts. A dry run writes no contact: it asks the
+// contact service what the batch would do and records only the counts.
+func (r *batchRun) write(ctx context.Context) error {
+	p, imp, b, rows := r.p, r.p.imp, r.b, r.rows
+	if w := p.e.writers[imp.Entity]; w != nil {
+		if err := r.wait(ctx); err != nil {
+			return err
+		}
+		b.LeaseUntil = p.e.now().Add(p.e.lease)
+		return p.writeWith(ctx, w, r.recs, b)
 	}
 	account := func(results []contacts.Result) models.ImportBatch {
 		out := b
+		out.LeaseUntil = p.e.now().Add(p.e.lease)
 		out.Rows = slices.Clone(b.Rows)
 		for j, r := range results {
 			switch {
@@ -353,12 +477,11 @@ func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
 		slices.SortStableFunc(out.Rows, func(x, y models.ImportRowError) int { return cmp.Compare(x.Row, y.Row) })
 		return out
 	}
-	if len(inputs) == 0 {
-		if err := p.e.store.WriteImportBatch(ctx, nil, account(nil)); err != nil {
+	if len(r.inputs) == 0 {
+		if err := r.wait(ctx); err != nil {
 			return err
 		}
-		p.pos = b.To
-		return nil
+		return p.e.store.WriteImportBatch(ctx, nil, account(nil))
 	}
 	written := false
 	o := contacts.Options{
@@ -368,9 +491,10 @@ func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
 			written = true
 			return p.e.store.WriteImportBatch(ctx, tx, account(results))
 		},
+		BeforeTx: r.wait,
 	}
 	if imp.Options.MatchKey() == models.UpdateKeyID || imp.Options.UpdateOnly {
-		o.Targets = targets
+		o.Targets = r.targets
 	}
 	if imp.Options.UpdateOnly {
 		o.DuplicateCheckMethod, o.Identity = string(models.CheckNone), contacts.TargetIdentity
@@ -378,20 +502,25 @@ func (p *progress) write(ctx context.Context, recs []Record, done bool) error {
 	var results []contacts.Result
 	var err error
 	if imp.Options.DryRun {
-		o.Within = nil
-		results, err = p.e.contacts.Check(ctx, imp.TenantID, inputs, o)
+		o.Within, o.BeforeTx = nil, nil
+		if err := r.wait(ctx); err != nil {
+			return err
+		}
+		results, err = p.e.contacts.Check(ctx, imp.TenantID, r.inputs, o)
 	} else {
-		results, err = p.e.contacts.Submit(ctx, imp.TenantID, inputs, o)
+		results, err = p.e.contacts.Submit(ctx, imp.TenantID, r.inputs, o)
 	}
 	if err != nil {
 		return err
 	}
 	if !written { // a dry run, or no input was valid: the contact service wrote nothing
+		if err := r.wait(ctx); err != nil {
+			return err
+		}
 		if err := p.e.store.WriteImportBatch(ctx, nil, account(results)); err != nil {
 			return err
 		}
 	}
-	p.pos = b.To
 	return nil
 }
 

@@ -32,6 +32,12 @@ type IngestOptions struct {
 	// An error from it rolls everything back and is returned. It may be called more
 	// than once when the transaction is run again after losing a race.
 	Within func(ctx context.Context, tx *sql.Tx, results []IngestResult) error
+	// BeforeTx, when set, is called once the submissions' blocking keys are computed
+	// (most of the batch's Go work) and before its transaction begins; an error from
+	// it writes nothing and is returned. An import pipelines its batches through it:
+	// the next batch is decoded and keyed while the previous one is written, and waits
+	// here until that one committed.
+	BeforeTx func(ctx context.Context) error
 }
 
 // IngestResult is the outcome of the write path for one submitted contact.

@@ -34,7 +34,7 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	if opts.Merge == "" {
 		opts.Merge = models.MergeUpdateAdd
 	}
-	if len(subs) == 1 && opts.Within == nil && !opts.SkipExisting {
+	if len(subs) == 1 && opts.Within == nil && opts.BeforeTx == nil && !opts.SkipExisting {
 		res, ok, err := s.createIfNew(ctx, tenantID, subs[0], opts)
 		if err != nil {
 			return nil, err
@@ -46,6 +46,11 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	}
 	s.transactions.Add(1)
 	keys := s.keysOf(tenantID, subs, opts.Check)
+	if opts.BeforeTx != nil {
+		if err := opts.BeforeTx(ctx); err != nil {
+			return nil, err
+		}
+	}
 	eng := s.engineFor(ctx, tenantID)
 	var results []models.IngestResult
 	var joins [][]join
