@@ -31,9 +31,15 @@ type fileRecord struct {
 // upload posts a CSV file import to replica i as tenant 1.
 func (c *cluster) upload(t *testing.T, i int, content string) fileRecord {
 	t.Helper()
+	return c.uploadAs(t, i, "contacts", content)
+}
+
+// uploadAs posts a CSV file import of type typ to replica i as tenant 1.
+func (c *cluster) uploadAs(t *testing.T, i int, typ, content string) fileRecord {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	mw.WriteField("type", "contacts")
+	mw.WriteField("type", typ)
 	mw.WriteField("mode", "store")
 	w, _ := mw.CreateFormFile("file", "kunden.csv")
 	io.WriteString(w, content)
