@@ -80,10 +80,7 @@ func TestWeightsRescore(t *testing.T) {
 
 	// The periodic re-score: 14 days untouched is -10, doubled.
 	clock.Advance(14 * 24 * time.Hour)
-	if _, err := engine.Insert(ctx, inquiries.RescoreArgs{}, nil); err != nil {
-		t.Fatal(err)
-	}
-	jobstest.WaitIdle(t, engine)
+	rescoreNow(ctx, t, engine)
 	if s := score(a.ID, openA.ID); s.Score != 30 || s.Band != models.BandCold {
 		t.Errorf("after 14 days: %d %s, want 30 cold", s.Score, s.Band)
 	}
