@@ -25,7 +25,9 @@ func TestInquiryFileImportSurvivesKill9(t *testing.T) {
 	// Two batches at least (1,000 rows a batch on PostgreSQL, 500 on SQLite), so that
 	// the kill falls into a batch after the first checkpoint.
 	t.Run("postgres", func(t *testing.T) { inquiryImportKill9(t, storetest.Config(t).DatabaseURL, 3, 2000) })
-	t.Run("sqlite", func(t *testing.T) { inquiryImportKill9(t, filepath.Join(t.TempDir(), "inquiryimport-kill9.db"), 1, 1000) })
+	t.Run("sqlite", func(t *testing.T) {
+		inquiryImportKill9(t, filepath.Join(t.TempDir(), "inquiryimport-kill9.db"), 1, 1000)
+	})
 }
 
 func inquiryImportKill9(t *testing.T, dbURL string, replicas, rows int) {
