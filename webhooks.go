@@ -80,8 +80,10 @@ func (c WebhookConfig) LogValue() slog.Value {
 		slog.Duration("disable_after", c.DisableAfter), slog.Int("workers", c.Workers), slog.Int("per_endpoint", c.PerEndpoint))
 }
 
-// workers is the delivery queue's size: deliveries wait on receivers, not on the
-// database, so many run at once; SQLite's single writer still bounds them.
+// workers is the delivery queue's size: deliveries wait on receivers and on the
+// batched statements they share (webhooks.batcher), not on a connection each, so many
+// run at once; throughput is workers / a job's time, which on a busy machine is
+// mostly waiting its turn. SQLite's single writer still bounds them.
 func (c WebhookConfig) workers(dialect string) int {
 	if c.Workers > 0 {
 		return c.Workers
@@ -89,7 +91,7 @@ func (c WebhookConfig) workers(dialect string) int {
 	if dialect == store.SQLite {
 		return 20
 	}
-	return 50
+	return 200
 }
 
 // perEndpoint is how many deliveries of one endpoint run at once per replica: a
