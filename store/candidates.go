@@ -292,7 +292,7 @@ type keyRow struct {
 // contacts with common names and cities would be every namesake in the tenant.
 func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, above []int64, indexKeys []string, withHistory bool) (*candidatePool, error) {
 	pool := &candidatePool{byKey: map[string][]*working{}}
-	rows = withoutCrowdedKeys(rows)
+	rows, crowded := withoutCrowdedKeys(rows)
 	if len(rows) == 0 {
 		return pool, nil
 	}
@@ -307,11 +307,12 @@ func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64,
 	if err != nil {
 		return nil, err
 	}
-	// Which capped keys a candidate has is read by its id: the rows found under them
-	// were cut at dedupe.NameKeyCap+1 or dropped as crowded, so they do not say.
+	// Whether a candidate has a crowded capped key is read by its id: the rows found
+	// under it were cut at dedupe.NameKeyCap+1 and dropped, so they do not say. (A
+	// capped key with at most NameKeyCap rows was read whole.)
 	rest := missingFrom(indexKeys, lookupUnion(lookup))
-	for _, k := range indexKeys {
-		if dedupe.Capped(k) && !slices.Contains(rest, k) {
+	for _, k := range crowded {
+		if slices.Contains(indexKeys, k) && !slices.Contains(rest, k) {
 			rest = append(rest, k)
 		}
 	}
@@ -335,7 +336,7 @@ func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64,
 // than dedupe.NameKeyCap contacts share: a name alone selects a person's records in
 // a small tenant or under a rare name, and nobody in a crowd of namesakes. The
 // lookups read at most NameKeyCap+1 rows of such a key (keyLookup, migration 00038).
-func withoutCrowdedKeys(rows []keyRow) []keyRow {
+func withoutCrowdedKeys(rows []keyRow) (kept []keyRow, crowded []string) {
 	var count map[string]int
 	for _, r := range rows {
 		if dedupe.Capped(r.Key) {
@@ -345,10 +346,15 @@ func withoutCrowdedKeys(rows []keyRow) []keyRow {
 			count[r.Key]++
 		}
 	}
-	if count == nil {
-		return rows
+	for k, n := range count {
+		if n > dedupe.NameKeyCap {
+			crowded = append(crowded, k)
+		}
 	}
-	return slices.DeleteFunc(rows, func(r keyRow) bool { return count[r.Key] > dedupe.NameKeyCap })
+	if crowded == nil {
+		return rows, nil
+	}
+	return slices.DeleteFunc(rows, func(r keyRow) bool { return count[r.Key] > dedupe.NameKeyCap }), crowded
 }
 
 // pgCandidates loads the candidates in one round trip (loadCandidatesPG).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/contacthub/contacthub/dedupe"
@@ -142,5 +143,36 @@ func TestCappedNameKey(t *testing.T) {
 	page, err = st.ListDuplicates(ctx, tn.ID, models.DuplicateFilter{Limit: 100})
 	if err != nil || !r.Created || len(page.Pairs) != dedupe.NameKeyCap-1 {
 		t.Fatalf("after a name among a crowd: created %v, %d pairs queued, %v; want a new contact and no new pair", r.Created, len(page.Pairs), err)
+	}
+}
+
+// TestCrowdedNameKeyMergeUndo: a merge into a contact whose name key is crowded (read
+// cut short, then dropped) records only the keys it really adds, so undoing it leaves
+// the contact's own name key in place.
+func TestCrowdedNameKeyMergeUndo(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t)
+	ctx := context.Background()
+	tn := storetest.NewTenant(t, st)
+	var target int64
+	for i := range dedupe.NameKeyCap + 5 {
+		r := ingestOne(t, st, tn.ID, models.CheckNone, map[string]any{"first_name": "Oyelaran", "family_name": "Quaresma", "mail": fmt.Sprintf("crowd%d@example.org", i)})
+		target = r.ID
+	}
+	ownRows := func() []string { // the target's rows ("id key")
+		return slices.DeleteFunc(keyRows(t, st, tn.ID), func(r string) bool { return !strings.HasPrefix(r, fmt.Sprintf("%d ", target)) })
+	}
+	before := ownRows()
+	m := ingestOne(t, st, tn.ID, models.CheckAuto, map[string]any{"first_name": "Oyelaran", "family_name": "Quaresma",
+		"mail": fmt.Sprintf("crowd%d@example.org", dedupe.NameKeyCap+4), "phone": "+49 30 1234567"})
+	if m.ID != target || m.MergeID == "" {
+		t.Fatalf("submission = %+v, want a merge into %d", m, target)
+	}
+	if _, err := st.UndoMerge(ctx, tn.ID, m.MergeID); err != nil {
+		t.Fatal(err)
+	}
+	// The undo gives the submission a contact of its own; the target keeps its keys.
+	if after := ownRows(); !slices.Equal(after, before) || !slices.ContainsFunc(after, func(r string) bool { return strings.Contains(r, " m:") }) {
+		t.Errorf("the target's keys after merge and undo:\n got %v\nwant %v (with its m: key)", after, before)
 	}
 }
