@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/contacthub/contacthub/dedupe"
+	"github.com/contacthub/contacthub/jobs"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -88,10 +89,7 @@ func (TrainArgs) Kind() string { return "dedupe_train" }
 
 // InsertOpts keeps one training per tenant waiting or running.
 func (TrainArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-	}}}
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobs.UniqueWhileQueued()}}
 }
 
 // TrainRequest is the answer to a training request.
@@ -244,9 +242,7 @@ func (RetrainCheckArgs) Kind() string { return "dedupe_retrain_check" }
 
 // InsertOpts keeps one check waiting or running at a time across replicas.
 func (RetrainCheckArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
-	}}}
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: jobs.UniqueWhileQueued()}}
 }
 
 type retrainChecker struct {

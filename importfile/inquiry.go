@@ -52,17 +52,7 @@ func NewInquiryPlan(m Mapping, header []string) (*Plan, error) {
 			v.Addf(key, "%s is not an inquiry field; an inquiries import maps %s or %s", models.Quote(field), strings.Join(InquiryTargets, ", "), Ignore)
 			continue
 		}
-		idx := slices.Index(header, h)
-		if idx < 0 {
-			v.Addf(key, "the file has no header %s; its headers are %s", models.Quote(h), strings.Join(quoteAll(header), ", "))
-			continue
-		}
-		if other, dup := usedBy[h]; dup {
-			v.Addf(key, "header %s is already mapped to %s", models.Quote(h), other)
-			continue
-		}
-		usedBy[h] = field
-		p.cols = append(p.cols, planCol{field: field, idx: idx})
+		p.mapColumn(&v, usedBy, header, field, h, field)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -63,17 +63,7 @@ func NewPlan(m Mapping, header []string, customFields []string) (*Plan, error) {
 			v.Addf(key, "%s is not a contact field, custom field, terms, id, external_id, comment, %s or %s", models.Quote(field), StreetNumber, Ignore)
 			continue
 		}
-		idx := slices.Index(header, h)
-		if idx < 0 {
-			v.Addf(key, "the file has no header %s; its headers are %s", models.Quote(h), strings.Join(quoteAll(header), ", "))
-			continue
-		}
-		if other, dup := usedBy[h]; dup {
-			v.Addf(key, "header %s is already mapped to %s", models.Quote(h), other)
-			continue
-		}
-		usedBy[h] = field
-		p.cols = append(p.cols, planCol{field: target, idx: idx})
+		p.mapColumn(&v, usedBy, header, field, h, target)
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -83,6 +73,23 @@ func NewPlan(m Mapping, header []string, customFields []string) (*Plan, error) {
 		return nil, v.Err()
 	}
 	return p, nil
+}
+
+// mapColumn maps header h of the file to target (field as the mapping named it):
+// a header the file lacks, or one mapped already, is a problem of headers.<field>.
+func (p *Plan) mapColumn(v *models.ValidationError, usedBy map[string]string, header []string, field, h, target string) {
+	key := "headers." + field
+	idx := slices.Index(header, h)
+	if idx < 0 {
+		v.Addf(key, "the file has no header %s; its headers are %s", models.Quote(h), strings.Join(quoteAll(header), ", "))
+		return
+	}
+	if other, dup := usedBy[h]; dup {
+		v.Addf(key, "header %s is already mapped to %s", models.Quote(h), other)
+		return
+	}
+	usedBy[h] = field
+	p.cols = append(p.cols, planCol{field: target, idx: idx})
 }
 
 // Record turns a row into a contact's fields as text (for contacts.FromStrings), or

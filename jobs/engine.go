@@ -305,3 +305,14 @@ func (h atLeast) WithAttrs(attrs []slog.Attr) slog.Handler {
 func (h atLeast) WithGroup(name string) slog.Handler {
 	return atLeast{h.Handler.WithGroup(name), h.min}
 }
+
+// UniqueWhileQueued are the states in which a unique job keeps out another with the
+// same kind (and args, with ByArgs): waiting, scheduled, running or waiting for a
+// retry — not completed, so the next one can be queued as soon as this one ends
+// (River's default counts completed jobs too).
+func UniqueWhileQueued() []rivertype.JobState {
+	return []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}
+}

@@ -16,6 +16,8 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
+
+	"github.com/contacthub/contacthub/jobs"
 )
 
 // Store is what reindexing needs of the store.
@@ -66,10 +68,7 @@ func (ReindexArgs) Kind() string { return "contact_keys_reindex" }
 
 // InsertOpts keeps one job per tenant waiting or running.
 func (ReindexArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-	}}}
+	return river.InsertOpts{MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: jobs.UniqueWhileQueued()}}
 }
 
 // CheckArgs is the periodic look for tenants to reindex.
@@ -80,9 +79,7 @@ func (CheckArgs) Kind() string { return "contact_keys_reindex_check" }
 
 // InsertOpts keeps one check waiting or running across replicas.
 func (CheckArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
-	}}}
+	return river.InsertOpts{MaxAttempts: 1, UniqueOpts: river.UniqueOpts{ByState: jobs.UniqueWhileQueued()}}
 }
 
 // Queue enqueues a job for every tenant not yet indexed with the current keys and

@@ -108,19 +108,8 @@ func (s *Store) ReindexKeysBatch(ctx context.Context, tenantID int64, limit int)
 				}
 			}
 		}
-		if len(keys) > 0 {
-			var before int64
-			if err := tx.Raw("SELECT COUNT(*) FROM contact_keys WHERE tenant_id = ? AND contact_id IN ?", tenantID, existing).Row().Scan(&before); err != nil {
-				return err
-			}
-			if err := s.insertContactKeys(ctx, tx, tenantID, keys, owners, true); err != nil {
-				return err
-			}
-			var after int64
-			if err := tx.Raw("SELECT COUNT(*) FROM contact_keys WHERE tenant_id = ? AND contact_id IN ?", tenantID, existing).Row().Scan(&after); err != nil {
-				return err
-			}
-			added = after - before
+		if added, err = s.insertContactKeysCounted(ctx, tx, tenantID, keys, owners, true); err != nil {
+			return err
 		}
 		return tx.Exec("UPDATE contact_key_versions SET last_contact_id = ?, updated_at = ? WHERE tenant_id = ?", ids[len(ids)-1], now, tenantID).Error
 	})

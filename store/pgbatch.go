@@ -27,8 +27,15 @@ const unnestChunk = 50_000
 // conflict check per row costs PostgreSQL as much again as the insert itself
 // (10,000 rows: 117 ms with ON CONFLICT DO NOTHING, 69 ms without, BENCHMARKS.md).
 func (s *Store) insertContactKeys(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string, contactIDs []int64, mayExist bool) error {
+	_, err := s.insertContactKeysCounted(ctx, tx, tenantID, keys, contactIDs, mayExist)
+	return err
+}
+
+// insertContactKeysCounted is insertContactKeys, and says how many rows it added
+// (with mayExist, those that were not there already).
+func (s *Store) insertContactKeysCounted(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string, contactIDs []int64, mayExist bool) (int64, error) {
 	if len(keys) == 0 {
-		return nil
+		return 0, nil
 	}
 	onConflict := ""
 	if mayExist {
@@ -48,18 +55,20 @@ func (s *Store) insertContactKeys(ctx context.Context, tx *gorm.DB, tenantID int
 		if mayExist {
 			q = q.Clauses(clause.OnConflict{DoNothing: true})
 		}
-		err := q.CreateInBatches(rows, s.rowsPerInsert(3, 1000)).Error
-		return translate("insert contact keys", err)
+		res := q.CreateInBatches(rows, s.rowsPerInsert(3, 1000))
+		return res.RowsAffected, translate("insert contact keys", res.Error)
 	}
+	var added int64
 	for start := 0; start < len(keys); start += unnestChunk {
 		end := min(start+unnestChunk, len(keys))
-		err := tx.WithContext(ctx).Exec("INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT ?, k, c FROM unnest(?::text[], ?::bigint[]) AS u(k, c)"+
-			onConflict, tenantID, pgTextArray(keys[start:end]), pgArray(contactIDs[start:end])).Error
-		if err != nil {
-			return translate("insert contact keys", err)
+		res := tx.WithContext(ctx).Exec("INSERT INTO contact_keys (tenant_id, key, contact_id) SELECT ?, k, c FROM unnest(?::text[], ?::bigint[]) AS u(k, c)"+
+			onConflict, tenantID, pgTextArray(keys[start:end]), pgArray(contactIDs[start:end]))
+		if res.Error != nil {
+			return added, translate("insert contact keys", res.Error)
 		}
+		added += res.RowsAffected
 	}
-	return nil
+	return added, nil
 }
 
 // insertContactTerms stores (contact, term) pairs of one tenant; pairs that exist are
