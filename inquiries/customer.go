@@ -25,7 +25,8 @@ var customerOptions = contacts.Options{
 // matchCustomer finds or creates the customer of in's contact data (and address)
 // through the contact service. A returning customer who brings nothing the contact
 // lacks — the usual case — is found by a read (contacts.Service.Known) and linked
-// as it is; anyone else goes through the write path, which merges what is new into
+// as it is (with an e-mail, by the contacts holding it alone: matched by e-mail first);
+// anyone else goes through the write path, which merges what is new into
 // the customer or creates one. Concurrent calls for one new person create one
 // contact: the read finds nobody for each, and the write path locks the person's
 // blocking keys. It returns EINVALID naming the inquiry's fields for what the contact

@@ -74,10 +74,20 @@ func TestKnownContact(t *testing.T) {
 		t.Fatalf("events %v: want only the contact's creation", types)
 	}
 
-	// Two contacts the submission matches are joined by Ingest: not known.
-	ingestOne(t, st, tn.ID, models.CheckNone, with(map[string]any{"mail": nil}))
-	if _, ok, err := st.KnownContact(ctx, tn.ID, storetest.Submission(t, person), add); err != nil || ok {
+	// Two contacts a submission without a mail matches are joined by Ingest: not known.
+	twin := ingestOne(t, st, tn.ID, models.CheckNone, with(map[string]any{"mail": nil}))
+	if _, ok, err := st.KnownContact(ctx, tn.ID, storetest.Submission(t, with(map[string]any{"mail": nil})), add); err != nil || ok {
 		t.Fatalf("two matching contacts: known %v, %v", ok, err)
+	}
+	// With a mail, the contact holding it is the one (matched by e-mail first, seed 002):
+	// the look-alike under the name, phone and address keys is not ranked.
+	if r, ok, err := st.KnownContact(ctx, tn.ID, storetest.Submission(t, person), add); err != nil || !ok || r.ID != existing.ID || r.Explanation == nil || !r.Explanation.Match {
+		t.Fatalf("by e-mail beside a look-alike: known %v %+v, %v; want contact %d", ok, r, err, existing.ID)
+	}
+	// The look-alike itself, named by its own data plus a mail nobody holds, is no known
+	// contact: a new mail is something to write.
+	if _, ok, err := st.KnownContact(ctx, tn.ID, storetest.Submission(t, with(map[string]any{"mail": "twin@example.de"})), add); err != nil || ok {
+		t.Fatalf("a new mail: known %v, %v (twin %d)", ok, err, twin.ID)
 	}
 	// Another tenant's contact is nobody here.
 	other := storetest.NewTenant(t, st)
