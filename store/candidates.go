@@ -200,6 +200,20 @@ func pgArray(ids []int64) string {
 // candidatePool holds the contacts a batch may merge into, by key.
 type candidatePool struct {
 	byKey map[string][]*working
+	// lookable, when set (sorted), are the only keys anything asks the pool about:
+	// add files contacts under those alone (see lookOnly).
+	lookable []string
+}
+
+// lookOnly makes add file contacts only under the keys some submission of the batch
+// looks candidates up by (lookup), when that is not all of their keys: under the
+// email check a new contact's ~18 blocking keys are written, but only its mail and
+// external_id keys can be asked about, and filing it under the others was a tenth of
+// a batch's allocations. The keys written are not changed by this.
+func (p *candidatePool) lookOnly(lookup [][]string, check models.CheckMethod) {
+	if check != models.CheckAuto {
+		p.lookable = lookupUnion(lookup)
+	}
 }
 
 func (p *candidatePool) candidates(keys []string) []*working {
@@ -231,6 +245,11 @@ func (p *candidatePool) candidates(keys []string) []*working {
 
 func (p *candidatePool) add(w *working, keys []string) {
 	for _, k := range keys {
+		if p.lookable != nil {
+			if _, ok := slices.BinarySearch(p.lookable, k); !ok {
+				continue
+			}
+		}
 		if !slices.Contains(p.byKey[k], w) {
 			p.byKey[k] = append(p.byKey[k], w)
 		}

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -70,8 +73,9 @@ func (s *Store) copyContacts(ctx context.Context, tx *gorm.DB, conn *sql.Conn, f
 	}
 	slices.Sort(ids) // ids ascend in input order, as a multi-row insert assigns them
 	now := s.now()
-	columns := append(slices.Clone(createIfNewColumns()), "id")
+	columns, values := copyContactColumns()
 	rows := make([][]any, len(fresh))
+	cells := make([]any, len(fresh)*len(columns)) // one allocation for every row's cells
 	for i, c := range fresh {
 		if c.CreatedAt.IsZero() {
 			c.CreatedAt = now
@@ -80,10 +84,9 @@ func (s *Store) copyContacts(ctx context.Context, tx *gorm.DB, conn *sql.Conn, f
 			c.UpdatedAt = now
 		}
 		c.ID = ids[i]
-		values := contactRow(c)
-		row := make([]any, len(columns))
-		for j, name := range columns {
-			row[j] = values[name]
+		row := cells[i*len(columns) : (i+1)*len(columns) : (i+1)*len(columns)]
+		for j, value := range values {
+			row[j] = value(c)
 		}
 		rows[i] = row
 	}
@@ -91,4 +94,72 @@ func (s *Store) copyContacts(ctx context.Context, tx *gorm.DB, conn *sql.Conn, f
 		return translate("insert contacts", err) // a retry builds its contacts anew
 	}
 	return nil
+}
+
+// copyContactColumns are the columns copyContacts writes — contactRow's, id included —
+// and for each the function that reads its value from a contact: the same values
+// contactRow holds (TestCopyContactColumns), without building a map per contact,
+// which was a tenth of a bulk batch's allocations.
+var copyContactColumns = sync.OnceValues(func() ([]string, []func(*models.Contact) any) {
+	columns := append(slices.Clone(createIfNewColumns()), "id")
+	values := make([]func(*models.Contact) any, len(columns))
+	for j, name := range columns {
+		switch name {
+		case "mail_status":
+			values[j] = func(c *models.Contact) any { return c.MailStatus }
+		case "uid":
+			values[j] = func(c *models.Contact) any { return c.UID }
+		case "custom_fields":
+			values[j] = func(c *models.Contact) any { return customJSON(c.Custom) }
+		case "profile":
+			values[j] = func(c *models.Contact) any { return profileJSON(c.Profile) }
+		case "mail_key":
+			values[j] = func(c *models.Contact) any { return c.MailKey }
+		case "version":
+			values[j] = func(c *models.Contact) any { return c.Version }
+		case "updated_at":
+			values[j] = func(c *models.Contact) any { return c.UpdatedAt }
+		case "tenant_id":
+			values[j] = func(c *models.Contact) any { return c.TenantID }
+		case "created_at":
+			values[j] = func(c *models.Contact) any { return c.CreatedAt }
+		case "id":
+			values[j] = func(c *models.Contact) any { return c.ID }
+		default:
+			if (&models.Contact{}).TextPtr(name) == nil {
+				panic("store: no value for contact column " + name)
+			}
+			values[j] = func(c *models.Contact) any { return *c.TextPtr(name) }
+		}
+	}
+	return columns, values
+})
+
+// copyKeyRows writes new contacts' key rows with COPY (see copyRows), ordered as the
+// primary key (tenant_id, key, contact_id) orders them: the index entries then go in
+// leaf after leaf instead of at random places (a batch's rows COPYed in key order
+// took about a seventh less time than in contact order into a table of 1.9M rows).
+func copyKeyRows(ctx context.Context, conn *sql.Conn, tenantID int64, rows []keyRow) error {
+	slices.SortFunc(rows, func(a, b keyRow) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ContactID, b.ContactID)
+	})
+	return conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: COPY needs a pgx connection, not %T", dc)
+		}
+		row := []any{tenantID, nil, nil} // reused: CopyFrom encodes a row before it asks for the next
+		n, err := pc.Conn().CopyFrom(ctx, pgx.Identifier{"contact_keys"}, []string{"tenant_id", "key", "contact_id"},
+			pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+				row[1], row[2] = rows[i].Key, rows[i].ContactID
+				return row, nil
+			}))
+		if err == nil && n != int64(len(rows)) {
+			err = fmt.Errorf("store: COPY contact_keys wrote %d of %d rows", n, len(rows))
+		}
+		return err
+	})
 }

@@ -106,6 +106,7 @@ func (s *Store) DryRunIngest(ctx context.Context, tenantID int64, subs []*models
 	if err != nil {
 		return nil, err
 	}
+	pool.lookOnly(keys.lookup, opts.Check)
 	var allTerms []int64
 	for _, sub := range subs {
 		allTerms = append(allTerms, sub.Terms...)
@@ -122,7 +123,7 @@ func (s *Store) DryRunIngest(ctx context.Context, tenantID int64, subs []*models
 			results[i].Err = &models.Error{Code: models.EINVALID, Message: "invalid fields", Fields: []models.FieldError{models.UnknownTerms(bad)}}
 			continue
 		}
-		probe := sub.NewContact(tenantID)
+		probe := keys.probes[i] // read-only until here; used once
 		target, explanation, _ := s.match(eng, probe, pool.candidates(keys.lookup[i]), opts.Check)
 		if opts.Targets != nil {
 			if target = targetByID[opts.Targets[i]]; target == nil {
@@ -142,7 +143,7 @@ func (s *Store) DryRunIngest(ctx context.Context, tenantID int64, subs []*models
 				results[i].Err = err
 				continue
 			}
-			target = &working{c: probe, isNew: true, keys: map[string]bool{}}
+			target = &working{c: probe, isNew: true} // keys: addKeys below
 			results[i].Created = true
 		} else {
 			// The merge is applied to the snapshot, so that later submissions match the

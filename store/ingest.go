@@ -56,7 +56,9 @@ func (s *Store) Ingest(ctx context.Context, tenantID int64, subs []*models.Submi
 	var joins [][]join
 	run := func(tx *gorm.DB, conn *sql.Conn) error {
 		var err error
-		results, joins, err = s.ingest(ctx, tx, conn, eng, tenantID, subs, keys, opts)
+		k := keys
+		keys.probes = nil // a retry builds its contacts anew: the write path changes them
+		results, joins, err = s.ingest(ctx, tx, conn, eng, tenantID, subs, k, opts)
 		return err
 	}
 	var err error
@@ -193,13 +195,26 @@ type working struct {
 	version    int64 // version as loaded, for the optimistic check on update
 	dirty      bool
 	termsDirty bool
-	keys       map[string]bool
-	newKeys    []string
+	// keys are the keys the contact is indexed under, newKeys those of them this batch
+	// adds. A nil keys (a new contact given one sorted list of distinct keys) means
+	// exactly newKeys, which are then sorted: most new contacts never need the set.
+	keys    map[string]bool
+	newKeys []string
 	// history holds earlier versions for the auto check, newest first.
 	history []dedupe.Record
 }
 
 func (w *working) addKeys(keys []string) {
+	if w.keys == nil {
+		if len(w.newKeys) == 0 && strictlySorted(keys) {
+			w.newKeys = slices.Clone(keys)
+			return
+		}
+		w.keys = make(map[string]bool, len(w.newKeys)+len(keys))
+		for _, k := range w.newKeys {
+			w.keys[k] = true
+		}
+	}
 	for _, k := range keys {
 		if !w.keys[k] {
 			w.keys[k] = true
@@ -208,11 +223,25 @@ func (w *working) addKeys(keys []string) {
 	}
 }
 
+// strictlySorted reports whether keys ascend without repeats.
+func strictlySorted(keys []string) bool {
+	for i := 1; i < len(keys); i++ {
+		if keys[i-1] >= keys[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // missingKeys returns the keys of keys that w is not indexed under yet.
 func (w *working) missingKeys(keys []string) []string {
 	var out []string
 	for _, k := range keys {
-		if !w.keys[k] {
+		if w.keys == nil {
+			if _, ok := slices.BinarySearch(w.newKeys, k); !ok {
+				out = append(out, k)
+			}
+		} else if !w.keys[k] {
 			out = append(out, k)
 		}
 	}
@@ -244,6 +273,9 @@ type submissionKeys struct {
 	all           []string
 	// locks are what the batch's checks need locked (lockPlan).
 	locks keyLocks
+	// probes are the submissions' new contacts the keys were computed from, for the
+	// first attempt of the transaction to write (nil: ingest builds them).
+	probes []*models.Contact
 }
 
 // keysOf computes the submissions' keys. It runs before the transaction (and once,
@@ -251,10 +283,11 @@ type submissionKeys struct {
 // the batch's Go work, and done outside it overlaps with another batch's writes
 // instead of holding the tenant's ingest lock.
 func (s *Store) keysOf(tenantID int64, subs []*models.Submission, check models.CheckMethod) submissionKeys {
-	k := submissionKeys{store: make([][]string, len(subs)), lookup: make([][]string, len(subs))}
+	k := submissionKeys{store: make([][]string, len(subs)), lookup: make([][]string, len(subs)), probes: make([]*models.Contact, len(subs))}
 	var excl, shared []string
 	for i, sub := range subs {
 		probe := sub.NewContact(tenantID)
+		k.probes[i] = probe
 		k.store[i] = s.storeKeys(probe)
 		k.lookup[i] = s.lookupKeys(probe, check)
 		k.all = append(k.all, k.store[i]...)
@@ -274,7 +307,11 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, eng *de
 	store, lookup, allKeys := keys.store, keys.lookup, keys.all
 	var allTerms []int64
 	for i, sub := range subs {
-		probes[i] = sub.NewContact(tenantID) // fresh per attempt: the write path changes them
+		if keys.probes != nil {
+			probes[i] = keys.probes[i] // the first attempt: not changed yet
+		} else {
+			probes[i] = sub.NewContact(tenantID) // fresh per attempt: the write path changes them
+		}
 		allTerms = append(allTerms, sub.Terms...)
 	}
 	var pool *candidatePool
@@ -294,6 +331,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, eng *de
 	if err != nil {
 		return nil, nil, err
 	}
+	pool.lookOnly(lookup, opts.Check)
 	slices.Sort(allTerms)
 	missing, err := s.missingTerms(ctx, tx, tenantID, slices.Compact(allTerms))
 	if err != nil {
@@ -341,7 +379,7 @@ func (s *Store) ingest(ctx context.Context, tx *gorm.DB, conn *sql.Conn, eng *de
 					continue
 				}
 			}
-			target = &working{c: probes[i], isNew: true, keys: map[string]bool{}}
+			target = &working{c: probes[i], isNew: true} // keys: addKeys below
 			target.c.CreatedAt, target.c.UpdatedAt = s.now(), s.now()
 			target.dirty = true
 			results[i].Created = true

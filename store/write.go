@@ -50,15 +50,10 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 			return translate("insert contacts", err)
 		}
 	}
-	type keyRow struct {
-		TenantID  int64
-		Key       string
-		ContactID int64
-	}
 	type termRow struct {
 		TenantID, ContactID, TermID int64
 	}
-	var keyRows, newContactKeyRows []keyRow
+	var keyRows, newContactKeyRows []keyRow // keyRow: all of the batch's tenant
 	var termRows []termRow
 	var replaceTerms []int64
 	now := s.now()
@@ -74,13 +69,20 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 	if err := s.lockTermRows(ctx, tx, b.tenantID, rewritten); err != nil {
 		return err
 	}
+	newKeys := 0
+	for _, w := range b.touched {
+		if idNow[w] {
+			newKeys += len(w.newKeys)
+		}
+	}
+	newContactKeyRows = make([]keyRow, 0, newKeys)
 	for _, w := range byID(b.touched) {
 		c := w.c
 		for _, k := range w.newKeys {
 			if idNow[w] {
-				newContactKeyRows = append(newContactKeyRows, keyRow{b.tenantID, k, c.ID})
+				newContactKeyRows = append(newContactKeyRows, keyRow{k, c.ID})
 			} else {
-				keyRows = append(keyRows, keyRow{b.tenantID, k, c.ID})
+				keyRows = append(keyRows, keyRow{k, c.ID})
 			}
 		}
 		if !w.isNew && w.dirty {
@@ -141,11 +143,7 @@ func (s *Store) write(ctx context.Context, tx *gorm.DB, b *batch) error {
 		mayExist bool
 	}{{newContactKeyRows, false}, {keyRows, true}} {
 		if !group.mayExist && len(group.rows) >= copyMin && b.conn != nil {
-			rows := make([][]any, len(group.rows))
-			for i, r := range group.rows {
-				rows[i] = []any{r.TenantID, r.Key, r.ContactID}
-			}
-			if err := copyRows(ctx, b.conn, "contact_keys", []string{"tenant_id", "key", "contact_id"}, rows); err != nil {
+			if err := copyKeyRows(ctx, b.conn, b.tenantID, group.rows); err != nil {
 				return translate("insert contact keys", err)
 			}
 			continue
@@ -257,6 +255,12 @@ func insertContactWithKeys(ctx context.Context, tx *gorm.DB, w *working) error {
 		"ON CONFLICT DO NOTHING) SELECT id FROM c"
 	if err := scan(tx.WithContext(ctx).Raw(q, args...), &c.ID); err != nil {
 		return translate("insert contact", err)
+	}
+	if w.keys == nil { // the keys were newKeys (see working)
+		w.keys = make(map[string]bool, len(w.newKeys))
+		for _, k := range w.newKeys {
+			w.keys[k] = true
+		}
 	}
 	w.newKeys = nil
 	return nil
