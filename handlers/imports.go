@@ -73,7 +73,7 @@ func (a *API) createImport(c echo.Context) error {
 	default:
 		entity = importEntities[*req.Entity]
 	}
-	var records []json.RawMessage
+	records := 0
 	data := bytes.TrimSpace(req.Data)
 	switch {
 	case len(data) == 0 || string(data) == "null":
@@ -81,10 +81,8 @@ func (a *API) createImport(c echo.Context) error {
 	case data[0] != '[':
 		v.Add("data", "must be an array of records")
 	default:
-		if err := json.Unmarshal(data, &records); err != nil {
-			return models.Errorf(models.EBADREQUEST, "malformed JSON in data: %v", err)
-		}
-		if len(records) == 0 {
+		records = arrayLen(data) // decodeBytes checked it is JSON
+		if records == 0 {
 			v.Add("data", "is empty: send 1 to 10000 records")
 		}
 	}
@@ -98,7 +96,7 @@ func (a *API) createImport(c echo.Context) error {
 	if err := models.JoinProblems(v.Err(), opts.Validate()); err != nil {
 		return err
 	}
-	imp := &models.Import{TenantID: tenantID(c), Kind: importJSONKind, Entity: entity, Options: opts, Total: len(records)}
+	imp := &models.Import{TenantID: tenantID(c), Kind: importJSONKind, Entity: entity, Options: opts, Total: records}
 	if err := a.Imports.Start(c.Request().Context(), imp, data); err != nil {
 		return err
 	}
@@ -232,4 +230,42 @@ func importView(imp *models.Import) map[string]any {
 		out["reason"] = imp.Reason
 	}
 	return out
+}
+
+// arrayLen counts the elements of a JSON array known to be well-formed (as
+// decodeBytes leaves a json.RawMessage): the commas outside strings and nested values,
+// plus one. A 10,000-record body was decoded a second time only to be counted.
+func arrayLen(array []byte) int {
+	n, depth, empty := 0, 0, true
+	for i := 0; i < len(array); i++ {
+		switch b := array[i]; b {
+		case '"':
+			for i++; i < len(array) && array[i] != '"'; i++ {
+				if array[i] == '\\' {
+					i++
+				}
+			}
+			empty = empty && depth != 1
+		case '[', '{':
+			if depth == 1 {
+				empty = false
+			}
+			depth++
+		case ']', '}':
+			depth--
+		case ',':
+			if depth == 1 {
+				n++
+			}
+		case ' ', '\t', '\r', '\n':
+		default:
+			if depth == 1 {
+				empty = false
+			}
+		}
+	}
+	if empty {
+		return 0
+	}
+	return n + 1
 }
