@@ -22,8 +22,8 @@ func TestInquiryFileImportSurvivesKill9(t *testing.T) {
 	if testing.Short() || os.Getenv(storetest.EnvDatabaseURL) == "" {
 		t.Skip("runs with the e2e suite (CONTACTHUB_TEST_DATABASE_URL set, as in CI): builds and kills servers")
 	}
-	// Two batches at least (1,000 rows a batch on PostgreSQL, 500 on SQLite), so that
-	// the kill falls into a batch after the first checkpoint.
+	// Several batches (an inquiry import's batch is 100 rows), so that the kill, at a
+	// quarter of the rows, falls into a batch after the first checkpoints.
 	t.Run("postgres", func(t *testing.T) { inquiryImportKill9(t, storetest.Config(t).DatabaseURL, 3, 2000) })
 	t.Run("sqlite", func(t *testing.T) {
 		inquiryImportKill9(t, filepath.Join(t.TempDir(), "inquiryimport-kill9.db"), 1, 1000)

@@ -268,7 +268,12 @@ func (p *progress) all(ctx context.Context, payload []byte) error {
 	// transaction (Check, findTargets): they run batch after batch.
 	// So does an import whose entity has a Writer: its records are written outside the
 	// batch's transaction.
-	pipelined := !p.imp.Options.DryRun && !p.imp.Options.UpdateOnly && p.e.writers[p.imp.Entity] == nil
+	writer := p.e.writers[p.imp.Entity] != nil
+	pipelined := !p.imp.Options.DryRun && !p.imp.Options.UpdateOnly && !writer
+	size := p.e.batch
+	if writer {
+		size = min(size, writerBatch)
+	}
 	var inflight *batchRun // the batch launched last, not yet collected
 	collect := func() error {
 		if inflight == nil {
@@ -284,7 +289,7 @@ func (p *progress) all(ctx context.Context, payload []byte) error {
 		return nil
 	}
 	next := p.pos // index of the first record not yet in a launched batch
-	batch := make([]Record, 0, p.e.batch)
+	batch := make([]Record, 0, size)
 	launch := func(done bool) error {
 		r, err := p.prepare(ctx, batch, next, done)
 		if err != nil {
@@ -324,7 +329,7 @@ func (p *progress) all(ctx context.Context, payload []byte) error {
 			return err
 		}
 		batch = append(batch, rec)
-		if len(batch) == p.e.batch {
+		if len(batch) == size {
 			done := next+len(batch) >= p.imp.Total
 			if err := launch(done); err != nil {
 				return err
@@ -332,7 +337,7 @@ func (p *progress) all(ctx context.Context, payload []byte) error {
 			if done {
 				return nil
 			}
-			batch = make([]Record, 0, p.e.batch) // the launched batch keeps its records
+			batch = make([]Record, 0, size) // the launched batch keeps its records
 		}
 	}
 	if err := collect(); err != nil {

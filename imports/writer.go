@@ -25,6 +25,13 @@ type Writer interface {
 	Write(ctx context.Context, imp *models.Import, recs []Record) ([]Outcome, error)
 }
 
+// writerBatch caps the batches of an import with a Writer. Its records commit one by
+// one, outside the batch's transaction, so a smaller batch costs one more checkpoint
+// now and then and buys a progress that moves every few seconds (an inquiry is a
+// customer match and a write: a batch of 1,000 took minutes on a busy machine) and
+// less to look through again after a crash.
+const writerBatch = 100
+
 // Outcome is what a Writer did with one record.
 type Outcome struct {
 	// Created or Updated, in a dry run what it would do; neither with Err.
