@@ -79,6 +79,74 @@ func (c *cluster) fileRecord(t *testing.T, i int, uuid string) fileRecord {
 	return fi
 }
 
+// running is how many replicas run now.
+func (c *cluster) running() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.urls)
+}
+
+// mapAndStart maps the file import's columns (field → header) through replica 1 and
+// starts it through replica 2 (each modulo the replicas running): any replica serves
+// any step.
+func (c *cluster) mapAndStart(t *testing.T, uuid string, headers map[string]string) {
+	t.Helper()
+	mapping, _ := json.Marshal(map[string]any{"headers": headers})
+	if code, out := c.do(t, 1%c.running(), http.MethodPost, "/api/v1/import/map/"+uuid, mapping); code != http.StatusOK {
+		t.Fatalf("map: %d %s", code, out)
+	}
+	if code, out := c.do(t, 2%c.running(), http.MethodPost, "/api/v1/import/start/"+uuid, nil); code != http.StatusAccepted {
+		t.Fatalf("start: %d %s", code, out)
+	}
+}
+
+// kill9AtQuarter waits until a quarter of the file import's rows are processed (at
+// most 2 minutes), then kills every replica with SIGKILL. It fails when the import
+// ended before: the kill would then test nothing.
+func (c *cluster) kill9AtQuarter(t *testing.T, uuid string, rows int) {
+	t.Helper()
+	killAfter := time.Now().Add(2 * time.Minute)
+	for {
+		r := c.fileRecord(t, 0, uuid)
+		if r.Status != "processing" {
+			t.Fatalf("the import ended before the kill: the test kills too late (%+v)", r)
+		}
+		if done := rows - r.JobsRemaining; done >= rows/4 {
+			t.Logf("kill -9 with %d of %d rows processed", done, rows)
+			break
+		}
+		if time.Now().After(killAfter) {
+			t.Fatalf("no progress within 2 minutes: %+v", r)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.kill9(t)
+}
+
+// waitCreatedAll waits (at most 5 minutes) for the file import to complete with every
+// one of its rows created, nothing updated and no row failed.
+func (c *cluster) waitCreatedAll(t *testing.T, uuid string, rows int, restarted time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		r := c.fileRecord(t, 0, uuid)
+		if r.Status == "completed" {
+			if r.Created == nil || *r.Created != rows || r.Updated == nil || *r.Updated != 0 || r.FailedJobs != 0 || r.JobsRemaining != 0 {
+				t.Fatalf("completed %+v, want %d created and nothing else", r, rows)
+			}
+			break
+		}
+		if r.Status != "processing" {
+			t.Fatalf("the import ended %+v", r)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still processing 5 minutes after the restart: %+v", r)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("completed %v after the restart", time.Since(restarted).Round(time.Millisecond))
+}
+
 // TestFileImportSurvivesKill9: a CSV file import of 20,000 rows is started; while it
 // is being written every replica is killed with SIGKILL and new ones are started. It
 // resumes from its checkpoint and completes with every row written exactly once. On
@@ -105,30 +173,9 @@ func fileImportKill9(t *testing.T, dbURL string, replicas int) {
 	if fi.TotalJobs != rows {
 		t.Fatalf("upload: %+v", fi)
 	}
-	mapping, _ := json.Marshal(map[string]any{"headers": map[string]string{"first_name": "Vorname", "family_name": "Nachname", "mail": "E-Mail",
-		"ba_street": "Straße", "ba_street_number": "Hausnummer", "ba_postal_code": "PLZ", "ba_city": "Ort", "date_of_birth": "Geburtsdatum", "terms": "Tags"}})
-	if code, out := c.do(t, 1, http.MethodPost, "/api/v1/import/map/"+fi.UUID, mapping); code != http.StatusOK {
-		t.Fatalf("map: %d %s", code, out)
-	}
-	if code, out := c.do(t, 2, http.MethodPost, "/api/v1/import/start/"+fi.UUID, nil); code != http.StatusAccepted {
-		t.Fatalf("start: %d %s", code, out)
-	}
-	killAfter := time.Now().Add(2 * time.Minute)
-	for {
-		r := c.fileRecord(t, 0, fi.UUID)
-		if r.Status != "processing" {
-			t.Fatalf("the import ended before the kill: the test kills too late (%+v)", r)
-		}
-		if done := rows - r.JobsRemaining; done >= rows/4 {
-			t.Logf("kill -9 with %d of %d rows processed", done, rows)
-			break
-		}
-		if time.Now().After(killAfter) {
-			t.Fatalf("no progress within 2 minutes: %+v", r)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	c.kill9(t)
+	c.mapAndStart(t, fi.UUID, map[string]string{"first_name": "Vorname", "family_name": "Nachname", "mail": "E-Mail",
+		"ba_street": "Straße", "ba_street_number": "Hausnummer", "ba_postal_code": "PLZ", "ba_city": "Ort", "date_of_birth": "Geburtsdatum", "terms": "Tags"})
+	c.kill9AtQuarter(t, fi.UUID, rows)
 	db := openDB(t, dbURL)
 	var importID int64
 	var atKill int
@@ -150,24 +197,7 @@ func fileImportKill9(t *testing.T, dbURL string, replicas int) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("resumed within %v of the restart (%d rows processed at the kill)", time.Since(restarted).Round(time.Millisecond), atKill)
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		r := c.fileRecord(t, 0, fi.UUID)
-		if r.Status == "completed" {
-			if r.Created == nil || *r.Created != rows || *r.Updated != 0 || r.FailedJobs != 0 || r.JobsRemaining != 0 {
-				t.Fatalf("completed %+v, want %d created and nothing else", r, rows)
-			}
-			break
-		}
-		if r.Status != "processing" {
-			t.Fatalf("the import ended %+v", r)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still processing 5 minutes after it resumed: %+v", r)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("completed %v after the restart", time.Since(restarted).Round(time.Millisecond))
+	c.waitCreatedAll(t, fi.UUID, rows, restarted)
 	// Every row exactly once, in the database itself.
 	var n, mails int
 	if err := db.QueryRow("SELECT count(*), count(DISTINCT mail_key) FROM contacts WHERE family_name = 'Dateikill'").Scan(&n, &mails); err != nil {

@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,52 +39,14 @@ func inquiryImportKill9(t *testing.T, dbURL string, replicas, rows int) {
 	if fi.TotalJobs != rows {
 		t.Fatalf("upload: %+v", fi)
 	}
-	mapping, _ := json.Marshal(map[string]any{"headers": map[string]string{"title": "Betreff", "contact.first_name": "Vorname",
+	c.mapAndStart(t, fi.UUID, map[string]string{"title": "Betreff", "contact.first_name": "Vorname",
 		"contact.family_name": "Nachname", "contact.email": "E-Mail", "address.postal_code": "PLZ", "address.city": "Ort",
-		"source": "Quelle", "expected_value.amount": "Auftragswert"}})
-	if code, out := c.do(t, 1%replicas, http.MethodPost, "/api/v1/import/map/"+fi.UUID, mapping); code != http.StatusOK {
-		t.Fatalf("map: %d %s", code, out)
-	}
-	if code, out := c.do(t, 2%replicas, http.MethodPost, "/api/v1/import/start/"+fi.UUID, nil); code != http.StatusAccepted {
-		t.Fatalf("start: %d %s", code, out)
-	}
-	killAfter := time.Now().Add(2 * time.Minute)
-	for {
-		r := c.fileRecord(t, 0, fi.UUID)
-		if r.Status != "processing" {
-			t.Fatalf("the import ended before the kill: the test kills too late (%+v)", r)
-		}
-		if done := rows - r.JobsRemaining; done >= rows/4 {
-			t.Logf("kill -9 with %d of %d rows processed", done, rows)
-			break
-		}
-		if time.Now().After(killAfter) {
-			t.Fatalf("no progress within 2 minutes: %+v", r)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	c.kill9(t)
+		"source": "Quelle", "expected_value.amount": "Auftragswert"})
+	c.kill9AtQuarter(t, fi.UUID, rows)
 	db := openDB(t, dbURL)
 	restarted := time.Now()
 	c.start(t, replicas)
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		r := c.fileRecord(t, 0, fi.UUID)
-		if r.Status == "completed" {
-			if r.Created == nil || *r.Created != rows || r.FailedJobs != 0 || r.JobsRemaining != 0 {
-				t.Fatalf("completed %+v, want %d created and nothing else", r, rows)
-			}
-			break
-		}
-		if r.Status != "processing" {
-			t.Fatalf("the import ended %+v", r)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("still processing 5 minutes after the restart: %+v", r)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("completed %v after the restart", time.Since(restarted).Round(time.Millisecond))
+	c.waitCreatedAll(t, fi.UUID, rows, restarted)
 	// Every row exactly once, in the database itself.
 	var n, titles, customers, events, marks int
 	if err := db.QueryRow("SELECT count(*), count(DISTINCT title), count(DISTINCT customer_id) FROM inquiries WHERE title LIKE 'Killanfrage %'").Scan(&n, &titles, &customers); err != nil {
