@@ -97,7 +97,7 @@ func (s *Store) DryRunIngest(ctx context.Context, tenantID int64, subs []*models
 		opts.Merge = models.MergeUpdateAdd
 	}
 	db := s.db.WithContext(ctx)
-	keys := s.keysOf(tenantID, subs, opts.Check)
+	keys := s.dryRunKeys(tenantID, subs, opts.Check)
 	pool, err := s.loadCandidates(ctx, db, tenantID, keys.lookup, keys.all, opts.Check == models.CheckAuto)
 	if err != nil {
 		return nil, err
@@ -161,4 +161,27 @@ func (s *Store) DryRunIngest(ctx context.Context, tenantID int64, subs []*models
 		pool.add(target, keys.store[i])
 	}
 	return results, nil
+}
+
+// dryRunKeys are the keys DryRunIngest needs: keysOf's under the auto check, which
+// compares a submission with every contact sharing any of its blocking keys. Under
+// the other checks a submission is found by its lookup keys alone (mail and
+// external_id), and those are all the keys of it a later submission of the batch can
+// find it by (candidatePool.lookOnly): its other blocking keys — names, phonetic
+// codes, parsed phone numbers, most of keysOf's work — are not computed, since a dry
+// run writes none of them and locks nothing.
+func (s *Store) dryRunKeys(tenantID int64, subs []*models.Submission, check models.CheckMethod) submissionKeys {
+	if check == models.CheckAuto {
+		return s.keysOf(tenantID, subs, check)
+	}
+	k := submissionKeys{store: make([][]string, len(subs)), lookup: make([][]string, len(subs)), probes: make([]*models.Contact, len(subs))}
+	for i, sub := range subs {
+		k.probes[i] = sub.NewContact(tenantID)
+		k.lookup[i] = s.lookupKeys(k.probes[i], check)
+		k.store[i] = k.lookup[i]
+		k.all = append(k.all, k.lookup[i]...)
+	}
+	slices.Sort(k.all)
+	k.all = slices.Compact(k.all)
+	return k
 }
