@@ -27,7 +27,10 @@
 // [NewRedis] and [NewRedisFloodCounter] keep state in Redis so that limits are
 // global across replicas; each decision is one atomic script (redis_rate's
 // GCRA script, and a sorted-set script for the flood log), timed by the Redis
-// server clock so clock skew between replicas does not matter.
+// server clock so clock skew between replicas does not matter. A quota of 100
+// per second or more is leased to a replica a few requests at a time (at most
+// [LeaseWindow]'s share, used within LeaseWindow), so a hot key costs one round
+// trip per lease instead of per request; see lease.go for what that changes.
 // [NewMemory] and [NewMemoryFloodCounter] implement the same semantics in
 // process (sharded maps, expired entries evicted, a hard cap on keys) with an
 // injectable clock; they are the default when no Redis is configured and the
