@@ -4,19 +4,22 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/contacthub/contacthub/models"
 )
 
 // createIfNew is the write path's shortcut for its most frequent call: one web-form
-// submission (check email or none, no terms, no comment, no flood limit) of a person
+// submission (check email or none, no terms, no comment) of a person
 // the tenant does not have yet. On PostgreSQL it takes the same advisory locks as the
 // transaction in ingest, looks up the same keys with a fresh snapshot and, when none
 // of them has a contact, inserts the contact and its keys — all in one autocommitted
@@ -26,9 +29,7 @@ import (
 // was written then (the statement's locks ended with it), and the caller runs the
 // full transaction, which locks and looks up again and decides as always.
 func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Submission, opts models.IngestOptions) (res models.IngestResult, ok bool, err error) {
-	// A BeforeCreate hook (the flood limit) must only be asked once it is known that
-	// the contact is new, which this statement cannot stop to do.
-	if s.dialect != Postgres || len(sub.Terms) > 0 || sub.Comment != "" || opts.BeforeCreate != nil ||
+	if s.dialect != Postgres || len(sub.Terms) > 0 || sub.Comment != "" ||
 		(opts.Check != models.CheckEmail && opts.Check != models.CheckNone) {
 		return res, false, nil
 	}
@@ -55,6 +56,9 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 	// the statement, so the payload travels in two parts around it.
 	before, after := splitAtID(contactData(probe))
 	args = append(args, pgTextArray(keys), before, after, probe.CreatedAt)
+	if opts.BeforeCreate != nil {
+		return s.createIfNewHooked(ctx, sub, opts, args)
+	}
 	// database/sql directly: gorm's Raw+Scan renders the statement for its logger
 	// on every call (see scan), a tenth of the CPU of a create.
 	rows, err := s.sqlDB.QueryContext(ctx, createIfNewStatement(), args...)
@@ -91,6 +95,100 @@ func (s *Store) createIfNew(ctx context.Context, tenantID int64, sub *models.Sub
 	s.noteWritten(1)
 	return models.IngestResult{ID: created[0], Created: true}, true, nil
 }
+
+// createIfNewHooked is createIfNew with a BeforeCreate hook (the flood limit), which
+// must be asked only once the contact is known to be new, with the contact's keys
+// still locked: the shortcut's statement runs in a transaction of its own, sent in
+// one round trip with its BEGIN; when it created the contact the hook is asked, and
+// the transaction commits when the hook agrees and rolls back when it refuses (the
+// item's error, as in ingest). Three round trips instead of five (BEGIN, lock and
+// find, insert, events, COMMIT). Until COMMIT is sent nothing is written, so every
+// failure before it leaves the full path free to run.
+func (s *Store) createIfNewHooked(ctx context.Context, sub *models.Submission, opts models.IngestOptions, args []any) (res models.IngestResult, ok bool, err error) {
+	conn, err := s.sqlDB.Conn(ctx)
+	if err != nil {
+		return res, false, nil // the full path decides, and reports the pool's error
+	}
+	defer conn.Close()
+	err = conn.Raw(func(dc any) error {
+		pc := dc.(*stdlib.Conn).Conn()
+		open := true // the transaction may be open: roll it back before the pool gets the connection
+		defer func() {
+			if open && !pc.IsClosed() {
+				if _, rerr := pc.Exec(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+					pc.Close(context.WithoutCancel(ctx)) // the pool drops it
+				}
+			}
+		}()
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue(createIfNewStatement(), args...)
+		br := pc.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return err
+		}
+		rows, err := br.Query()
+		if err != nil {
+			br.Close()
+			return err
+		}
+		var created []int64
+		found := false
+		for rows.Next() {
+			var key *string
+			var id int64
+			if err := rows.Scan(&key, &id); err != nil {
+				rows.Close()
+				br.Close()
+				return err
+			}
+			if key != nil {
+				found = true
+			} else {
+				created = append(created, id)
+			}
+		}
+		rows.Close()
+		if err := br.Close(); err != nil {
+			return err
+		}
+		if found || len(created) != 1 {
+			return nil // rolled back; the full path decides
+		}
+		if herr := opts.BeforeCreate(ctx, 0, sub); herr != nil {
+			res, ok = models.IngestResult{Err: herr}, true
+			return nil // rolled back
+		}
+		open = false
+		if _, err := pc.Exec(ctx, "COMMIT"); err != nil {
+			return &commitError{err}
+		}
+		res, ok = models.IngestResult{ID: created[0], Created: true}, true
+		return nil
+	})
+	var ce *commitError
+	switch {
+	case err == nil:
+		if ok && res.Created {
+			s.noteWritten(1)
+		}
+		return res, ok, nil
+	case errors.As(err, &ce):
+		return models.IngestResult{}, false, s.createIfNewFailed(ctx, ce.err)
+	case retryable(err) || connLost(err):
+		return models.IngestResult{}, false, nil // nothing was written: the full path decides again
+	default:
+		return models.IngestResult{}, false, translate("create contact", err)
+	}
+}
+
+// commitError is a failed COMMIT of createIfNewHooked: its outcome is unknown when
+// the connection was lost.
+type commitError struct{ err error }
+
+func (e *commitError) Error() string { return e.err.Error() }
+func (e *commitError) Unwrap() error { return e.err }
 
 // createIfNewFailed is the error of a shortcut statement that failed after it was
 // sent. A lost connection leaves unknown whether the contact was created (the

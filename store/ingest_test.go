@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/contacthub/contacthub/models"
@@ -199,6 +200,42 @@ func TestIngestShortcutAndTransactionAgree(t *testing.T) {
 	}
 	if _, err := st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "hooked@example.com"})}, hooked); err != nil || asked != 1 {
 		t.Fatalf("new submission: err %v, BeforeCreate asked %d times, want 1", err, asked)
+	}
+	// With the hook the shortcut still applies (its statement in a transaction of its
+	// own, committed once the hook agreed); a refusal is the item's error and leaves
+	// nothing behind.
+	shortcuts, _ = st.IngestCounts()
+	refusal := models.Errorf(models.ELIMITED, "flood limit reached")
+	refusing := opts
+	refusing.BeforeCreate = func(context.Context, int, *models.Submission) error { return refusal }
+	res, err = st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "refused@example.com"})}, refusing)
+	if err != nil || res[0].Err != refusal || res[0].Created || res[0].ID != 0 {
+		t.Fatalf("refused by the hook: %v %+v, want the hook's error as the item's", err, res)
+	}
+	if found, err := st.FindContactsByMail(ctx, tn.ID, "refused@example.com"); err != nil || len(found) != 0 {
+		t.Fatalf("a refused submission left %d contacts (%v), want none", len(found), err)
+	}
+	if after, _ := st.IngestCounts(); storetest.Dialect() == store.Postgres && after != shortcuts+1 {
+		t.Fatalf("a new contact with a BeforeCreate hook took the full transaction on PostgreSQL, want the shortcut")
+	}
+	var hookedAsked atomic.Int64
+	concurrent := opts
+	concurrent.BeforeCreate = func(context.Context, int, *models.Submission) error { hookedAsked.Add(1); return nil }
+	var hwg sync.WaitGroup
+	for range 20 {
+		hwg.Go(func() {
+			r, err := st.Ingest(ctx, tn.ID, []*models.Submission{storetest.Submission(t, map[string]any{"mail": "hooked-race@example.com"})}, concurrent)
+			if err == nil {
+				err = r[0].Err
+			}
+			if err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	hwg.Wait()
+	if found, err := st.FindContactsByMail(ctx, tn.ID, "hooked-race@example.com"); err != nil || len(found) != 1 || hookedAsked.Load() != 1 {
+		t.Fatalf("20 concurrent hooked submissions of one mail: %d contacts (%v), hook asked %d times; want 1 and 1", len(found), err, hookedAsked.Load())
 	}
 
 	var wg sync.WaitGroup
