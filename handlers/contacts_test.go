@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contacthub/contacthub/bench/benchkit"
 	"github.com/contacthub/contacthub/models"
 	"github.com/contacthub/contacthub/store/storetest"
 )
@@ -605,11 +606,23 @@ func BenchmarkCreateContact(b *testing.B) {
 		{"plain", map[string]any{}},
 		{"sdk", map[string]any{"duplicate_check_method": "auto", "duplicate_merge_method": "update_add", "flood_limit": 5, "spam_protection": true}},
 		{"return_fields", map[string]any{"return_fields": []string{"mail", "first_name", "terms"}}},
+		// The bench tool's form scenario: a web form's whole body, check email, flood
+		// limit and spam check (benchkit.FormBody).
+		{"form", nil},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			bb := setup(b, withLimits(st, "1000000/s"))
 			bodies := make([][]byte, b.N)
+			run := "hb" + strconv.FormatInt(time.Now().UnixNano(), 36)
 			for n := range bodies {
+				if bc.opts == nil {
+					data, err := json.Marshal(benchkit.FormBody(run, int64(n), "email"))
+					if err != nil {
+						b.Fatal(err)
+					}
+					bodies[n] = data
+					continue
+				}
 				body := map[string]any{"contact": map[string]any{
 					"first_name": fmt.Sprintf("First%d", n%50), "family_name": fmt.Sprintf("Family%d", n%300),
 					"mail": fmt.Sprintf("c%d.%s@bench%d.example", n, bc.name, n%97), "phone": fmt.Sprintf("+49 30 %07d", n),
