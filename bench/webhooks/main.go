@@ -43,6 +43,7 @@ type options struct {
 	base, key, scenario, listen string
 	clients, rounds, rate       int
 	batch, n                    int
+	serverPID                   int
 	runFor, deliverFor          time.Duration
 }
 
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.batch, "batch", 100, "deliver, drain: contacts per bulk create")
 	fs.DurationVar(&o.deliverFor, "for", 20*time.Second, "deliver: how long events are written")
 	fs.IntVar(&o.n, "n", 20000, "drain: events")
+	fs.IntVar(&o.serverPID, "server-pid", 0, "the server's process id: print its CPU time (and PostgreSQL's, and this tool's) per unit of work")
+	fs.StringVar(&pgDatabase, "pg-db", "", "with -server-pid: count only the PostgreSQL processes of this database")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -233,12 +236,15 @@ func postScenario(ctx context.Context, out io.Writer, c *benchkit.Client, rc *re
 					return err
 				}
 			}
+			cpu0 := readCPU(o.serverPID)
 			n, lat, err := postLoad(ctx, c, o.clients, o.runFor, run, seq)
 			if err != nil {
 				return err
 			}
+			cpu1 := readCPU(o.serverPID)
 			rate := float64(n) / o.runFor.Seconds()
 			label := "none"
+			var tail string
 			if with {
 				label = "active"
 				active = append(active, rate)
@@ -246,10 +252,16 @@ func postScenario(ctx context.Context, out io.Writer, c *benchkit.Client, rc *re
 				if err := rc.waitFor(ctx, n, 5*time.Minute); err != nil {
 					return err
 				}
+				if o.serverPID > 0 {
+					tail = fmt.Sprintf("; with the deliveries left after the run: %s", readCPU(o.serverPID).sub(cpu0).perUnit(n))
+				}
 			} else {
 				none = append(none, rate)
 			}
 			fmt.Fprintf(out, "%-6d %-8s %9d %9.0f %9s %9s\n", round, label, n, rate, ms(pct(lat, 50)), ms(pct(lat, 99)))
+			if o.serverPID > 0 {
+				fmt.Fprintf(out, "       during the run: %s%s\n", cpu1.sub(cpu0).perUnit(n), tail)
+			}
 		}
 	}
 	mn, ma := median(none), median(active)
@@ -315,6 +327,7 @@ func deliverScenario(ctx context.Context, out io.Writer, c *benchkit.Client, rc 
 	every := time.Duration(float64(time.Second) * float64(o.batch) / float64(o.rate))
 	total := int(o.deliverFor / every * time.Duration(o.batch))
 	fmt.Fprintf(out, "deliver: %d events/s (%d contacts every %v) for %v\n", o.rate, o.batch, every, o.deliverFor)
+	cpu0 := readCPU(o.serverPID)
 	start := time.Now()
 	tick := time.NewTicker(every)
 	var wg sync.WaitGroup
@@ -348,6 +361,9 @@ func deliverScenario(ctx context.Context, out io.Writer, c *benchkit.Client, rc 
 		return err
 	}
 	report(out, "deliver", rc.arrivals(), written)
+	if o.serverPID > 0 {
+		fmt.Fprintf(out, "deliver: writes and deliveries, per event: %s\n\n", readCPU(o.serverPID).sub(cpu0).perUnit(total))
+	}
 	return deleteWebhooks(ctx, c)
 }
 
