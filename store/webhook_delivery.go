@@ -89,6 +89,9 @@ func deliveryValues(d *models.WebhookDelivery) []any {
 // InsertDeliveries writes new deliveries (state pending, run 1) in tx, the outbox
 // publisher's transaction that also enqueues their jobs.
 func (s *Store) InsertDeliveries(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery) error {
+	if s.dialect == Postgres {
+		return insertDeliveriesPostgres(ctx, tx, ds)
+	}
 	db := s.onTx(ctx, tx)
 	const perStatement = 500 // 12 values each, under every driver's parameter limit
 	for part := range slices.Chunk(ds, perStatement) {
@@ -107,6 +110,26 @@ func (s *Store) InsertDeliveries(ctx context.Context, tx *sql.Tx, ds []*models.W
 		}
 	}
 	return nil
+}
+
+// insertDeliveriesPostgres is InsertDeliveries with one statement of constant text,
+// the values in arrays (see RecordAttempts).
+func insertDeliveriesPostgres(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery) error {
+	n := len(ds)
+	ids, msgs, types, payloads, states := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	tenants, hooks, events := make([]int64, n), make([]int64, n), make([]int64, n)
+	maxAttempts := make([]int32, n)
+	nexts, created := make([]*time.Time, n), make([]time.Time, n)
+	for i, d := range ds {
+		ids[i], tenants[i], hooks[i], events[i], msgs[i], types[i] = d.ID, d.TenantID, d.WebhookID, d.EventID, d.MessageID, d.Type
+		payloads[i], states[i], maxAttempts[i], nexts[i], created[i] = string(d.Payload), d.State, int32(d.MaxAttempts), d.NextAttemptAt, d.CreatedAt
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO webhook_deliveries ("+deliveryColumns+") "+
+		"SELECT id, tenant_id, webhook_id, event_id, message_id, type, payload, state, max_attempts, next_attempt_at, created_at, created_at "+
+		"FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::timestamptz[], $11::timestamptz[]) "+
+		"AS v (id, tenant_id, webhook_id, event_id, message_id, type, payload, state, max_attempts, next_attempt_at, created_at)",
+		ids, tenants, hooks, events, msgs, types, payloads, states, maxAttempts, nexts, created)
+	return translate("insert webhook deliveries", err)
 }
 
 // CreateDelivery writes one new delivery and calls enqueue in the same transaction
@@ -166,18 +189,30 @@ func (s *Store) DeliveriesForAttempt(ctx context.Context, refs []models.Delivery
 	if len(refs) == 0 {
 		return nil, nil, nil
 	}
-	var sb strings.Builder
-	args := make([]any, 0, 2*len(refs))
-	sb.WriteString("SELECT " + attemptColumns + "WHERE (d.tenant_id, d.id) IN (")
-	for i, r := range refs {
-		if i > 0 {
-			sb.WriteString(", ")
+	var rows *sql.Rows
+	var err error
+	if s.dialect == Postgres {
+		// One statement of constant text, the ids in an array (see RecordAttempts); an
+		// id is unique across tenants, each row's tenant is checked against its ref below.
+		ids := make([]string, len(refs))
+		for i, r := range refs {
+			ids[i] = r.ID
 		}
-		sb.WriteString("(?, ?)")
-		args = append(args, r.TenantID, r.ID)
+		rows, err = s.sqlDB.QueryContext(ctx, "SELECT "+attemptColumns+"WHERE d.id = ANY($1::uuid[])", ids)
+	} else {
+		var sb strings.Builder
+		args := make([]any, 0, 2*len(refs))
+		sb.WriteString("SELECT " + attemptColumns + "WHERE (d.tenant_id, d.id) IN (")
+		for i, r := range refs {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?)")
+			args = append(args, r.TenantID, r.ID)
+		}
+		sb.WriteString(")")
+		rows, err = s.db.WithContext(ctx).Raw(sb.String(), args...).Rows()
 	}
-	sb.WriteString(")")
-	rows, err := s.db.WithContext(ctx).Raw(sb.String(), args...).Rows()
 	if err != nil {
 		return nil, nil, translate("get webhook deliveries", err)
 	}
@@ -328,27 +363,24 @@ func (s *Store) RecordAttempts(ctx context.Context, outcomes []models.DeliveryOu
 	}
 	// Rows in key order, so two replicas' batches never wait on each other in a cycle.
 	slices.SortFunc(plain, func(a, b models.DeliveryOutcome) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
-	const perStatement = 500 // 6 values each, far under PostgreSQL's parameter limit
-	for part := range slices.Chunk(plain, perStatement) {
-		var sb strings.Builder
-		args := make([]any, 0, 1+6*len(part))
-		args = append(args, now)
-		sb.WriteString("UPDATE webhook_deliveries AS d SET state = v.state, run_attempts = d.run_attempts + 1, attempts = d.attempts + 1, " +
-			"next_attempt_at = v.next_attempt_at, log = v.log, updated_at = ? FROM (VALUES ")
-		for i, o := range part {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(CAST(? AS uuid), CAST(? AS bigint), CAST(? AS integer), CAST(? AS text), CAST(? AS timestamptz), CAST(? AS text))")
-			args = append(args, o.DeliveryID, o.TenantID, o.Run, o.State, o.NextAttemptAt, encodeLog(o.Log))
-		}
-		sb.WriteString(") AS v (id, tenant_id, run, state, next_attempt_at, log) WHERE d.tenant_id = v.tenant_id AND d.id = v.id AND d.run = v.run")
-		if err := s.db.WithContext(ctx).Exec(sb.String(), args...).Error; err != nil {
-			return translate("record webhook attempts", err)
-		}
+	// One statement of constant text whatever the batch's size, its values in arrays:
+	// prepared once per connection and planned once, where a VALUES list of each
+	// length was a statement of its own to parse and plan.
+	n := len(plain)
+	ids, tenants, runs := make([]string, n), make([]int64, n), make([]int32, n)
+	states, nexts, logs := make([]string, n), make([]*time.Time, n), make([]string, n)
+	for i, o := range plain {
+		ids[i], tenants[i], runs[i], states[i], nexts[i], logs[i] = o.DeliveryID, o.TenantID, int32(o.Run), o.State, o.NextAttemptAt, encodeLog(o.Log)
 	}
-	return nil
+	_, err := s.sqlDB.ExecContext(ctx, recordAttemptsPostgres, now, ids, tenants, runs, states, nexts, logs)
+	return translate("record webhook attempts", err)
 }
+
+// recordAttemptsPostgres writes the outcomes of a batch of attempts (RecordAttempts).
+const recordAttemptsPostgres = `UPDATE webhook_deliveries AS d SET state = v.state, run_attempts = d.run_attempts + 1,
+	attempts = d.attempts + 1, next_attempt_at = v.next_attempt_at, log = v.log, updated_at = $1
+FROM unnest($2::uuid[], $3::bigint[], $4::integer[], $5::text[], $6::timestamptz[], $7::text[]) AS v (id, tenant_id, run, state, next_attempt_at, log)
+WHERE d.tenant_id = v.tenant_id AND d.id = v.id AND d.run = v.run`
 
 // endpointHealth applies an outcome to the endpoint. Each statement is conditional,
 // so attempts of one endpoint finishing together agree on the result.
@@ -414,8 +446,27 @@ func (s *Store) RestartDelivery(ctx context.Context, tenantID, webhookID int64, 
 }
 
 // PendingDeliveries counts the deliveries waiting for an attempt, of every tenant, and
-// returns when the oldest of them was created (zero without any).
+// returns when the oldest of them was created (zero without any). On PostgreSQL it
+// counts their River jobs (kind webhook_deliver) that are not finished: a redelivery's
+// job counts from when it was enqueued.
 func (s *Store) PendingDeliveries(ctx context.Context) (int64, time.Time, error) {
+	if s.dialect == Postgres {
+		// A delivery waits for an attempt exactly while its River job is unfinished
+		// (due, running, or snoozed until its retry): the jobs are counted with the index
+		// River fetches by. The deliveries' own partial index on pending rows is gone
+		// (migration 00039), so an attempt's rewrite of its row touches no index.
+		var n int64
+		var oldest sql.NullTime
+		err := s.sqlDB.QueryRowContext(ctx, "SELECT count(*), min(created_at) FROM river_job "+
+			"WHERE state IN ('available', 'pending', 'running', 'retryable', 'scheduled') AND kind = 'webhook_deliver'").Scan(&n, &oldest)
+		if err != nil {
+			return 0, time.Time{}, translate("count pending deliveries", err)
+		}
+		if n == 0 || !oldest.Valid {
+			return n, time.Time{}, nil
+		}
+		return n, oldest.Time.UTC(), nil
+	}
 	var row struct{ N int64 }
 	// Two statements: the oldest is one probe of the partial index, and SQLite would
 	// return min() of a DATETIME column as text.

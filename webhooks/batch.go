@@ -9,12 +9,16 @@ import (
 // batcher runs the database work of concurrent attempts together: reading deliveries
 // for their jobs, and recording what their attempts came to. Each caller waits for
 // its own item's result, so a batch changes no guarantee; it only makes one
-// statement of many. There is no timer: a call finding no batch running starts one
-// at once with what is queued, and the calls arriving meanwhile make the next batch.
-// An idle server therefore adds no latency, and a busy one batches as much as its
-// statements take time (group commit).
+// statement of many. A batch starts once its first item has waited linger, or
+// earlier when it is full; the calls arriving while it runs make the next batch
+// (group commit). Attempts finish one by one as their receivers answer, so without
+// the wait most batches would hold one or two items and each cost a statement of its
+// own: the database's work per statement, not per row, is most of what a delivery
+// costs (BENCHMARKS.md, "Webhooks").
 type batcher[In, Out any] struct {
 	max int
+	// linger is how long the first item of a batch waits for others.
+	linger time.Duration
 	// run handles a batch. It returns one result per input, in order, or an error
 	// for the whole batch.
 	run func(ctx context.Context, in []In) ([]Out, error)
@@ -29,20 +33,21 @@ type batcher[In, Out any] struct {
 
 type batchCall[In, Out any] struct {
 	in   In
+	at   time.Time // when it was queued
 	out  Out
 	err  error
 	done chan struct{}
 }
 
-func newBatcher[In, Out any](max int, timeout time.Duration, run func(ctx context.Context, in []In) ([]Out, error)) *batcher[In, Out] {
-	return &batcher[In, Out]{max: max, run: run, timeout: timeout}
+func newBatcher[In, Out any](max int, linger, timeout time.Duration, run func(ctx context.Context, in []In) ([]Out, error)) *batcher[In, Out] {
+	return &batcher[In, Out]{max: max, linger: linger, run: run, timeout: timeout}
 }
 
 // do adds in to the next batch and waits for its result, or for ctx to end. When ctx
 // ends first the item may still be handled (a record written): callers treat that as
 // they treat an error after a statement was sent.
 func (b *batcher[In, Out]) do(ctx context.Context, in In) (Out, error) {
-	c := &batchCall[In, Out]{in: in, done: make(chan struct{})}
+	c := &batchCall[In, Out]{in: in, at: time.Now(), done: make(chan struct{})}
 	b.mu.Lock()
 	b.queue = append(b.queue, c)
 	if !b.running {
@@ -68,6 +73,11 @@ func (b *batcher[In, Out]) loop() {
 			b.running = false
 			b.mu.Unlock()
 			return
+		}
+		if wait := b.linger - time.Since(b.queue[0].at); n < b.max && wait > 0 {
+			b.mu.Unlock()
+			time.Sleep(wait)
+			continue
 		}
 		calls := b.queue[:n:n]
 		b.queue = b.queue[n:]

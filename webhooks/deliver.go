@@ -45,9 +45,16 @@ func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 // it failed and attempts remain.
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	s, a := w.s, job.Args
-	found, err := s.reads.do(ctx, models.DeliveryRef{TenantID: a.TenantID, ID: a.DeliveryID})
-	if err != nil {
-		return err
+	ref := models.DeliveryRef{TenantID: a.TenantID, ID: a.DeliveryID}
+	found, ok := attemptInput{}, false
+	if a.Run == 1 {
+		found, ok = s.fresh.take(ref, time.Now())
+	}
+	if !ok {
+		var err error
+		if found, err = s.reads.do(ctx, ref); err != nil {
+			return err
+		}
 	}
 	d, hook := found.d, found.hook
 	if d == nil {
@@ -90,6 +97,9 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if o.State != models.DeliveryPending {
 		s.metrics.finished.WithLabelValues(o.State).Inc()
 	}
+	if o.Disable != "" || o.StartsFailing != nil {
+		s.fresh.forget(hook.ID) // what was published before reads the endpoint again
+	}
 	if o.Disable != "" {
 		s.log.Warn("webhook endpoint disabled", "tenant", hook.TenantID, "webhook", hook.ID, "reason", o.Disable)
 		s.metrics.disabled.Inc()
@@ -113,9 +123,14 @@ const batchSize = 200
 // batchTimeout bounds one batch's statement.
 const batchTimeout = 30 * time.Second
 
+// batchLinger is how long an attempt's read or record waits for others to share its
+// statement: at most twice per attempt, against the second from an event
+// to its first attempt.
+const batchLinger = 20 * time.Millisecond
+
 // newBatchers sets up the batched reads and records of attempts on st.
 func newBatchers(st Store) (*batcher[models.DeliveryRef, attemptInput], *batcher[models.DeliveryOutcome, struct{}]) {
-	reads := newBatcher(batchSize, batchTimeout, func(ctx context.Context, refs []models.DeliveryRef) ([]attemptInput, error) {
+	reads := newBatcher(batchSize, batchLinger, batchTimeout, func(ctx context.Context, refs []models.DeliveryRef) ([]attemptInput, error) {
 		ds, hooks, err := st.DeliveriesForAttempt(ctx, refs)
 		if err != nil {
 			return nil, err
@@ -126,7 +141,7 @@ func newBatchers(st Store) (*batcher[models.DeliveryRef, attemptInput], *batcher
 		}
 		return out, nil
 	})
-	records := newBatcher(batchSize, batchTimeout, func(ctx context.Context, os []models.DeliveryOutcome) ([]struct{}, error) {
+	records := newBatcher(batchSize, batchLinger, batchTimeout, func(ctx context.Context, os []models.DeliveryOutcome) ([]struct{}, error) {
 		return make([]struct{}, len(os)), st.RecordAttempts(ctx, os)
 	})
 	return reads, records

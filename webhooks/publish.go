@@ -28,6 +28,7 @@ func (s *Service) Publish(ctx context.Context, tx *sql.Tx, events []models.Event
 			tenants = append(tenants, e.TenantID)
 		}
 	}
+	read := s.fresh.now()
 	hooks, err := s.store.ActiveWebhooks(ctx, tx, tenants)
 	if err != nil || len(hooks) == 0 {
 		return err
@@ -38,6 +39,7 @@ func (s *Service) Publish(ctx context.Context, tx *sql.Tx, events []models.Event
 	}
 	now := s.now().UTC()
 	var ds []*models.WebhookDelivery
+	var dhooks []*models.Webhook
 	var params []river.InsertManyParams
 	for _, e := range events {
 		var payload []byte
@@ -57,7 +59,7 @@ func (s *Service) Publish(ctx context.Context, tx *sql.Tx, events []models.Event
 			}
 			d.EventID = e.Position.ID
 			d.MessageID = "msg_" + strconv.FormatInt(e.Position.ID, 10)
-			ds = append(ds, d)
+			ds, dhooks = append(ds, d), append(dhooks, h)
 			params = append(params, river.InsertManyParams{Args: DeliverArgs{TenantID: d.TenantID, DeliveryID: d.ID, Run: 1}})
 		}
 	}
@@ -70,6 +72,7 @@ func (s *Service) Publish(ctx context.Context, tx *sql.Tx, events []models.Event
 	if err := s.jobs.InsertManyTx(ctx, tx, params); err != nil {
 		return fmt.Errorf("webhooks: enqueue %d deliveries: %w", len(params), err)
 	}
+	s.fresh.add(ds, dhooks, read, time.Now())
 	return nil
 }
 

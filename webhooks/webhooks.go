@@ -112,6 +112,9 @@ type Service struct {
 	reads   *batcher[models.DeliveryRef, attemptInput]
 	records *batcher[models.DeliveryOutcome, struct{}]
 
+	// fresh keeps what the publisher just enqueued for the first attempts (fresh.go).
+	fresh *fresh
+
 	mu       sync.Mutex
 	inFlight map[int64]endpointSlots // running attempts per endpoint (this process)
 }
@@ -131,6 +134,7 @@ func New(cfg Config) *Service {
 		log:          cmp.Or(cfg.Log, slog.Default()),
 		metrics:      newMetrics(),
 		inFlight:     map[int64]endpointSlots{},
+		fresh:        newFresh(),
 	}
 	if s.schedule == nil {
 		s.schedule = DefaultSchedule
