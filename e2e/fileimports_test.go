@@ -156,7 +156,7 @@ func TestFileImportSurvivesKill9(t *testing.T) {
 	if testing.Short() || os.Getenv(storetest.EnvDatabaseURL) == "" {
 		t.Skip("runs with the e2e suite (CONTACTHUB_TEST_DATABASE_URL set, as in CI): builds and kills servers")
 	}
-	t.Run("postgres", func(t *testing.T) { fileImportKill9(t, storetest.Config(t).DatabaseURL, 3) })
+	t.Run("postgres", func(t *testing.T) { fileImportKill9(t, storetest.OwnDatabaseURL(t), 3) })
 	t.Run("sqlite", func(t *testing.T) { fileImportKill9(t, filepath.Join(t.TempDir(), "fileimport-kill9.db"), 1) })
 }
 

@@ -195,7 +195,7 @@ func TestImportsSurviveKill9(t *testing.T) {
 	if testing.Short() || os.Getenv(storetest.EnvDatabaseURL) == "" {
 		t.Skip("runs with the e2e suite (CONTACTHUB_TEST_DATABASE_URL set, as in CI): builds and kills servers")
 	}
-	t.Run("postgres", func(t *testing.T) { importsKill9(t, storetest.Config(t).DatabaseURL, 3) })
+	t.Run("postgres", func(t *testing.T) { importsKill9(t, storetest.OwnDatabaseURL(t), 3) })
 	// SQLite is the one-server set-up: several processes on one SQLite file take turns
 	// at its one write lock, and under load River's own bookkeeping there fails with
 	// SQLITE_BUSY (the replicas' logs showed it). One server is killed and restarted.

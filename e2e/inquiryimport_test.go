@@ -22,7 +22,7 @@ func TestInquiryFileImportSurvivesKill9(t *testing.T) {
 	}
 	// Several batches (an inquiry import's batch is 100 rows), so that the kill, at a
 	// quarter of the rows, falls into a batch after the first checkpoints.
-	t.Run("postgres", func(t *testing.T) { inquiryImportKill9(t, storetest.Config(t).DatabaseURL, 3, 2000) })
+	t.Run("postgres", func(t *testing.T) { inquiryImportKill9(t, storetest.OwnDatabaseURL(t), 3, 2000) })
 	t.Run("sqlite", func(t *testing.T) {
 		inquiryImportKill9(t, filepath.Join(t.TempDir(), "inquiryimport-kill9.db"), 1, 1000)
 	})

@@ -26,26 +26,27 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 
 // replicaEnv is what every replica of one test shares.
 type replicaEnv struct {
+	dbURL  string // the test's own database
 	bin    string
 	env    []string
 	urls   []string
 	client *http.Client
 }
 
-// startReplicas builds the binary and starts n servers on the test package's Postgres
-// database and on Redis under a prefix of this test's own.
+// startReplicas builds the binary and starts n servers on a PostgreSQL database of the
+// test's own and on Redis under a prefix of this test's own.
 func startReplicas(t *testing.T, n int, extraEnv ...string) *replicaEnv {
 	t.Helper()
 	redisURL := os.Getenv("CONTACTHUB_TEST_REDIS_URL")
 	if os.Getenv(storetest.EnvDatabaseURL) == "" || redisURL == "" {
 		t.Skip("needs CONTACTHUB_TEST_DATABASE_URL and CONTACTHUB_TEST_REDIS_URL (set by .ci/run)")
 	}
-	dbURL := storetest.Config(t).DatabaseURL
+	dbURL := storetest.OwnDatabaseURL(t)
 	bin, err := hookBinary() // one build for the package's tests
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &replicaEnv{bin: bin, client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
+	r := &replicaEnv{dbURL: dbURL, bin: bin, client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	prefix := fmt.Sprintf("e2e-%d:", time.Now().UnixNano())
 	t.Cleanup(func() { deleteRedisKeys(t, redisURL, prefix) })
 	r.env = append(os.Environ(),

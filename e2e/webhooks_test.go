@@ -156,7 +156,7 @@ func TestWebhooksDeliveredOnceAcrossReplicas(t *testing.T) {
 	if counts[http.StatusOK] != n {
 		t.Fatalf("creates: %v", counts)
 	}
-	db := openDB(t, storetest.Config(t).DatabaseURL)
+	db := openDB(t, r.dbURL)
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		if _, accepted := rc.snapshot(); len(accepted) == n {
@@ -282,7 +282,7 @@ func TestWebhookDeliveredAfterKill9(t *testing.T) {
 	if testing.Short() || os.Getenv(storetest.EnvDatabaseURL) == "" {
 		t.Skip("runs with the e2e suite (CONTACTHUB_TEST_DATABASE_URL set, as in CI): builds and kills the server")
 	}
-	t.Run("postgres", func(t *testing.T) { webhookKill9(t, storetest.Config(t).DatabaseURL) })
+	t.Run("postgres", func(t *testing.T) { webhookKill9(t, storetest.OwnDatabaseURL(t)) })
 	t.Run("sqlite", func(t *testing.T) { webhookKill9(t, filepath.Join(t.TempDir(), "kill9.db")) })
 }
 

@@ -123,6 +123,50 @@ func open(ctx context.Context) (*store.Store, error) {
 	return st, nil
 }
 
+// OwnDatabaseURL returns a migrated PostgreSQL database of the test's own, dropped when
+// the test ends (WITH (FORCE): server processes the test started may still hold
+// connections). It is for tests whose servers work in the bootstrap tenant, which all
+// tests of a package would otherwise share: an import a failed test left running would
+// be resumed by the next test's servers and write into its tenant. It needs
+// CONTACTHUB_TEST_DATABASE_URL; tests on SQLite use a file in t.TempDir().
+func OwnDatabaseURL(t testing.TB) string {
+	t.Helper()
+	admin := os.Getenv(EnvDatabaseURL)
+	if admin == "" {
+		t.Fatalf("storetest: OwnDatabaseURL needs %s", EnvDatabaseURL)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("storetest: parse %s: %v", EnvDatabaseURL, err)
+	}
+	adminDB, err := sql.Open("pgx", admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "contacthub_test_" + randomHex(6)
+	if _, err := adminDB.Exec("CREATE DATABASE " + name); err != nil {
+		adminDB.Close()
+		t.Fatalf("storetest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		if _, err := adminDB.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("storetest: drop %s: %v", name, err)
+		}
+		adminDB.Close()
+	})
+	u.Path = "/" + name
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{DatabaseURL: u.String(), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatalf("storetest: migrate %s: %v", name, err)
+	}
+	return u.String()
+}
+
 // Tenant is a tenant created for one test, with an API key.
 type Tenant struct {
 	ID  int64
