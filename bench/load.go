@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,16 +93,19 @@ func (c *client) createContact(ctx context.Context, check string) (int64, error)
 
 // result is one measured run.
 type result struct {
-	Scenario     string        `json:"scenario"`
-	Clients      int           `json:"clients"`
-	Requests     int           `json:"requests"`
-	Errors       int           `json:"errors"`
-	Elapsed      time.Duration `json:"elapsed_ns"`
-	PerSecond    float64       `json:"req_per_s"`
-	P50          time.Duration `json:"p50_ns"`
-	P90          time.Duration `json:"p90_ns"`
-	P99          time.Duration `json:"p99_ns"`
-	Max          time.Duration `json:"max_ns"`
+	Scenario  string        `json:"scenario"`
+	Clients   int           `json:"clients"`
+	Requests  int           `json:"requests"`
+	Errors    int           `json:"errors"`
+	Elapsed   time.Duration `json:"elapsed_ns"`
+	PerSecond float64       `json:"req_per_s"`
+	P50       time.Duration `json:"p50_ns"`
+	P90       time.Duration `json:"p90_ns"`
+	P99       time.Duration `json:"p99_ns"`
+	Max       time.Duration `json:"max_ns"`
+	// CPU is where the CPU went during the measured run (-server-pid); Tool is the
+	// load tool's own, or pgbench's for a reference.
+	CPU          *benchkit.CPUTimes `json:"cpu_ns,omitempty"`
 	sampleErrors []string
 	lat          []time.Duration // sorted
 }
@@ -112,6 +116,12 @@ func (r *result) merge(o *result) {
 	r.Errors += o.Errors
 	r.Elapsed += o.Elapsed
 	r.sampleErrors = append(r.sampleErrors, o.sampleErrors...)
+	if r.CPU != nil && o.CPU != nil {
+		r.CPU.Server += o.CPU.Server
+		r.CPU.Postgres += o.CPU.Postgres
+		r.CPU.Redis += o.CPU.Redis
+		r.CPU.Tool += o.CPU.Tool
+	}
 	r.lat = append(r.lat, o.lat...)
 	slices.Sort(r.lat)
 	r.summarize()
@@ -129,6 +139,16 @@ func (r *result) summarize() {
 // runScenario prepares a scenario, warms up, then measures it with clients workers.
 func runScenario(ctx context.Context, c *client, scenario string, clients int, o *options) (*result, error) {
 	var op func(ctx context.Context, worker, i int) error
+	// The scenarios with a pgbench reference send through the lean client (lean.go)
+	// unless -client go; its connections live through the warm-up and the run.
+	var lean *leanClient
+	if o.client == clientLean && (scenario == scenarioForm || scenario == scenarioFormShared || scenario == scenarioGetRef) {
+		var err error
+		if lean, err = newLeanClient(c.Base, c.Key, clients); err != nil {
+			return nil, err
+		}
+		defer lean.close()
+	}
 	switch scenario {
 	case scenarioPost:
 		op = func(ctx context.Context, _, _ int) error {
@@ -144,6 +164,19 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 		shared := scenario == scenarioFormShared
 		op = func(ctx context.Context, _, _ int) error {
 			return c.postForm(ctx, o.check, shared)
+		}
+		if lean != nil {
+			op = func(_ context.Context, w, _ int) error {
+				body, _ := json.Marshal(c.formBody(o.check, shared))
+				return lean.post(w, body, func(answer []byte) error {
+					id := idOf(answer)
+					if id == 0 {
+						return fmt.Errorf("answer without the contact's id: %.200s", answer)
+					}
+					c.last.Store(id)
+					return nil
+				})
+			}
 		}
 	case scenarioInquiry:
 		if len(c.customers) != o.pool {
@@ -172,6 +205,15 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 			id := ids[(worker*7919+i)%len(ids)]
 			return c.Do(ctx, http.MethodGet, "/public/api/V1/contact/"+strconv.FormatInt(id, 10), nil, nil)
 		}
+		if lean != nil && scenario == scenarioGetRef {
+			reqs := make([][]byte, len(ids))
+			for i, id := range ids {
+				reqs[i] = leanRequest(nil, http.MethodGet, lean.host, "/public/api/V1/contact/"+strconv.FormatInt(id, 10), c.Key, nil)
+			}
+			op = func(_ context.Context, w, i int) error {
+				return lean.send(w, reqs[(w*7919+i)%len(reqs)], nil)
+			}
+		}
 	}
 	if o.warmup > 0 {
 		load(ctx, time.Now().Add(o.warmup), clients, 0, op)
@@ -180,26 +222,37 @@ func runScenario(ctx context.Context, c *client, scenario string, clients int, o
 	if o.requests == 0 {
 		until = time.Now().Add(o.duration)
 	}
+	stopCPU := o.measureCPU()
 	start := time.Now()
 	lat, errs, samples := load(ctx, until, clients, o.requests, op)
 	elapsed := time.Since(start)
+	cpu := stopCPU()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	slices.Sort(lat)
 	r := &result{Scenario: scenario, Clients: clients, Requests: len(lat) + errs, Errors: errs, Elapsed: elapsed, sampleErrors: samples, lat: lat}
+	if o.serverPID > 0 {
+		r.CPU = &cpu
+	}
 	r.summarize()
 	return r, nil
 }
 
-// postForm posts a web form's whole body for a new visitor; shared gives every
+// formBody is the next web form's whole body for a new visitor; shared gives every
 // visitor the same phone number and street address.
-func (c *client) postForm(ctx context.Context, check string, shared bool) error {
+func (c *client) formBody(check string, shared bool) map[string]any {
 	body := benchkit.FormBody(c.run, c.seq.Add(1), check)
 	if shared {
 		contact := body["contact"].(map[string]any)
 		contact["phone"], contact["ba_street"], contact["ba_postal_code"], contact["ba_city"] = "+49 30 5550000", "Friedrichstraße 100", "10117", "Berlin"
 	}
+	return body
+}
+
+// postForm posts formBody through net/http.
+func (c *client) postForm(ctx context.Context, check string, shared bool) error {
+	body := c.formBody(check, shared)
 	var out struct{ ID int64 }
 	if err := c.Do(ctx, http.MethodPost, "/public/api/V1/contact", body, &out); err != nil {
 		return err
@@ -240,7 +293,7 @@ func referenceRun(ctx context.Context, c *client, ref *reference, scenario strin
 	default:
 		return nil, nil
 	}
-	return ref.pgbench(ctx, referencePrefix+scenario, script, clients, d)
+	return ref.pgbench(ctx, referencePrefix+scenario, script, clients, d, o)
 }
 
 // preparePool creates n contacts (unmeasured) for the read scenario.
@@ -312,6 +365,15 @@ func load(ctx context.Context, until time.Time, clients, total int, op func(ctx 
 	return all, errs, samples
 }
 
+// measureCPU starts measuring the CPU times of the server, -db's PostgreSQL
+// processes, Redis and this tool; zero without -server-pid.
+func (o *options) measureCPU() (stop func() benchkit.CPUTimes) {
+	if o.serverPID == 0 {
+		return func() benchkit.CPUTimes { return benchkit.CPUTimes{} }
+	}
+	return benchkit.MeasureCPU(o.serverPID, o.pgDatabase)
+}
+
 // percentile of sorted latencies (nearest rank).
 func percentile(sorted []time.Duration, p int) time.Duration {
 	if len(sorted) == 0 {
@@ -347,6 +409,18 @@ func (r *report) add(res *result) {
 	r.rows++
 	fmt.Fprintf(r.w, rowFormat, res.Scenario, strconv.Itoa(res.Clients), strconv.Itoa(res.Requests), strconv.Itoa(res.Errors),
 		strconv.FormatFloat(res.PerSecond, 'f', 0, 64), ms(res.P50), ms(res.P90), ms(res.P99), ms(res.Max))
+	if c := res.CPU; c != nil && res.Requests > 0 {
+		tool := "load tool"
+		if strings.HasPrefix(res.Scenario, referencePrefix) {
+			tool = "pgbench"
+		}
+		per := func(d time.Duration) string {
+			return strconv.FormatFloat(float64(d.Microseconds())/1000/float64(res.Requests), 'f', 3, 64)
+		}
+		total := c.Total()
+		fmt.Fprintf(r.w, "%-20s cpu ms/request: server %s  postgres %s  redis %s  %s %s  (%s %.0f %% of the CPU used; %.2f cores busy)\n", "",
+			per(c.Server), per(c.Postgres), per(c.Redis), tool, per(c.Tool), tool, 100*float64(c.Tool)/float64(max(total, 1)), total.Seconds()/res.Elapsed.Seconds())
+	}
 }
 
 func ms(d time.Duration) string {

@@ -19,6 +19,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -48,7 +49,20 @@ type options struct {
 	rounds    int
 	json      bool
 	db        string
+	// serverPID, when set, makes each run print where the CPU went (server, the
+	// database's PostgreSQL processes, the load tool or pgbench); pgDatabase is -db's
+	// database name.
+	serverPID  int
+	pgDatabase string
+	// client is what form, form-shared and get send with: clientLean or clientGo.
+	client string
 }
+
+// The load tool's HTTP clients for the scenarios with a pgbench reference.
+const (
+	clientLean = "lean" // lean.go: prebuilt requests on keep-alive connections
+	clientGo   = "go"   // net/http
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -146,6 +160,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.pool, "pool", 1000, "contacts created before get-contact (read round-robin) and customers before post-inquiry")
 	fs.IntVar(&o.rounds, "rounds", 1, "run the scenarios this many times in turn and report each one's runs together")
 	fs.BoolVar(&o.json, "json", false, "print JSON lines instead of a table")
+	fs.StringVar(&o.client, "client", clientLean, "what form, form-shared and get send with: lean (a minimal HTTP/1.1 keep-alive client, one request in flight per connection, cheap beside pgbench's C client) or go (net/http, as the other scenarios)")
+	fs.IntVar(&o.serverPID, "server-pid", 0, "the server's process id: print each run's CPU time per request of the server, of -db's PostgreSQL processes and of the load tool (pgbench for the references), read from /proc")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -196,6 +212,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		if err := benchkit.CheckLoopback(o.db); err != nil {
 			return nil, fmt.Errorf("-db: %w", err)
 		}
+		if u, err := url.Parse(o.db); err == nil {
+			o.pgDatabase = strings.TrimPrefix(u.Path, "/")
+		}
+	}
+	if o.client != clientLean && o.client != clientGo {
+		return nil, fmt.Errorf("-client %q: want lean or go", o.client)
 	}
 	switch o.check {
 	case "email", "auto", "none":

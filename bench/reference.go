@@ -169,7 +169,7 @@ var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection t
 
 // pgbench runs script with clients connections for d (whole seconds, at least one) and
 // returns its row: pgbench's tps and the latencies of its per-transaction log.
-func (r *reference) pgbench(ctx context.Context, name, script string, clients int, d time.Duration) (*result, error) {
+func (r *reference) pgbench(ctx context.Context, name, script string, clients int, d time.Duration, o *options) (*result, error) {
 	dir, err := os.MkdirTemp("", "contacthub-pgbench-")
 	if err != nil {
 		return nil, err
@@ -183,7 +183,9 @@ func (r *reference) pgbench(ctx context.Context, name, script string, clients in
 	cmd := exec.CommandContext(ctx, "pgbench", "-n", "-M", "prepared", "-f", file,
 		"-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, 2)), "-T", strconv.Itoa(secs),
 		"-l", "--log-prefix", filepath.Join(dir, "tx"), r.db)
+	stopCPU := o.measureCPU()
 	out, err := cmd.CombinedOutput()
+	cpu := stopCPU()
 	if err != nil {
 		return nil, fmt.Errorf("pgbench %s: %v: %s", name, err, strings.TrimSpace(string(out)))
 	}
@@ -205,6 +207,10 @@ func (r *reference) pgbench(ctx context.Context, name, script string, clients in
 	res := &result{Scenario: name, Clients: clients, Requests: len(lat), Elapsed: time.Duration(secs) * time.Second, lat: lat}
 	res.summarize()
 	res.PerSecond = tps // pgbench's own figure (without connection set-up)
+	if o.serverPID > 0 {
+		cpu.Tool = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		res.CPU = &cpu
+	}
 	return res, nil
 }
 

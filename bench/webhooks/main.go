@@ -276,14 +276,14 @@ func postScenario(ctx context.Context, out io.Writer, c *benchkit.Client, rc *re
 					return err
 				}
 				if o.serverPID > 0 {
-					tail = fmt.Sprintf("; with the deliveries left after the run: %s", readCPU(o.serverPID).sub(cpu0).perUnit(n))
+					tail = fmt.Sprintf("; with the deliveries left after the run: %s", readCPU(o.serverPID).Sub(cpu0).PerUnit(n))
 				}
 			} else {
 				none = append(none, rate)
 			}
 			fmt.Fprintf(out, "%-6d %-8s %9d %9.0f %9s %9s\n", round, label, n, rate, ms(pct(lat, 50)), ms(pct(lat, 99)))
 			if o.serverPID > 0 {
-				fmt.Fprintf(out, "       during the run: %s%s\n", cpu1.sub(cpu0).perUnit(n), tail)
+				fmt.Fprintf(out, "       during the run: %s%s\n", cpu1.Sub(cpu0).PerUnit(n), tail)
 			}
 		}
 	}
@@ -385,7 +385,7 @@ func deliverScenario(ctx context.Context, out io.Writer, c *benchkit.Client, rc 
 	}
 	report(out, "deliver", rc.arrivals(), written)
 	if o.serverPID > 0 {
-		fmt.Fprintf(out, "deliver: writes and deliveries, per event: %s\n\n", readCPU(o.serverPID).sub(cpu0).perUnit(total))
+		fmt.Fprintf(out, "deliver: writes and deliveries, per event: %s\n\n", readCPU(o.serverPID).Sub(cpu0).PerUnit(total))
 	}
 	return deleteWebhooks(ctx, c)
 }
