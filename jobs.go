@@ -71,17 +71,23 @@ func startJobs(ctx context.Context, cfg Config, st *store.Store, hooks *webhooks
 		defer close(polled)
 		outbox.NewPoller(outboxCfg, cfg.OutboxPublishEvery).Run(pctx)
 	}()
-	return &background{Engine: engine, stopPoll: func() { stopPoll(); <-polled }}, nil
+	// First attempts of deliveries are made in this process once River can take
+	// what it does not make (webhooks/dispatch.go).
+	hooks.Start()
+	return &background{Engine: engine, stopPoll: func() { stopPoll(); <-polled }, stopHooks: hooks.Stop}, nil
 }
 
 // publisherBackstop is the interval of the periodic publisher job, which publishes
 // when no poller does (one stopped on an error that keeps recurring).
 const publisherBackstop = 5 * time.Second
 
-// background is what runs beside the HTTP server: River and the outbox's poller.
+// background is what runs beside the HTTP server: River, the outbox's poller and the
+// webhooks' first attempts.
 type background struct {
 	*jobs.Engine
 	stopPoll func()
+	// stopHooks hands the first attempts not made to River jobs.
+	stopHooks func(ctx context.Context)
 }
 
 // stopJobs stops the poller, lets running jobs finish until ctx ends, then cancels
@@ -89,6 +95,9 @@ type background struct {
 func stopJobs(ctx context.Context, bg *background, log *slog.Logger) {
 	start := time.Now()
 	bg.stopPoll()
+	if bg.stopHooks != nil {
+		bg.stopHooks(ctx)
+	}
 	engine := bg.Engine
 	if err := engine.Stop(ctx); err != nil {
 		log.Warn("stopping jobs", "err", err)

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -35,6 +36,8 @@ func deliverWebhooks(t *testing.T, b *bundle) {
 		return append(p, svc.Register(w)...)
 	}, func(c *jobs.Config) { c.Queues = map[string]int{webhooks.Queue: 4} })
 	svc.Attach(engine)
+	svc.Start()
+	t.Cleanup(func() { svc.Stop(context.Background()) })
 	b.api.Webhooks = svc
 	b.e = handlers.New(b.api)
 }

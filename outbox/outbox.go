@@ -35,6 +35,13 @@ type Subscriber interface {
 	Publish(ctx context.Context, tx *sql.Tx, events []models.Event) error
 }
 
+// Ender is a Subscriber that is told, after the publisher's transaction ended,
+// whether what it wrote in tx committed: to start work that must not begin before its
+// rows are visible, nor at all when they are not written.
+type Ender interface {
+	Ended(tx *sql.Tx, committed bool)
+}
+
 // consumer is the publisher's cursor name in event_cursors.
 const consumer = "publisher"
 
@@ -82,7 +89,12 @@ type Publisher struct {
 // Work publishes every visible event after the cursor, batch by batch.
 func (p *Publisher) Work(ctx context.Context, _ *river.Job[PublishArgs]) error {
 	for range publishBatches {
+		// The transactions fn ran in: several when a transaction lost a race and ran
+		// again. Only the last can have committed, and only when events were consumed
+		// (the last run may have found none, so fn did not run in it).
+		var txs []*sql.Tx
 		n, err := p.Store.ConsumeEvents(ctx, consumer, publishBatch, func(ctx context.Context, tx *sql.Tx, events []models.Event) error {
+			txs = append(txs, tx)
 			for _, s := range p.Subscribers {
 				if err := s.Publish(ctx, tx, events); err != nil {
 					return err
@@ -90,6 +102,14 @@ func (p *Publisher) Work(ctx context.Context, _ *river.Job[PublishArgs]) error {
 			}
 			return nil
 		})
+		for i, tx := range txs {
+			committed := err == nil && n > 0 && i == len(txs)-1
+			for _, s := range p.Subscribers {
+				if e, ok := s.(Ender); ok {
+					e.Ended(tx, committed)
+				}
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("outbox: publish: %w", err)
 		}

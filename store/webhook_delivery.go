@@ -87,34 +87,45 @@ func deliveryValues(d *models.WebhookDelivery) []any {
 }
 
 // InsertDeliveries writes new deliveries (state pending, run 1) in tx, the outbox
-// publisher's transaction that also enqueues their jobs.
-func (s *Store) InsertDeliveries(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery) error {
+// publisher's transaction, each with a lease until leaseUntil (migration 00041): its
+// first attempt is the publishing process's to make until then
+// (RecordFirstAttempts); after, a sweep hands it to a job (ClaimLeases).
+func (s *Store) InsertDeliveries(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery, leaseUntil time.Time) error {
+	leaseUntil = leaseUntil.UTC()
 	if s.dialect == Postgres {
-		return insertDeliveriesPostgres(ctx, tx, ds)
+		return insertDeliveriesPostgres(ctx, tx, ds, leaseUntil)
 	}
 	db := s.onTx(ctx, tx)
 	const perStatement = 500 // 12 values each, under every driver's parameter limit
 	for part := range slices.Chunk(ds, perStatement) {
-		var sb strings.Builder
+		var sb, lb strings.Builder
 		sb.WriteString("INSERT INTO webhook_deliveries (" + deliveryColumns + ") VALUES ")
+		lb.WriteString("INSERT INTO webhook_leases (delivery_id, tenant_id, lease_until, created_at) VALUES ")
 		args := make([]any, 0, 12*len(part))
+		largs := make([]any, 0, 4*len(part))
 		for i, d := range part {
 			if i > 0 {
 				sb.WriteString(", ")
+				lb.WriteString(", ")
 			}
 			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			lb.WriteString("(?, ?, ?, ?)")
 			args = append(args, deliveryValues(d)...)
+			largs = append(largs, d.ID, d.TenantID, leaseUntil, d.CreatedAt.UTC())
 		}
 		if err := db.Exec(sb.String(), args...).Error; err != nil {
 			return translate("insert webhook deliveries", err)
+		}
+		if err := db.Exec(lb.String(), largs...).Error; err != nil {
+			return translate("insert webhook delivery leases", err)
 		}
 	}
 	return nil
 }
 
 // insertDeliveriesPostgres is InsertDeliveries with one statement of constant text,
-// the values in arrays (see RecordAttempts).
-func insertDeliveriesPostgres(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery) error {
+// the values in arrays (see RecordAttempts), writing the leases too.
+func insertDeliveriesPostgres(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery, leaseUntil time.Time) error {
 	n := len(ds)
 	ids, msgs, types, payloads, states := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	tenants, hooks, events := make([]int64, n), make([]int64, n), make([]int64, n)
@@ -124,13 +135,16 @@ func insertDeliveriesPostgres(ctx context.Context, tx *sql.Tx, ds []*models.Webh
 		ids[i], tenants[i], hooks[i], events[i], msgs[i], types[i] = d.ID, d.TenantID, d.WebhookID, d.EventID, d.MessageID, d.Type
 		payloads[i], states[i], maxAttempts[i], nexts[i], created[i] = string(d.Payload), d.State, int32(d.MaxAttempts), d.NextAttemptAt, d.CreatedAt
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO webhook_deliveries ("+deliveryColumns+") "+
-		"SELECT id, tenant_id, webhook_id, event_id, message_id, type, payload, state, max_attempts, next_attempt_at, created_at, created_at "+
-		"FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::timestamptz[], $11::timestamptz[]) "+
-		"AS v (id, tenant_id, webhook_id, event_id, message_id, type, payload, state, max_attempts, next_attempt_at, created_at)",
-		ids, tenants, hooks, events, msgs, types, payloads, states, maxAttempts, nexts, created)
+	_, err := tx.ExecContext(ctx, insertDeliveriesSQL, ids, tenants, hooks, events, msgs, types, payloads, states, maxAttempts, nexts, created, leaseUntil)
 	return translate("insert webhook deliveries", err)
 }
+
+const insertDeliveriesSQL = `WITH d AS (INSERT INTO webhook_deliveries (` + deliveryColumns + `)
+	SELECT id, tenant_id, webhook_id, event_id, message_id, type, payload, state, max_attempts, next_attempt_at, created_at, created_at
+	FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::integer[], $10::timestamptz[], $11::timestamptz[])
+	AS v (id, tenant_id, webhook_id, event_id, message_id, type, payload, state, max_attempts, next_attempt_at, created_at)
+	RETURNING id, tenant_id, created_at)
+INSERT INTO webhook_leases (delivery_id, tenant_id, lease_until, created_at) SELECT id, tenant_id, $12, created_at FROM d`
 
 // CreateDelivery writes one new delivery and calls enqueue in the same transaction
 // (to insert its job). It returns ENOTFOUND when the endpoint is not the tenant's,
@@ -382,6 +396,175 @@ const recordAttemptsPostgres = `UPDATE webhook_deliveries AS d SET state = v.sta
 FROM unnest($2::uuid[], $3::bigint[], $4::integer[], $5::text[], $6::timestamptz[], $7::text[]) AS v (id, tenant_id, run, state, next_attempt_at, log)
 WHERE d.tenant_id = v.tenant_id AND d.id = v.id AND d.run = v.run`
 
+// RecordFirstAttempts writes the outcomes of first attempts made in the publishing
+// process, each only while its delivery still holds its lease (InsertDeliveries),
+// which is deleted in the same statement or transaction: a lease already claimed by a
+// sweep (ClaimLeases) or ended by a redelivery leaves its outcome unwritten, and that
+// delivery's job, which exists then, makes the attempt. Outcomes that leave the
+// delivery pending (a retry is due) are handed to retry in the same transaction, to
+// enqueue their jobs. It returns the IDs of the outcomes written.
+func (s *Store) RecordFirstAttempts(ctx context.Context, outcomes []models.DeliveryOutcome, retry func(ctx context.Context, tx *sql.Tx, os []models.DeliveryOutcome) error) (map[string]bool, error) {
+	written := make(map[string]bool, len(outcomes))
+	slow := make([]models.DeliveryOutcome, 0)
+	plain := make([]models.DeliveryOutcome, 0, len(outcomes))
+	for _, o := range outcomes {
+		if s.dialect == Postgres && o.KeepsEndpoint() && o.State != models.DeliveryPending {
+			plain = append(plain, o)
+		} else {
+			slow = append(slow, o)
+		}
+	}
+	if len(plain) > 0 {
+		// The common case (a success of a healthy endpoint): one statement of constant
+		// text, the lease's deletion and the delivery's rewrite together.
+		slices.SortFunc(plain, func(a, b models.DeliveryOutcome) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
+		n := len(plain)
+		ids, tenants, runs := make([]string, n), make([]int64, n), make([]int32, n)
+		states, nexts, logs := make([]string, n), make([]*time.Time, n), make([]string, n)
+		for i, o := range plain {
+			ids[i], tenants[i], runs[i], states[i], nexts[i], logs[i] = o.DeliveryID, o.TenantID, int32(o.Run), o.State, o.NextAttemptAt, encodeLog(o.Log)
+		}
+		rows, err := s.sqlDB.QueryContext(ctx, recordFirstAttemptsPostgres, s.now(), ids, tenants, runs, states, nexts, logs)
+		if err != nil {
+			return written, translate("record webhook first attempts", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return written, translate("record webhook first attempts", err)
+			}
+			written[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return written, translate("record webhook first attempts", err)
+		}
+	}
+	if len(slow) == 0 {
+		return written, nil
+	}
+	now := s.now()
+	done := map[string]bool{}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		clear(done)
+		var retries []models.DeliveryOutcome
+		for _, o := range slow {
+			res := tx.Exec("DELETE FROM webhook_leases WHERE delivery_id = ?", o.DeliveryID)
+			if res.Error != nil {
+				return translate("end webhook delivery lease", res.Error)
+			}
+			if res.RowsAffected == 0 {
+				continue // claimed by a sweep, or redelivered: its job attempts it
+			}
+			n, err := recordAttempt(tx, o, now)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				continue
+			}
+			done[o.DeliveryID] = true
+			if !o.KeepsEndpoint() {
+				if err := s.endpointHealth(tx, o, now); err != nil {
+					return err
+				}
+			}
+			if o.State == models.DeliveryPending {
+				retries = append(retries, o)
+			}
+		}
+		if len(retries) == 0 {
+			return nil
+		}
+		t, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return retry(ctx, t, retries)
+	})
+	if err != nil {
+		return written, err
+	}
+	for id := range done {
+		written[id] = true
+	}
+	return written, nil
+}
+
+// recordFirstAttemptsPostgres ends the leases of a batch of first attempts and
+// writes the outcomes of those whose lease it ended (RecordFirstAttempts).
+const recordFirstAttemptsPostgres = `WITH l AS (DELETE FROM webhook_leases WHERE delivery_id = ANY($2::uuid[]) RETURNING delivery_id)
+UPDATE webhook_deliveries AS d SET state = v.state, run_attempts = d.run_attempts + 1,
+	attempts = d.attempts + 1, next_attempt_at = v.next_attempt_at, log = v.log, updated_at = $1
+FROM unnest($2::uuid[], $3::bigint[], $4::integer[], $5::text[], $6::timestamptz[], $7::text[]) AS v (id, tenant_id, run, state, next_attempt_at, log)
+	JOIN l ON l.delivery_id = v.id
+WHERE d.tenant_id = v.tenant_id AND d.id = v.id AND d.run = v.run
+RETURNING CAST(d.id AS text)`
+
+// ClaimLeases ends the leases of first attempts the publishing process will not make
+// and calls enqueue with their deliveries in the same transaction (to insert their
+// jobs). With ids it claims those (handed over by the process holding them); without,
+// at most limit leases that ended before expired (a sweep). On PostgreSQL the rows
+// are locked with SKIP LOCKED, so sweeps of several replicas claim each lease once.
+// It returns how many it claimed.
+func (s *Store) ClaimLeases(ctx context.Context, ids []string, expired time.Time, limit int, enqueue func(ctx context.Context, tx *sql.Tx, refs []models.DeliveryRef) error) (int, error) {
+	var refs []models.DeliveryRef
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		refs = refs[:0]
+		var rows []struct {
+			DeliveryID string
+			TenantID   int64
+		}
+		if s.dialect == Postgres {
+			q := "DELETE FROM webhook_leases WHERE delivery_id IN (SELECT delivery_id FROM webhook_leases WHERE lease_until < ? LIMIT ? FOR UPDATE SKIP LOCKED) " +
+				"RETURNING CAST(delivery_id AS text) AS delivery_id, tenant_id"
+			args := []any{expired.UTC(), limit}
+			if ids != nil {
+				q = "DELETE FROM webhook_leases WHERE delivery_id = ANY(CAST(? AS uuid[])) RETURNING CAST(delivery_id AS text) AS delivery_id, tenant_id"
+				args = []any{"{" + strings.Join(ids, ",") + "}"}
+			}
+			if err := tx.Raw(q, args...).Scan(&rows).Error; err != nil {
+				return translate("claim webhook delivery leases", err)
+			}
+		} else {
+			q := tx.Table("webhook_leases").Select("delivery_id, tenant_id")
+			if ids != nil {
+				q = q.Where("delivery_id IN ?", ids)
+			} else {
+				q = q.Where("lease_until < ?", expired.UTC()).Limit(limit)
+			}
+			if err := q.Scan(&rows).Error; err != nil {
+				return translate("claim webhook delivery leases", err)
+			}
+			for part := range slices.Chunk(rows, 500) {
+				del := make([]string, len(part))
+				for i, r := range part {
+					del[i] = r.DeliveryID
+				}
+				if err := tx.Exec("DELETE FROM webhook_leases WHERE delivery_id IN ?", del).Error; err != nil {
+					return translate("claim webhook delivery leases", err)
+				}
+			}
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, r := range rows {
+			refs = append(refs, models.DeliveryRef{TenantID: r.TenantID, ID: r.DeliveryID})
+		}
+		t, err := sqlTx(tx)
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, t, refs)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(refs), nil
+}
+
 // endpointHealth applies an outcome to the endpoint. Each statement is conditional,
 // so attempts of one endpoint finishing together agree on the result.
 func (s *Store) endpointHealth(tx *gorm.DB, o models.DeliveryOutcome, now time.Time) error {
@@ -435,6 +618,11 @@ func (s *Store) RestartDelivery(ctx context.Context, tenantID, webhookID int64, 
 		if err != nil {
 			return translate("restart webhook delivery", err)
 		}
+		// A first attempt not yet made by the publishing process is not made: the new
+		// run's job makes it (RecordFirstAttempts writes nothing without the lease).
+		if err := tx.Exec("DELETE FROM webhook_leases WHERE delivery_id = ?", id).Error; err != nil {
+			return translate("restart webhook delivery", err)
+		}
 		out = d
 		t, err := sqlTx(tx)
 		if err != nil {
@@ -447,18 +635,20 @@ func (s *Store) RestartDelivery(ctx context.Context, tenantID, webhookID int64, 
 
 // PendingDeliveries counts the deliveries waiting for an attempt, of every tenant, and
 // returns when the oldest of them was created (zero without any). On PostgreSQL it
-// counts their River jobs (kind webhook_deliver) that are not finished: a redelivery's
-// job counts from when it was enqueued.
+// counts the first attempts leased to the publishing process (webhook_leases) and the
+// River jobs (kind webhook_deliver) that are not finished: a retry's or a
+// redelivery's job counts from when it was enqueued.
 func (s *Store) PendingDeliveries(ctx context.Context) (int64, time.Time, error) {
 	if s.dialect == Postgres {
-		// A delivery waits for an attempt exactly while its River job is unfinished
-		// (due, running, or snoozed until its retry): the jobs are counted with the index
-		// River fetches by. The deliveries' own partial index on pending rows is gone
-		// (migration 00039), so an attempt's rewrite of its row touches no index.
+		// The deliveries' own partial index on pending rows is gone (migration 00039),
+		// so an attempt's rewrite of its row touches no index; the leases and the jobs
+		// are what waits.
 		var n int64
 		var oldest sql.NullTime
-		err := s.sqlDB.QueryRowContext(ctx, "SELECT count(*), min(created_at) FROM river_job "+
-			"WHERE state IN ('available', 'pending', 'running', 'retryable', 'scheduled') AND kind = 'webhook_deliver'").Scan(&n, &oldest)
+		err := s.sqlDB.QueryRowContext(ctx, `SELECT j.n + l.n, least(j.oldest, l.oldest) FROM
+	(SELECT count(*) AS n, min(created_at) AS oldest FROM river_job
+		WHERE state IN ('available', 'pending', 'running', 'retryable', 'scheduled') AND kind = 'webhook_deliver') AS j,
+	(SELECT count(*) AS n, min(created_at) AS oldest FROM webhook_leases) AS l`).Scan(&n, &oldest)
 		if err != nil {
 			return 0, time.Time{}, translate("count pending deliveries", err)
 		}

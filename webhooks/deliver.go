@@ -46,15 +46,9 @@ func (w *deliverWorker) Timeout(*river.Job[DeliverArgs]) time.Duration {
 func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	s, a := w.s, job.Args
 	ref := models.DeliveryRef{TenantID: a.TenantID, ID: a.DeliveryID}
-	found, ok := attemptInput{}, false
-	if a.Run == 1 {
-		found, ok = s.fresh.take(ref, time.Now())
-	}
-	if !ok {
-		var err error
-		if found, err = s.reads.do(ctx, ref); err != nil {
-			return err
-		}
+	found, err := s.reads.do(ctx, ref)
+	if err != nil {
+		return err
 	}
 	d, hook := found.d, found.hook
 	if d == nil {
@@ -93,17 +87,7 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[DeliverArgs]) e
 	if _, err := s.records.do(ctx, o); err != nil {
 		return err
 	}
-	s.metrics.attempts.WithLabelValues(res.kind).Inc()
-	if o.State != models.DeliveryPending {
-		s.metrics.finished.WithLabelValues(o.State).Inc()
-	}
-	if o.Disable != "" || o.StartsFailing != nil {
-		s.fresh.forget(hook.ID) // what was published before reads the endpoint again
-	}
-	if o.Disable != "" {
-		s.log.Warn("webhook endpoint disabled", "tenant", hook.TenantID, "webhook", hook.ID, "reason", o.Disable)
-		s.metrics.disabled.Inc()
-	}
+	s.attempted(hook, res, o)
 	if o.State == models.DeliveryPending {
 		return river.JobSnooze(max(o.NextAttemptAt.Sub(s.now()), 0))
 	}

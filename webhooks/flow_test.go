@@ -169,12 +169,13 @@ func TestReceiverDownForAWhileGetsEverythingOnce(t *testing.T) {
 	}
 }
 
-// jobsIdle waits until no delivery job is due or running (the publisher, which runs
-// every few milliseconds, does not count).
+// jobsIdle waits until no first attempt is leased to the process and no delivery job
+// is due or running (the publisher, which runs every few milliseconds, does not
+// count): every attempt made is recorded.
 func jobsIdle(t *testing.T, f *flow) {
 	t.Helper()
-	q := "SELECT count(*) FROM river_job WHERE kind = 'webhook_deliver' AND (state IN ('available', 'running') OR " +
-		"(state IN ('retryable', 'scheduled') AND scheduled_at <= " + nowSQL() + "))"
+	q := "SELECT (SELECT count(*) FROM webhook_leases) + (SELECT count(*) FROM river_job WHERE kind = 'webhook_deliver' AND (state IN ('available', 'running') OR " +
+		"(state IN ('retryable', 'scheduled') AND scheduled_at <= " + nowSQL() + ")))"
 	eventually(t, "delivery jobs idle", func() bool {
 		var n int
 		if err := f.st.DB().QueryRow(q).Scan(&n); err != nil {

@@ -9,16 +9,17 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 
 	"github.com/contacthub/contacthub/models"
 )
 
 // Publish is the outbox subscriber: for every event it is handed and every active
 // endpoint of the event's tenant that subscribes to its type and existed when the
-// event happened, it writes a delivery and enqueues its job, in tx — the publisher's
-// transaction, which also moves the publisher's cursor past these events. Each (event, endpoint) is therefore enqueued
-// exactly once, also with several replicas and across restarts.
+// event happened, it writes a delivery with the lease of its first attempt, in tx —
+// the publisher's transaction, which also moves the publisher's cursor past these
+// events. Each (event, endpoint) is therefore written exactly once, also with several
+// replicas and across restarts. Once tx committed (Ended), this process makes the
+// first attempts (dispatch.go).
 func (s *Service) Publish(ctx context.Context, tx *sql.Tx, events []models.Event) error {
 	tenants := make([]int64, 0, 4)
 	seen := map[int64]bool{}
@@ -28,7 +29,7 @@ func (s *Service) Publish(ctx context.Context, tx *sql.Tx, events []models.Event
 			tenants = append(tenants, e.TenantID)
 		}
 	}
-	read := s.fresh.now()
+	read := s.changes.now()
 	hooks, err := s.store.ActiveWebhooks(ctx, tx, tenants)
 	if err != nil || len(hooks) == 0 {
 		return err
@@ -40,7 +41,6 @@ func (s *Service) Publish(ctx context.Context, tx *sql.Tx, events []models.Event
 	now := s.now().UTC()
 	var ds []*models.WebhookDelivery
 	var dhooks []*models.Webhook
-	var params []river.InsertManyParams
 	for _, e := range events {
 		var payload []byte
 		for _, h := range byTenant[e.TenantID] {
@@ -60,21 +60,27 @@ func (s *Service) Publish(ctx context.Context, tx *sql.Tx, events []models.Event
 			d.EventID = e.Position.ID
 			d.MessageID = "msg_" + strconv.FormatInt(e.Position.ID, 10)
 			ds, dhooks = append(ds, d), append(dhooks, h)
-			params = append(params, river.InsertManyParams{Args: DeliverArgs{TenantID: d.TenantID, DeliveryID: d.ID, Run: 1}})
 		}
 	}
 	if len(ds) == 0 {
 		return nil
 	}
-	if err := s.store.InsertDeliveries(ctx, tx, ds); err != nil {
+	published := time.Now()
+	until := published.Add(s.lease)
+	if err := s.store.InsertDeliveries(ctx, tx, ds, until); err != nil {
 		return err
 	}
-	if err := s.jobs.InsertManyTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("webhooks: enqueue %d deliveries: %w", len(params), err)
+	items := make([]firstAttempt, len(ds))
+	for i, d := range ds {
+		items[i] = firstAttempt{d: d, hook: dhooks[i], read: read, at: published, until: until}
 	}
-	s.fresh.add(ds, dhooks, read, time.Now())
+	s.dispatch.stage(tx, items)
 	return nil
 }
+
+// Ended is told by the outbox publisher whether a transaction Publish wrote in
+// committed: the first attempts of its deliveries start now, or are forgotten.
+func (s *Service) Ended(tx *sql.Tx, committed bool) { s.dispatch.ended(tx, committed) }
 
 // newDelivery is a pending delivery of payload to h, due now.
 func (s *Service) newDelivery(h *models.Webhook, typ string, payload []byte, now time.Time) (*models.WebhookDelivery, error) {

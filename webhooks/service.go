@@ -63,7 +63,7 @@ func (s *Service) Update(ctx context.Context, tenantID, id int64, p models.Webho
 		p.URL = &u
 	}
 	p.EventTypes = trimAll(p.EventTypes)
-	defer s.fresh.forget(id)
+	defer s.changes.forget(id)
 	return s.store.UpdateWebhook(ctx, tenantID, id, func(w *models.Webhook) error {
 		p.Apply(w)
 		if err := w.Validate(); err != nil {
@@ -78,7 +78,7 @@ func (s *Service) Update(ctx context.Context, tenantID, id int64, p models.Webho
 
 // Delete removes an endpoint and its delivery log. It returns ENOTFOUND.
 func (s *Service) Delete(ctx context.Context, tenantID, id int64) error {
-	defer s.fresh.forget(id)
+	defer s.changes.forget(id)
 	return s.store.DeleteWebhook(ctx, tenantID, id)
 }
 
@@ -87,7 +87,7 @@ func (s *Service) Delete(ctx context.Context, tenantID, id int64) error {
 // models.WebhookSecretOverlap (24 h); a secret rotated out before is dropped. It
 // returns ENOTFOUND.
 func (s *Service) RotateSecret(ctx context.Context, tenantID, id int64) (*models.Webhook, error) {
-	defer s.fresh.forget(id)
+	defer s.changes.forget(id)
 	return s.store.UpdateWebhook(ctx, tenantID, id, func(w *models.Webhook) error {
 		until := s.now().UTC().Add(models.WebhookSecretOverlap).Truncate(time.Microsecond) // as PostgreSQL keeps it
 		w.PreviousSecret, w.PreviousSecretExpiresAt, w.Secret = w.Secret, &until, NewSecret()
@@ -160,7 +160,6 @@ func (s *Service) Redeliver(ctx context.Context, tenantID, id int64, deliveryID 
 		}
 		return nil, models.Errorf(models.ECONFLICT, "webhook %d is disabled%s; turn it on (PUT with \"active\": true) before redelivering", id, why)
 	}
-	s.fresh.drop(deliveryID)
 	return s.store.RestartDelivery(ctx, tenantID, id, deliveryID, func(ctx context.Context, tx *sql.Tx, run int) error {
 		_, err := s.jobs.InsertTx(ctx, tx, DeliverArgs{TenantID: tenantID, DeliveryID: deliveryID, Run: run}, nil)
 		return err

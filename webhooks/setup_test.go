@@ -70,6 +70,8 @@ func setup(t *testing.T, opts ...func(*webhooks.Config)) *flow {
 		return append(p, svc.Register(w)...)
 	}, func(c *jobs.Config) { c.Queues = map[string]int{webhooks.Queue: 8} })
 	svc.Attach(engine)
+	svc.Start()
+	t.Cleanup(func() { svc.Stop(context.Background()) })
 	return &flow{st: st, svc: svc, engine: engine, tenant: storetest.NewTenant(t, st)}
 }
 

@@ -1,7 +1,9 @@
 // Package webhooks tells receivers about a tenant's events: endpoints with their
 // subscriptions and signing secrets, deliveries that follow Standard Webhooks
 // (standardwebhooks.com: webhook-id, webhook-timestamp, webhook-signature), a River
-// job per (event, endpoint) enqueued from the outbox in the publisher's transaction,
+// delivery per (event, endpoint) written from the outbox in the publisher's
+// transaction, its first attempt made by the publishing process and every other by a
+// River job (dispatch.go),
 // retries with backoff and jitter for about three days, endpoints disabled by a 410 or
 // by five days of failures, a delivery log with redelivery, and an SSRF guard that
 // checks every connection's address after DNS.
@@ -37,7 +39,7 @@ type Store interface {
 	DeleteWebhook(ctx context.Context, tenantID, id int64) error
 	// ActiveWebhooks and InsertDeliveries run in the outbox publisher's transaction.
 	ActiveWebhooks(ctx context.Context, tx *sql.Tx, tenantIDs []int64) ([]*models.Webhook, error)
-	InsertDeliveries(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery) error
+	InsertDeliveries(ctx context.Context, tx *sql.Tx, ds []*models.WebhookDelivery, leaseUntil time.Time) error
 	CreateDelivery(ctx context.Context, d *models.WebhookDelivery, enqueue func(ctx context.Context, tx *sql.Tx) error) error
 	// DeliveriesForAttempt reads deliveries with their endpoints, in the order of
 	// refs, nil where gone; RecordAttempts writes several outcomes (of one batch).
@@ -46,6 +48,10 @@ type Store interface {
 	ListDeliveries(ctx context.Context, tenantID, webhookID int64, f models.DeliveryFilter) ([]*models.WebhookDelivery, error)
 	RecordAttempts(ctx context.Context, os []models.DeliveryOutcome) error
 	FinishDelivery(ctx context.Context, tenantID int64, id string, run int, state string) error
+	// RecordFirstAttempts writes outcomes of first attempts made in this process while
+	// their leases hold; ClaimLeases hands leased deliveries to jobs (dispatch.go).
+	RecordFirstAttempts(ctx context.Context, os []models.DeliveryOutcome, retry func(ctx context.Context, tx *sql.Tx, os []models.DeliveryOutcome) error) (map[string]bool, error)
+	ClaimLeases(ctx context.Context, ids []string, expired time.Time, limit int, enqueue func(ctx context.Context, tx *sql.Tx, refs []models.DeliveryRef) error) (int, error)
 	RestartDelivery(ctx context.Context, tenantID, webhookID int64, id string, enqueue func(ctx context.Context, tx *sql.Tx, run int) error) (*models.WebhookDelivery, error)
 	PendingDeliveries(ctx context.Context) (int64, time.Time, error)
 	PruneDeliveries(ctx context.Context, cutoff time.Time) (int64, error)
@@ -89,8 +95,14 @@ type Config struct {
 	PerEndpoint int
 	// Retention is how long the delivery log is kept (default 30 days).
 	Retention time.Duration
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Lease is how long the publishing process has for a delivery's first attempt
+	// before another replica's sweep hands it to a job (default DefaultLease); an
+	// attempt starts only while Timeout plus 10 s of it are left. SweepEvery is how
+	// often each replica looks for leases that ran out (default 1 s).
+	Lease      time.Duration
+	SweepEvery time.Duration
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 // Service manages endpoints, publishes events to them and delivers.
@@ -112,8 +124,12 @@ type Service struct {
 	reads   *batcher[models.DeliveryRef, attemptInput]
 	records *batcher[models.DeliveryOutcome, struct{}]
 
-	// fresh keeps what the publisher just enqueued for the first attempts (fresh.go).
-	fresh *fresh
+	// changes tells first attempts whether their endpoint changed (changes.go);
+	// dispatch makes them (dispatch.go).
+	changes    *changes
+	dispatch   *dispatcher
+	lease      time.Duration
+	sweepEvery time.Duration
 
 	mu       sync.Mutex
 	inFlight map[int64]endpointSlots // running attempts per endpoint (this process)
@@ -134,7 +150,9 @@ func New(cfg Config) *Service {
 		log:          cmp.Or(cfg.Log, slog.Default()),
 		metrics:      newMetrics(),
 		inFlight:     map[int64]endpointSlots{},
-		fresh:        newFresh(),
+		changes:      newChanges(),
+		lease:        cmp.Or(cfg.Lease, DefaultLease),
+		sweepEvery:   cmp.Or(cfg.SweepEvery, time.Second),
 	}
 	if s.schedule == nil {
 		s.schedule = DefaultSchedule
@@ -144,11 +162,12 @@ func New(cfg Config) *Service {
 	}
 	s.sender = newSender(s.guard, cmp.Or(cfg.Timeout, 10*time.Second))
 	s.reads, s.records = newBatchers(s.store)
+	s.dispatch = newDispatcher(s)
 	return s
 }
 
-// Attach gives the service the job engine, for redeliveries and pings. Publish
-// and the worker do not need it.
+// Attach gives the service the job engine: for retries, redeliveries, pings and the
+// first attempts this process does not make. Call Start after it.
 func (s *Service) Attach(j Jobs) { s.jobs = j }
 
 // Register adds the delivery worker and the log's retention job to workers and
