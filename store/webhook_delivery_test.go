@@ -100,3 +100,113 @@ func TestDeliveriesForAttemptAndRecordAttemptsInBatches(t *testing.T) {
 		}
 	}
 }
+
+// A delivery written by the publisher holds a lease: its first attempt's outcome is
+// written with the lease's end, and only while the lease is held; a lease claimed (by
+// ID, or by a sweep once it ran out) goes to the enqueue callback once and leaves a
+// later outcome unwritten. (That leased deliveries count as pending is checked where
+// River's tables exist: webhooks.TestLeaseRunOutIsSweptOnce.)
+func TestDeliveryLeases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.Open(t)
+	tenant := storetest.NewTenant(t, st)
+	hook := &models.Webhook{TenantID: tenant.ID, URL: "https://example.com/hook", EventTypes: []string{"contact.*"}, Active: true, Secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+	if err := st.CreateWebhook(ctx, hook); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	var ds []*models.WebhookDelivery
+	for _, msg := range []string{"msg_l1", "msg_l2", "msg_l3", "msg_l4"} {
+		ds = append(ds, &models.WebhookDelivery{ID: uuid.Must(uuid.NewV7()).String(), TenantID: tenant.ID, WebhookID: hook.ID,
+			MessageID: msg, Type: "contact.created", Payload: []byte(`{"n":"` + msg + `"}`), State: models.DeliveryPending,
+			Run: 1, MaxAttempts: 10, NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now})
+	}
+	publish := func(ds []*models.WebhookDelivery, until time.Time) {
+		t.Helper()
+		tx, err := st.DB().Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.InsertDeliveries(ctx, tx, ds, until); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(ds[:2], now.Add(time.Minute))
+	publish(ds[2:], now.Add(-time.Second)) // already ran out
+
+	var claimed []models.DeliveryRef
+	enqueue := func(_ context.Context, tx *sql.Tx, refs []models.DeliveryRef) error {
+		if tx == nil {
+			t.Error("enqueue without a transaction")
+		}
+		claimed = append(claimed, refs...)
+		return nil
+	}
+	// The sweep takes the leases that ran out, once.
+	for range 2 {
+		if _, err := st.ClaimLeases(ctx, nil, now, 100, enqueue); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]bool{}
+	for _, r := range claimed {
+		if r.TenantID != tenant.ID {
+			t.Errorf("claimed %+v of another tenant", r)
+		}
+		got[r.ID] = true
+	}
+	if len(claimed) != 2 || !got[ds[2].ID] || !got[ds[3].ID] {
+		t.Fatalf("swept %+v, want %s and %s once each", claimed, ds[2].ID, ds[3].ID)
+	}
+	// ds[1]'s lease is handed over by ID.
+	claimed = nil
+	if n, err := st.ClaimLeases(ctx, []string{ds[1].ID}, time.Time{}, 0, enqueue); err != nil || n != 1 || len(claimed) != 1 || claimed[0].ID != ds[1].ID {
+		t.Fatalf("claim by id: %d, %+v, %v", n, claimed, err)
+	}
+
+	at := now.Add(time.Second)
+	log := []models.WebhookAttempt{{Attempt: 1, At: at, StatusCode: 204, Latency: time.Millisecond}}
+	var retried []models.DeliveryOutcome
+	retry := func(_ context.Context, _ *sql.Tx, os []models.DeliveryOutcome) error {
+		retried = append(retried, os...)
+		return nil
+	}
+	next := at.Add(5 * time.Second)
+	written, err := st.RecordFirstAttempts(ctx, []models.DeliveryOutcome{
+		{TenantID: tenant.ID, WebhookID: hook.ID, DeliveryID: ds[0].ID, Run: 1, Log: log, State: models.DeliverySucceeded},
+		{TenantID: tenant.ID, WebhookID: hook.ID, DeliveryID: ds[1].ID, Run: 1, Log: log, State: models.DeliverySucceeded},                     // claimed
+		{TenantID: tenant.ID, WebhookID: hook.ID, DeliveryID: ds[2].ID, Run: 1, Log: log, State: models.DeliveryPending, NextAttemptAt: &next}, // swept
+	}, retry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !written[ds[0].ID] || written[ds[1].ID] || written[ds[2].ID] || len(retried) != 0 {
+		t.Errorf("written %v, retried %+v; want only %s written", written, retried, ds[0].ID)
+	}
+	for i, want := range []string{models.DeliverySucceeded, models.DeliveryPending, models.DeliveryPending} {
+		d, err := st.GetDelivery(ctx, tenant.ID, hook.ID, ds[i].ID)
+		if err != nil || d.State != want || (want == models.DeliveryPending) != (d.Attempts == 0) {
+			t.Errorf("delivery %d: %+v, %v; want %s", i, d, err, want)
+		}
+	}
+
+	// A failed first attempt under its lease is written and its retry handed over.
+	ds5 := &models.WebhookDelivery{ID: uuid.Must(uuid.NewV7()).String(), TenantID: tenant.ID, WebhookID: hook.ID,
+		MessageID: "msg_l5", Type: "contact.created", Payload: []byte(`{}`), State: models.DeliveryPending,
+		Run: 1, MaxAttempts: 10, NextAttemptAt: &now, CreatedAt: now, UpdatedAt: now}
+	publish([]*models.WebhookDelivery{ds5}, now.Add(time.Minute))
+	failed := []models.WebhookAttempt{{Attempt: 1, At: at, StatusCode: 503, Latency: time.Millisecond}}
+	written, err = st.RecordFirstAttempts(ctx, []models.DeliveryOutcome{
+		{TenantID: tenant.ID, WebhookID: hook.ID, DeliveryID: ds5.ID, Run: 1, Log: failed, State: models.DeliveryPending, NextAttemptAt: &next},
+	}, retry)
+	if err != nil || !written[ds5.ID] || len(retried) != 1 || retried[0].DeliveryID != ds5.ID {
+		t.Fatalf("failed first attempt: written %v, retried %+v, %v", written, retried, err)
+	}
+	if d, err := st.GetDelivery(ctx, tenant.ID, hook.ID, ds5.ID); err != nil || d.State != models.DeliveryPending || d.Attempts != 1 || d.NextAttemptAt == nil {
+		t.Errorf("after the failed first attempt: %+v, %v", d, err)
+	}
+}

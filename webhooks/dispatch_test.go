@@ -97,6 +97,9 @@ func TestLeaseRunOutIsSweptOnce(t *testing.T) {
 	if got := countSQL(t, f, "SELECT count(*) FROM webhook_leases"); got != n {
 		t.Fatalf("%d leases after the publisher committed, want %d", got, n)
 	}
+	if pending, oldest, err := f.st.PendingDeliveries(context.Background()); err != nil || pending < n || oldest.IsZero() || time.Since(oldest) > time.Minute {
+		t.Errorf("pending deliveries %d, oldest %v, %v; want the %d leased ones counted", pending, oldest, err, n)
+	}
 	eventually(t, "every delivery accepted", func() bool { return len(rc.succeeded()) == n })
 	jobsIdle(t, f)
 	for id, c := range rc.succeeded() {
