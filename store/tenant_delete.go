@@ -13,7 +13,7 @@ import (
 
 // tenantTables are the tables that hold a tenant's rows: every table with a tenant_id
 // column (migrations 00001 init, 00002 merges, 00004 spam lists, 00010 idempotency keys,
-// 00011 events, 00018 inquiries, 00025 webhooks, 00026 duplicate pairs, 00030 file imports, 00031 imports, 00032 score weights, 00037 inquiry import rows; TestTenantTables
+// 00011 events, 00018 inquiries, 00025 webhooks, 00041 webhook leases, 00026 duplicate pairs, 00030 file imports, 00031 imports, 00032 score weights, 00037 inquiry import rows; TestTenantTables
 // compares the list with the schema, so a new table cannot be forgotten). Children come
 // before their parents: each delete then removes and counts its own rows instead of
 // leaving them to a cascade.
@@ -24,6 +24,7 @@ import (
 // PostgreSQL gets no ORDER BY: with tenant_id fixed it may read "ORDER BY id" off the
 // primary key instead, walking every other tenant's rows to find this one's.
 var tenantTables = []struct{ name, order string }{
+	{"webhook_leases", "delivery_id"},
 	{"webhook_deliveries", "tenant_id, webhook_id, id"},
 	{"webhooks", "tenant_id, id"},
 	{"file_import_chunks", "tenant_id, file_import_id, seq"},

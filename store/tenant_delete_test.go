@@ -149,6 +149,19 @@ func populateTenant(t *testing.T, st *store.Store, tenantID int64, contacts int)
 	if err := st.CreateDelivery(ctx, d, func(context.Context, *sql.Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
+	// A delivery as the outbox publisher writes it, with the lease of its first attempt.
+	leased := &models.WebhookDelivery{ID: uuid.Must(uuid.NewV7()).String(), TenantID: tenantID, WebhookID: hook.ID, EventID: 1, MessageID: "msg_1",
+		Type: "contact.created", Payload: []byte("{}"), State: models.DeliveryPending, MaxAttempts: 10, NextAttemptAt: &now, CreatedAt: now}
+	tx, err := st.DB().Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.InsertDeliveries(ctx, tx, []*models.WebhookDelivery{leased}, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
 	fi := &models.FileImport{TenantID: tenantID, UUID: uuid.NewString(), Type: "contacts", Mode: "store", Format: "csv"}
 	if err := st.BeginFileImport(ctx, fi); err != nil {
 		t.Fatal(err)
