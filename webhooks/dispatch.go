@@ -263,7 +263,7 @@ func (p *dispatcher) attempt(it firstAttempt) {
 		}
 		d, hook = found.d, found.hook
 		if d == nil {
-			return // deleted with its endpoint; a sweep ends the lease
+			return // deleted with its endpoint, and its lease with it
 		}
 		if d.Run != 1 || d.State != models.DeliveryPending || d.Attempts != 0 {
 			return // redelivered meanwhile: the new run's job sends it

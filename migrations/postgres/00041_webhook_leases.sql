@@ -8,10 +8,9 @@
 -- on every replica claims such leases (FOR UPDATE SKIP LOCKED, so one replica takes
 -- each), deletes them and enqueues a River job for each delivery in the same
 -- transaction. The table only ever holds the deliveries in flight, so it has no index
--- but its key; it has no foreign key either (a lease of a delivery deleted with its
--- endpoint ends as a job that finds nothing to send).
+-- but its key. A lease goes with its delivery (an endpoint or a tenant deleted).
 CREATE TABLE webhook_leases (
-    delivery_id uuid PRIMARY KEY,
+    delivery_id uuid PRIMARY KEY REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
     tenant_id   bigint NOT NULL,
     lease_until timestamptz NOT NULL,
     created_at  timestamptz NOT NULL               -- the delivery's, for the queue's age
