@@ -107,7 +107,7 @@ var settings = []setting{
 	{"webhook-timeout", "10s", "time for one webhook delivery attempt (100ms to 1m)", true, func(c *Config) any { return &c.Webhooks.Timeout }},
 	{"webhook-retry-schedule", "", "delays before the retries of a failed webhook delivery, comma-separated; empty = 5s,5m,30m,2h,5h,10h,14h,20h,24h", true, func(c *Config) any { return &c.Webhooks.RetrySchedule }},
 	{"webhook-disable-after", "120h", "a webhook endpoint failing this long without a success is disabled", true, func(c *Config) any { return &c.Webhooks.DisableAfter }},
-	{"webhook-workers", "0", "webhook deliveries one replica runs at once; 0 = 200 on PostgreSQL, 20 on SQLite", true, func(c *Config) any { return &c.Webhooks.Workers }},
+	{"webhook-workers", "0", "webhook delivery jobs one replica runs at once (first attempts run in the publishing process, bounded per endpoint); 0 = 200 on PostgreSQL, 20 on SQLite", true, func(c *Config) any { return &c.Webhooks.Workers }},
 	{"webhook-per-endpoint", "0", "deliveries of one webhook endpoint one replica runs at once; 0 = a quarter of webhook-workers", true, func(c *Config) any { return &c.Webhooks.PerEndpoint }},
 	{"metrics-addr", "", "serve /metrics and /debug/pprof/ on this private address instead of /metrics on the API's; empty = /metrics on the API", true, func(c *Config) any { return &c.MetricsAddr }},
 	{"debug-addr", "", "serve /debug/pprof/ on this address; empty = off (deprecated: --metrics-addr serves both)", true, func(c *Config) any { return &c.DebugAddr }},
