@@ -2,6 +2,7 @@ package dedupe
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 )
@@ -255,46 +256,92 @@ func (e *Engine) Best(submitted Record, candidates []Candidate) (best *Scored, r
 // (a tenant-wide scan compares each contact with its neighbours, and a neighbour
 // with many contacts): each candidate's current record is prepared (normalised,
 // phones parsed, names encoded) once, by its Candidate.ID, instead of once per
-// comparison. The results are Best's. Candidate IDs must stand for one record for
-// the Scorer's life; it is not safe for concurrent use.
+// comparison. A candidate whose record differs from the one prepared under its ID
+// is prepared again (the Scorer keeps a 64-bit hash of each record it prepared). The
+// results are Best's. It is not safe for concurrent use.
 type Scorer struct {
 	e        *Engine
-	prepared map[int64]*prepared
+	seed     maphash.Seed
+	prepared map[int64]*preparedRecord
+}
+
+// preparedRecord is a candidate's prepared record and the hash of the record.
+type preparedRecord struct {
+	sum uint64
+	p   prepared
 }
 
 // NewScorer returns an empty Scorer of e's.
-func (e *Engine) NewScorer() *Scorer { return &Scorer{e: e, prepared: map[int64]*prepared{}} }
+func (e *Engine) NewScorer() *Scorer {
+	return &Scorer{e: e, seed: maphash.MakeSeed(), prepared: map[int64]*preparedRecord{}}
+}
 
 // Best is Engine.Best with the candidates' records prepared once per Scorer.
 func (s *Scorer) Best(submitted Record, candidates []Candidate) (best *Scored, ranked []Scored) {
-	return s.e.best(submitted, candidates, s.prepared)
+	return s.e.best(submitted, candidates, s)
 }
 
-// best is Best; with cache, a candidate's current record is prepared for every
+// BestOf is Best where submitted is the current record of the contact id, which
+// may itself be (or become) another submission's candidate: it is prepared once too.
+func (s *Scorer) BestOf(id int64, submitted Record, candidates []Candidate) (best *Scored, ranked []Scored) {
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	return s.e.bestPrepared(s.prepare(id, &submitted), candidates, s)
+}
+
+// prepare returns r, the record of the contact id, prepared for every comparison.
+func (s *Scorer) prepare(id int64, r *Record) *prepared {
+	sum := recordSum(s.seed, r)
+	if x := s.prepared[id]; x != nil && x.sum == sum {
+		return &x.p
+	}
+	x := &preparedRecord{sum: sum, p: s.e.prepareFor(*r, needAll, nil, nil)}
+	s.prepared[id] = x
+	return &x.p
+}
+
+// recordSum hashes every field of r, each followed by a zero byte so that two
+// records cannot hash alike by moving a value's end into the next field.
+func recordSum(seed maphash.Seed, r *Record) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for _, f := range [...]string{r.FirstName, r.FamilyName, r.Company, r.Mail, r.Mail2, r.Phone, r.Phone2,
+		r.Street, r.Street2, r.City, r.PostalCode, r.State, r.Country, r.DateOfBirth} {
+		h.WriteString(f)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+// best is Best; with a Scorer, a candidate's current record is prepared for every
 // comparison (needAll) once and kept by its ID. Preparing more than the submission
 // needs changes nothing: a comparison reads only what needFor names.
-func (e *Engine) best(submitted Record, candidates []Candidate, cache map[int64]*prepared) (best *Scored, ranked []Scored) {
+func (e *Engine) best(submitted Record, candidates []Candidate, sc *Scorer) (best *Scored, ranked []Scored) {
 	if len(candidates) == 0 {
 		return nil, nil
 	}
 	a := e.prepare(submitted)
-	n := needFor(&a)
+	return e.bestPrepared(&a, candidates, sc)
+}
+
+// bestPrepared is best with the submission prepared (a, for every comparison).
+func (e *Engine) bestPrepared(a *prepared, candidates []Candidate, sc *Scorer) (best *Scored, ranked []Scored) {
+	n := needFor(a)
 	ranked = make([]Scored, len(candidates))
 	for i := range candidates {
 		c := &candidates[i]
-		var b prepared
-		if cache == nil {
-			b = e.prepareFor(c.Record, n, nil, nil)
-		} else if p := cache[c.ID]; p != nil {
-			b = *p
+		var b *prepared
+		if sc == nil {
+			p := e.prepareFor(c.Record, n, nil, nil)
+			b = &p
 		} else {
-			b = e.prepareFor(c.Record, needAll, nil, nil)
-			cache[c.ID] = &b
+			b = sc.prepare(c.ID, &c.Record)
 		}
-		u := e.ms.compareFields(&a, &b)
+		u := e.ms.compareFields(a, b)
 		for h := range c.History {
-			y := e.prepareFor(c.History[h], n, &b, &c.Record)
-			yc := e.ms.compareFields(&a, &y)
+			y := e.prepareFor(c.History[h], n, b, &c.Record)
+			yc := e.ms.compareFields(a, &y)
 			u.union(&yc, h+1)
 		}
 		ranked[i] = Scored{ID: c.ID, Explanation: e.explain(&u)}

@@ -32,3 +32,34 @@ func TestScorerIsBest(t *testing.T) {
 		}
 	}
 }
+
+// TestScorerRecordChanges: a Scorer asked about an ID whose record changed since it
+// prepared it (a contact updated meanwhile) compares the new
+// record; BestOf, which prepares the submission once by its ID too, ranks as Best.
+func TestScorerRecordChanges(t *testing.T) {
+	e := New(Config{DefaultRegion: "DE"})
+	recs := loadData(t, "hard")
+	sc := e.NewScorer()
+	for i := range recs {
+		var cands []Candidate
+		for j := max(0, i-12); j < min(len(recs), i+12); j++ {
+			if j == i {
+				continue
+			}
+			r := recs[j].rec
+			if (i+j)%5 == 0 { // ID j with another record now
+				r = recs[(j*31+i)%len(recs)].rec
+			}
+			cands = append(cands, Candidate{ID: int64(j), Record: r})
+		}
+		sub := recs[i].rec
+		if i%3 == 0 {
+			sub = recs[(i*17)%len(recs)].rec
+		}
+		wantBest, want := e.Best(sub, cands)
+		gotBest, got := sc.BestOf(int64(i), sub, cands)
+		if !reflect.DeepEqual(got, want) || (gotBest == nil) != (wantBest == nil) {
+			t.Fatalf("record %d: the Scorer ranks\n%+v\nBest ranks\n%+v", i, got, want)
+		}
+	}
+}

@@ -278,10 +278,16 @@ func (s *Store) loadCandidates(ctx context.Context, tx *gorm.DB, tenantID int64,
 // contacts with an id above above[i] (nil: all): a scan compares each pair once, from
 // its smaller id, so it need not load the others — about half of them.
 func (s *Store) loadCandidatesAbove(ctx context.Context, tx *gorm.DB, tenantID int64, lookup [][]string, above []int64, indexKeys []string, withHistory bool) (*candidatePool, error) {
-	keys := lookupUnion(lookup)
-	if len(keys) == 0 {
-		return &candidatePool{byKey: map[string][]*working{}}, nil
+	rows, err := s.keyRows(ctx, tx, tenantID, lookupUnion(lookup))
+	if err != nil {
+		return nil, err
 	}
+	return s.candidatesFrom(ctx, tx, tenantID, rows, lookup, above, indexKeys, withHistory)
+}
+
+// keyRows are the rows of contact_keys under keys (a capped key's cut as keyLookup
+// cuts them).
+func (s *Store) keyRows(ctx context.Context, tx *gorm.DB, tenantID int64, keys []string) ([]keyRow, error) {
 	var rows []keyRow
 	for chunk := range slices.Chunk(keys, 1000) {
 		var part []keyRow
@@ -291,7 +297,7 @@ func (s *Store) loadCandidatesAbove(ctx context.Context, tx *gorm.DB, tenantID i
 		}
 		rows = append(rows, part...)
 	}
-	return s.candidatesFrom(ctx, tx, tenantID, rows, lookup, above, indexKeys, withHistory)
+	return rows, nil
 }
 
 // keyRow is one row of contact_keys.
@@ -310,19 +316,22 @@ type keyRow struct {
 // read by contact id — not every row under indexKeys, which for a batch of 1,000
 // contacts with common names and cities would be every namesake in the tenant.
 func (s *Store) candidatesFrom(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, above []int64, indexKeys []string, withHistory bool) (*candidatePool, error) {
+	return s.candidatesLoaded(ctx, tx, tenantID, rows, lookup, above, indexKeys, func(ids []int64) (map[int64]*working, error) {
+		if s.dialect == Postgres {
+			return pgCandidates(ctx, tx, tenantID, ids, withHistory)
+		}
+		return sqliteCandidates(ctx, tx, tenantID, ids, withHistory)
+	})
+}
+
+// candidatesLoaded is candidatesFrom with the candidates loaded by load.
+func (s *Store) candidatesLoaded(ctx context.Context, tx *gorm.DB, tenantID int64, rows []keyRow, lookup [][]string, above []int64, indexKeys []string, load func(ids []int64) (map[int64]*working, error)) (*candidatePool, error) {
 	pool := &candidatePool{byKey: map[string][]*working{}}
 	rows, crowded := withoutCrowdedKeys(rows)
 	if len(rows) == 0 {
 		return pool, nil
 	}
-	ids := candidateIDs(rows, lookup, above)
-	var byID map[int64]*working
-	var err error
-	if s.dialect == Postgres {
-		byID, err = pgCandidates(ctx, tx, tenantID, ids, withHistory)
-	} else {
-		byID, err = sqliteCandidates(ctx, tx, tenantID, ids, withHistory)
-	}
+	byID, err := load(candidateIDs(rows, lookup, above))
 	if err != nil {
 		return nil, err
 	}

@@ -101,11 +101,7 @@ var candidatesSQLs = sync.OnceValue(func() [2]string {
 	// Terms as "id,id,…" and history as a JSON array: database/sql hands arrays over
 	// as text, and these two forms parse without a type map.
 	terms := "array_to_string(ARRAY(SELECT t.term_id FROM contact_terms t WHERE t.tenant_id = $1 AND t.contact_id = c.id ORDER BY t.term_id), ',')"
-	// An ingest merge keeps the contact's earlier state; a cluster merge the absorbed
-	// contact's, which is as much an earlier state of the person.
-	history := "(SELECT json_agg(h.image ORDER BY h.id DESC) FROM (SELECT m.id, " +
-		"CASE WHEN m.kind = $5 THEN (m.before_source::json -> 'contact')::text ELSE m.before_contact END AS image FROM merges m " +
-		"WHERE m.tenant_id = $1 AND m.contact_id = c.id AND m.kind IN ($3, $5) AND m.undone_at IS NULL ORDER BY m.id DESC LIMIT $4) AS h)"
+	history := candidateHistorySQL
 	from := " FROM unnest($2::bigint[]) AS u(id) CROSS JOIN LATERAL " +
 		"(SELECT * FROM contacts WHERE id = u.id AND tenant_id + 0 = $1 OFFSET 0) AS c" // see byid.go
 	return [2]string{
@@ -113,3 +109,12 @@ var candidatesSQLs = sync.OnceValue(func() [2]string {
 		"SELECT " + cols + ", " + terms + ", " + history + from,
 	}
 })
+
+// candidateHistorySQL is the before-images of contact c's latest ingest and cluster
+// merges not undone, newest first, as a JSON array ($1 tenant, $3 the ingest kind, $4
+// how many, $5 the cluster kind). An ingest merge keeps the contact's earlier state; a
+// cluster merge the absorbed contact's, which is as much an earlier state of the
+// person.
+const candidateHistorySQL = "(SELECT json_agg(h.image ORDER BY h.id DESC) FROM (SELECT m.id, " +
+	"CASE WHEN m.kind = $5 THEN (m.before_source::json -> 'contact')::text ELSE m.before_contact END AS image FROM merges m " +
+	"WHERE m.tenant_id = $1 AND m.contact_id = c.id AND m.kind IN ($3, $5) AND m.undone_at IS NULL ORDER BY m.id DESC LIMIT $4) AS h)"

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"runtime"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -110,9 +112,9 @@ func (s *Store) ScanDuplicatesBatch(ctx context.Context, tenantID, id int64, lim
 	if err != nil || scan.Status != models.ScanRunning {
 		return true, err
 	}
-	var batch []*models.Contact
-	if err := s.db.WithContext(ctx).Where("tenant_id = ? AND id > ?", tenantID, scan.LastID).Order("id").Limit(limit).Find(&batch).Error; err != nil {
-		return false, translate("read contacts to scan", err)
+	batch, err := s.readScanBatch(ctx, tenantID, scan.LastID, limit)
+	if err != nil {
+		return false, err
 	}
 	now := s.now()
 	if len(batch) == 0 {
@@ -121,29 +123,13 @@ func (s *Store) ScanDuplicatesBatch(ctx context.Context, tenantID, id int64, lim
 		return true, translate("complete duplicate scan", err)
 	}
 	eng := s.engineFor(ctx, tenantID)
-	lookup := make([][]string, len(batch))
-	above := make([]int64, len(batch))
-	for i, c := range batch {
-		lookup[i], above[i] = s.lookupKeys(c, models.CheckAuto), c.ID
-	}
-	pool, err := s.loadCandidatesAbove(ctx, s.db, tenantID, lookup, above, nil, true)
+	ranked, err := s.scoreScanParts(ctx, tenantID, eng, batch)
 	if err != nil {
 		return false, err
 	}
 	var review, matches []possibleDuplicate
-	scorer := eng.NewScorer() // a neighbour is a candidate of many contacts of the batch
 	for i, c := range batch {
-		var dc []dedupe.Candidate
-		for _, w := range pool.candidates(lookup[i]) {
-			if w.c.ID > c.ID { // each pair once, from its smaller id
-				dc = append(dc, dedupe.Candidate{ID: w.c.ID, Record: recordOf(w.c), History: w.history})
-			}
-		}
-		if len(dc) == 0 {
-			continue
-		}
-		_, ranked := scorer.Best(recordOf(c), dc)
-		for _, r := range ranked {
+		for _, r := range ranked[i] {
 			if r.Explanation.Score < eng.ReviewThreshold() {
 				break // ranked by score
 			}
@@ -183,4 +169,92 @@ func (s *Store) ScanDuplicatesBatch(ctx context.Context, tenantID, id int64, lim
 	err = s.db.WithContext(ctx).Exec("UPDATE duplicate_scans SET last_id = ?, processed = processed + ?, queued = queued + ?, merged = merged + ?, skipped = skipped + ?, updated_at = ? "+
 		"WHERE id = ? AND last_id = ? AND status = ?", last, len(batch), len(review), merged, skipped, now, id, scan.LastID, models.ScanRunning).Error
 	return false, translate("advance duplicate scan", err)
+}
+
+// scanPart is how many contacts of a scan's batch are read together: each part's
+// candidates are read while the part before it is compared. (A variable for tests.)
+var scanPart = 125
+
+// scanLoad is a part of a batch read for comparison: each contact's lookup keys and
+// the candidates above it.
+type scanLoad struct {
+	lookup [][]string
+	pool   *candidatePool
+	err    error
+}
+
+// loadScanPart reads the candidates of the contacts part, each only those above its
+// id (each pair is compared once, from its smaller id).
+func (s *Store) loadScanPart(ctx context.Context, tenantID int64, part []*models.Contact) scanLoad {
+	l := scanLoad{lookup: make([][]string, len(part))}
+	above := make([]int64, len(part))
+	for i, c := range part {
+		l.lookup[i], above[i] = s.lookupKeys(c, models.CheckAuto), c.ID
+	}
+	rows, err := s.keyRows(ctx, s.db, tenantID, lookupUnion(l.lookup))
+	if err != nil {
+		l.err = err
+		return l
+	}
+	l.pool, l.err = s.candidatesLoaded(ctx, s.db, tenantID, rows, l.lookup, above, nil, func(ids []int64) (map[int64]*working, error) {
+		return s.scanCandidates(ctx, s.db, tenantID, ids)
+	})
+	return l
+}
+
+// scoreScanParts compares each contact of the batch with its candidates and returns
+// its ranking (nil: no candidates). The batch is read in parts of scanPart contacts,
+// the next part while one is compared, so the database and the comparisons work at
+// the same time; all is read before the batch writes anything.
+func (s *Store) scoreScanParts(ctx context.Context, tenantID int64, eng *dedupe.Engine, batch []*models.Contact) ([][]dedupe.Scored, error) {
+	read := func(from int) chan scanLoad {
+		ch := make(chan scanLoad, 1)
+		go func() { ch <- s.loadScanPart(ctx, tenantID, batch[from:min(from+scanPart, len(batch))]) }()
+		return ch
+	}
+	ranked := make([][]dedupe.Scored, 0, len(batch))
+	next := read(0)
+	for from := 0; from < len(batch); from += scanPart {
+		l := <-next
+		if l.err != nil {
+			return nil, l.err
+		}
+		if from+scanPart < len(batch) {
+			next = read(from + scanPart)
+		}
+		part := batch[from:min(from+scanPart, len(batch))]
+		ranked = append(ranked, scoreScanPart(eng, part, l.lookup, l.pool)...)
+	}
+	return ranked, nil
+}
+
+// maxScanWorkers bounds the goroutines that compare one part of a scan's batch.
+const maxScanWorkers = 4
+
+// scoreScanPart compares each contact of part with its candidates above its id and
+// returns each one's ranking (nil: no candidates). The contacts are shared out over
+// one goroutine per core (at most maxScanWorkers), each with a Scorer of its own,
+// which prepares a candidate that recurs among its contacts once; the rankings are
+// those of comparing one by one.
+func scoreScanPart(eng *dedupe.Engine, part []*models.Contact, lookup [][]string, pool *candidatePool) [][]dedupe.Scored {
+	ranked := make([][]dedupe.Scored, len(part))
+	workers := max(1, min(runtime.GOMAXPROCS(0), maxScanWorkers, len(part)))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			sc := eng.NewScorer()
+			for i := w; i < len(part); i += workers {
+				c := part[i]
+				var dc []dedupe.Candidate
+				for _, cand := range pool.candidates(lookup[i]) {
+					if cand.c.ID > c.ID {
+						dc = append(dc, dedupe.Candidate{ID: cand.c.ID, Record: recordOf(cand.c), History: cand.history})
+					}
+				}
+				_, ranked[i] = sc.BestOf(c.ID, recordOf(c), dc)
+			}
+		})
+	}
+	wg.Wait()
+	return ranked
 }

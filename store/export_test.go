@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/contacthub/contacthub/dedupe"
 	"github.com/contacthub/contacthub/models"
 )
 
@@ -67,4 +68,49 @@ func TenantTables() []string {
 // transactions use, for comparing with the PostgreSQL read of getone.go.
 func GetContactGorm(ctx context.Context, s *Store, tenantID, id int64) (*models.Contact, error) {
 	return getContact(ctx, s.db, tenantID, id)
+}
+
+// ScanReference is what a scan's batch of the limit contacts after id last finds, by
+// the path scans took before they read narrow rows and kept prepared records between
+// batches: whole rows, the batch's candidates loaded with their terms and history, each
+// contact compared by Engine.Best. It returns the pairs (smaller id first) scoring from
+// the review threshold up, with their scores.
+func ScanReference(ctx context.Context, s *Store, tenantID, last int64, limit int) (map[[2]int64]float64, error) {
+	var batch []*models.Contact
+	if err := s.db.WithContext(ctx).Where("tenant_id = ? AND id > ?", tenantID, last).Order("id").Limit(limit).Find(&batch).Error; err != nil {
+		return nil, err
+	}
+	eng := s.engineFor(ctx, tenantID)
+	lookup := make([][]string, len(batch))
+	above := make([]int64, len(batch))
+	for i, c := range batch {
+		lookup[i], above[i] = s.lookupKeys(c, models.CheckAuto), c.ID
+	}
+	pool, err := s.loadCandidatesAbove(ctx, s.db, tenantID, lookup, above, nil, true)
+	if err != nil {
+		return nil, err
+	}
+	out := map[[2]int64]float64{}
+	for i, c := range batch {
+		var dc []dedupe.Candidate
+		for _, w := range pool.candidates(lookup[i]) {
+			if w.c.ID > c.ID {
+				dc = append(dc, dedupe.Candidate{ID: w.c.ID, Record: recordOf(w.c), History: w.history})
+			}
+		}
+		_, ranked := eng.Best(recordOf(c), dc)
+		for _, r := range ranked {
+			if r.Explanation.Score >= eng.ReviewThreshold() {
+				out[[2]int64{c.ID, r.ID}] = r.Explanation.Score
+			}
+		}
+	}
+	return out, nil
+}
+
+// SetScanPart sets how many contacts of a scan's batch are read together.
+func SetScanPart(n int) (restore func()) {
+	old := scanPart
+	scanPart = n
+	return func() { scanPart = old }
 }
