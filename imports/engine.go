@@ -27,6 +27,9 @@ type Store interface {
 	CreateImport(ctx context.Context, imp *models.Import, payload []byte, enqueue func(ctx context.Context, tx *sql.Tx, imp *models.Import) error) error
 	GetImport(ctx context.Context, tenantID, id int64) (*models.Import, error)
 	ClaimImport(ctx context.Context, tenantID, id int64, owner string, until time.Time) (*models.Import, []byte, bool, error)
+	// ClaimImportHeld is ClaimImport without reading the payload back (the worker
+	// holds it: handoff).
+	ClaimImportHeld(ctx context.Context, tenantID, id int64, owner string, until time.Time) (*models.Import, bool, error)
 	ExtendImportLease(ctx context.Context, tenantID, id int64, owner string, until time.Time) (bool, error)
 	ReleaseImport(ctx context.Context, tenantID, id int64, owner string) error
 	WriteImportBatch(ctx context.Context, tx *sql.Tx, b models.ImportBatch) error
@@ -83,6 +86,7 @@ type Engine struct {
 	log      *slog.Logger
 	now      func() time.Time
 	jobs     atomic.Pointer[jobsRef]
+	held     handoff
 }
 
 type jobsRef struct{ Jobs }
@@ -139,15 +143,28 @@ func (e *Engine) StartWith(ctx context.Context, imp *models.Import, payload []by
 	if err != nil {
 		return err
 	}
-	return e.store.CreateImport(ctx, imp, payload, func(ctx context.Context, tx *sql.Tx, imp *models.Import) error {
+	var kept []heldKey // the ids the payload was handed over under, one per attempt
+	err = e.store.CreateImport(ctx, imp, payload, func(ctx context.Context, tx *sql.Tx, imp *models.Import) error {
 		if also != nil {
 			if err := also(ctx, tx, imp); err != nil {
 				return err
 			}
 		}
+		// Handed over before the commit: this process's worker may claim the job
+		// the moment it commits. An attempt that rolls back leaves an id that is
+		// never used again (the sequence moves on); its entry goes below.
+		if k := (heldKey{imp.TenantID, imp.ID}); payload != nil && e.held.put(k, payload) {
+			kept = append(kept, k)
+		}
 		_, err := jobs.InsertTx(ctx, tx, ImportArgs{TenantID: imp.TenantID, ImportID: imp.ID}, nil)
 		return err
 	})
+	for _, k := range kept {
+		if err != nil || k.id != imp.ID {
+			e.held.take(k)
+		}
+	}
+	return err
 }
 
 // Cancel ends a processing import as cancelled: the batch in flight writes nothing,
@@ -177,8 +194,17 @@ func (e *Engine) Run(ctx context.Context, tenant, id int64) error {
 // the lease meanwhile. It returns nil when the import ended or another worker took
 // it over; ctx's error when stopped (the lease is given back so that another replica
 // resumes at once).
-func (e *Engine) run(ctx context.Context, tenant, id int64, owner string) error {
-	imp, payload, ok, err := e.store.ClaimImport(ctx, tenant, id, owner, e.now().Add(e.lease))
+func (e *Engine) run(ctx context.Context, tenant, id int64, owner string) (err error) {
+	var imp *models.Import
+	var ok bool
+	// The process that accepted the import holds its records already (handoff): it
+	// does not read them back. Any other worker, or this one after a restart, does.
+	payload, held := e.held.take(heldKey{tenant, id})
+	if held {
+		imp, ok, err = e.store.ClaimImportHeld(ctx, tenant, id, owner, e.now().Add(e.lease))
+	} else {
+		imp, payload, ok, err = e.store.ClaimImport(ctx, tenant, id, owner, e.now().Add(e.lease))
+	}
 	if err != nil || !ok {
 		return err
 	}

@@ -198,6 +198,17 @@ func importErrorPage(db *gorm.DB, tenantID, id int64, offset, limit int) ([]mode
 // another owner's lease is still running. It returns the import and its payload, or
 // ok false (the import ended, is gone, or is leased by another worker).
 func (s *Store) ClaimImport(ctx context.Context, tenantID, id int64, owner string, until time.Time) (imp *models.Import, payload []byte, ok bool, err error) {
+	return s.claimImport(ctx, tenantID, id, owner, until, true)
+}
+
+// ClaimImportHeld is ClaimImport for a worker that holds the import's payload already
+// (the process that accepted it): it does not read the payload back.
+func (s *Store) ClaimImportHeld(ctx context.Context, tenantID, id int64, owner string, until time.Time) (imp *models.Import, ok bool, err error) {
+	imp, _, ok, err = s.claimImport(ctx, tenantID, id, owner, until, false)
+	return imp, ok, err
+}
+
+func (s *Store) claimImport(ctx context.Context, tenantID, id int64, owner string, until time.Time, readPayload bool) (imp *models.Import, payload []byte, ok bool, err error) {
 	now := s.now()
 	err = s.retry(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE imports SET lease_owner = ?, lease_until = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND status = ? "+
@@ -211,6 +222,9 @@ func (s *Store) ClaimImport(ctx context.Context, tenantID, id int64, owner strin
 		}
 		if imp, err = getImport(ctx, tx, tenantID, id); err != nil {
 			return err
+		}
+		if !readPayload {
+			return nil
 		}
 		var data []byte
 		if err := tx.Raw("SELECT data FROM import_payloads WHERE import_id = ? AND tenant_id = ?", id, tenantID).Row().Scan(&data); err != nil && !errors.Is(err, sql.ErrNoRows) {
