@@ -169,7 +169,7 @@ func serve(ctx context.Context, cfg Config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeRedis()
-	rl.Spam = spamlist.NewChecker(st, 5*time.Second)
+	rl.Spam = spamlist.NewChecker(st, spamlist.ServerRefresh)
 	metrics := handlers.NewMetrics()
 	service := contacts.New(contacts.Config{Store: st, Flood: flood, Spam: rl.Spam, Metrics: metrics, Log: log})
 	fileImports := fileimports.New(st)

@@ -35,6 +35,10 @@ type cachedList struct {
 	loading bool
 }
 
+// ServerRefresh is the server's refresh interval: how long a list's version is trusted
+// before it is read again.
+const ServerRefresh = 5 * time.Second
+
 // syncReloadLimit is the size below which a changed list is reloaded synchronously.
 const syncReloadLimit = 10000
 

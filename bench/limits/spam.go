@@ -114,7 +114,7 @@ func runSpam(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	checker := spamlist.NewChecker(st, 5*time.Second) // the server's refresh interval
+	checker := spamlist.NewChecker(st, spamlist.ServerRefresh)
 	t = time.Now()
 	probe := listed[0]
 	scope, ok, err := checker.Listed(ctx, *tenant, probe)
