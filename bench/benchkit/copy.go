@@ -17,6 +17,9 @@ import (
 // originals (dropped afterwards) — what the database alone needs to store the rows
 // the server wrote. It fails unless there are want contacts. It returns the number
 // of key rows and the time of the copy.
+//
+// The server also writes an outbox event per contact it creates (events, read by the
+// webhooks); CopyWrittenEvents times the COPY of those rows as well.
 func CopyWritten(ctx context.Context, db, mailPrefix string, want int) (keyRows int, took time.Duration, err error) {
 	dir, err := os.MkdirTemp("", "contacthub-copy-")
 	if err != nil {
@@ -58,6 +61,36 @@ func CopyWritten(ctx context.Context, db, mailPrefix string, want int) (keyRows 
 		fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, ct, contactsFile),
 		fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, kt, keysFile))
 	return keyRows, time.Since(start), err
+}
+
+// CopyWrittenEvents times, as CopyWritten, the COPY of the contact.created events
+// whose data holds a mail starting with mailPrefix (one psql session, into a fresh
+// table LIKE events). It fails unless there are want events.
+func CopyWrittenEvents(ctx context.Context, db, mailPrefix string, want int) (took time.Duration, err error) {
+	dir, err := os.MkdirTemp("", "contacthub-copy-")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "events.csv")
+	if err := PSQL(ctx, db, fmt.Sprintf(`\copy (SELECT * FROM events WHERE type = 'contact.created' AND data LIKE '%%"%s%%' ORDER BY id) TO '%s' WITH (FORMAT csv)`, mailPrefix, file)); err != nil {
+		return 0, err
+	}
+	n, err := CountLines(file)
+	if err != nil {
+		return 0, err
+	}
+	if n != want {
+		return 0, fmt.Errorf("found %d contact.created events with mails %s…, want %d", n, mailPrefix, want)
+	}
+	et := "bench_copy_e_" + strconv.FormatInt(time.Now().UnixNano(), 10)
+	if err := PSQL(ctx, db, "CREATE TABLE "+et+" (LIKE events INCLUDING ALL)"); err != nil {
+		return 0, err
+	}
+	defer PSQL(context.Background(), db, "DROP TABLE IF EXISTS "+et)
+	start := time.Now()
+	err = PSQL(ctx, db, fmt.Sprintf(`\copy %s FROM '%s' WITH (FORMAT csv)`, et, file))
+	return time.Since(start), err
 }
 
 // CountLines counts the lines of a file.
