@@ -375,19 +375,25 @@ func (s *Store) RecordAttempts(ctx context.Context, outcomes []models.DeliveryOu
 			return nil
 		})
 	}
-	// Rows in key order, so two replicas' batches never wait on each other in a cycle.
-	slices.SortFunc(plain, func(a, b models.DeliveryOutcome) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
-	// One statement of constant text whatever the batch's size, its values in arrays:
-	// prepared once per connection and planned once, where a VALUES list of each
-	// length was a statement of its own to parse and plan.
-	n := len(plain)
+	_, err := s.sqlDB.ExecContext(ctx, recordAttemptsPostgres, outcomeArgs(now, plain)...)
+	return translate("record webhook attempts", err)
+}
+
+// outcomeArgs sorts outcomes by delivery and gives the arguments of the statements that
+// write them on PostgreSQL (recordAttemptsPostgres, recordFirstAttemptsPostgres): now,
+// then one array per column. Rows in key order, so two replicas' batches never wait on
+// each other in a cycle; one statement of constant text whatever the batch's size, its
+// values in arrays: prepared once per connection and planned once, where a VALUES list
+// of each length was a statement of its own to parse and plan.
+func outcomeArgs(now time.Time, outcomes []models.DeliveryOutcome) []any {
+	slices.SortFunc(outcomes, func(a, b models.DeliveryOutcome) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
+	n := len(outcomes)
 	ids, tenants, runs := make([]string, n), make([]int64, n), make([]int32, n)
 	states, nexts, logs := make([]string, n), make([]*time.Time, n), make([]string, n)
-	for i, o := range plain {
+	for i, o := range outcomes {
 		ids[i], tenants[i], runs[i], states[i], nexts[i], logs[i] = o.DeliveryID, o.TenantID, int32(o.Run), o.State, o.NextAttemptAt, encodeLog(o.Log)
 	}
-	_, err := s.sqlDB.ExecContext(ctx, recordAttemptsPostgres, now, ids, tenants, runs, states, nexts, logs)
-	return translate("record webhook attempts", err)
+	return []any{now, ids, tenants, runs, states, nexts, logs}
 }
 
 // recordAttemptsPostgres writes the outcomes of a batch of attempts (RecordAttempts).
@@ -417,14 +423,7 @@ func (s *Store) RecordFirstAttempts(ctx context.Context, outcomes []models.Deliv
 	if len(plain) > 0 {
 		// The common case (a success of a healthy endpoint): one statement of constant
 		// text, the lease's deletion and the delivery's rewrite together.
-		slices.SortFunc(plain, func(a, b models.DeliveryOutcome) int { return strings.Compare(a.DeliveryID, b.DeliveryID) })
-		n := len(plain)
-		ids, tenants, runs := make([]string, n), make([]int64, n), make([]int32, n)
-		states, nexts, logs := make([]string, n), make([]*time.Time, n), make([]string, n)
-		for i, o := range plain {
-			ids[i], tenants[i], runs[i], states[i], nexts[i], logs[i] = o.DeliveryID, o.TenantID, int32(o.Run), o.State, o.NextAttemptAt, encodeLog(o.Log)
-		}
-		rows, err := s.sqlDB.QueryContext(ctx, recordFirstAttemptsPostgres, s.now(), ids, tenants, runs, states, nexts, logs)
+		rows, err := s.sqlDB.QueryContext(ctx, recordFirstAttemptsPostgres, outcomeArgs(s.now(), plain)...)
 		if err != nil {
 			return written, translate("record webhook first attempts", err)
 		}
